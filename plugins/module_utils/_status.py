@@ -1,0 +1,340 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the ctdb.cluster collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""``ctdb status`` / ``ctdb nodestatus`` output -> plain data, for every Samba era.
+
+Pure functions only: text in, dicts and lists out; no AnsibleModule, no I/O.
+
+Formats read (see ctdb/tools/ctdb.c, print_nodemap / print_status / print_nodemap_machine):
+
+* text: ``Number of nodes:N [(including D deleted nodes)]``, ``pnn:N ADDR FLAGS [(THIS NODE)]``
+  (``vnn:`` in the oldest releases), ``Generation:G|INVALID``, ``Size:S``, ``hash:H lmaster:L``,
+  ``Recovery mode:NORMAL (0)|RECOVERY (1)``, ``Leader:N|UNKNOWN`` (Samba >= 4.16) or
+  ``Recovery master:N`` (older). ``ctdb nodestatus`` prints the same node lines, with the
+  header only for ``all``.
+* machine readable (``-X``, or ``-Y`` / ``-x SEP``): a header row naming the columns, the
+  separator being the row's first character. Columns are read by name because Samba 4.17
+  added ``Unknown`` in the middle of the row.
+* ``--json`` (Samba master after 4.24 only).
+
+The text and ``-X`` node tables carry the same information: ctdb prints ``PARTIALLYONLINE``
+only for a node with no other flag set, and every ``-X`` column has a text flag word. So the
+typed view can be built from the text alone; the table is a fallback for lines the text
+parser cannot read.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import re
+
+# Node flag bits (ctdb/protocol/protocol.h); UNKNOWN is the tool-side pseudo flag of 4.17+.
+FLAG_BITS = {
+    'DISCONNECTED': 0x01,
+    'UNHEALTHY': 0x02,
+    'DISABLED': 0x04,
+    'BANNED': 0x08,
+    'DELETED': 0x10,
+    'STOPPED': 0x20,
+    'UNKNOWN': 0x40,
+}
+# Words that carry no bit of their own: INACTIVE is derived, PARTIALLYONLINE is computed
+# by the tool from the node's interfaces.
+DERIVED_FLAGS = ('INACTIVE', 'PARTIALLYONLINE')
+# The order ctdb prints flag words in.
+FLAG_ORDER = ('DISCONNECTED', 'UNKNOWN', 'DISABLED', 'BANNED', 'UNHEALTHY', 'DELETED',
+              'STOPPED', 'INACTIVE', 'PARTIALLYONLINE')
+KNOWN_FLAGS = frozenset(FLAG_ORDER)
+
+# -X column name -> flag word.
+MACHINE_COLUMNS = {
+    'Disconnected': 'DISCONNECTED',
+    'Unknown': 'UNKNOWN',
+    'Banned': 'BANNED',
+    'Disabled': 'DISABLED',
+    'Unhealthy': 'UNHEALTHY',
+    'Deleted': 'DELETED',
+    'Stopped': 'STOPPED',
+    'Inactive': 'INACTIVE',
+    'PartiallyOnline': 'PARTIALLYONLINE',
+}
+
+UNKNOWN_PNN = 0xFFFFFFFF
+
+_RE_NUM_NODES = re.compile(r'^Number of nodes:\s*(\d+)(?:\s+\(including (\d+) deleted nodes?\))?$')
+_RE_NODE = re.compile(r'^(?:pnn|vnn):(\d+)\s+(\S+)\s+([A-Za-z|_-]+)(\s+\(THIS NODE\))?$')
+_RE_GENERATION = re.compile(r'^Generation:\s*(\d+|INVALID)$')
+_RE_SIZE = re.compile(r'^Size:\s*(\d+)$')
+_RE_HASH = re.compile(r'^hash:\s*(\d+)\s+lmaster:\s*(-?\d+)$')
+_RE_RECMODE = re.compile(r'^Recovery mode:\s*([A-Z]+)\s+\((\d+)\)$')
+_RE_LEADER = re.compile(r'^(Leader|Recovery master):\s*(-?\d+|UNKNOWN)$')
+
+
+def _pnn_or_none(value):
+    """A PNN printed by ctdb -> int, or None for UNKNOWN / -1 / CTDB_UNKNOWN_PNN."""
+    if value is None or value == 'UNKNOWN':
+        return None
+    number = int(value)
+    if number < 0 or number == UNKNOWN_PNN:
+        return None
+    return number
+
+
+def flags_mask(flags):
+    """Flag words -> the node flag bits they stand for (derived words add nothing).
+
+    For ``ctdb nodestatus`` this is its exit status (OR over the nodes shown).
+    """
+    mask = 0
+    for flag in flags:
+        mask |= FLAG_BITS.get(flag, 0)
+    return mask
+
+
+def split_flag_word(word):
+    """``DISCONNECTED|INACTIVE`` -> ``['DISCONNECTED', 'INACTIVE']``; ``OK`` -> ``[]``."""
+    if word == 'OK':
+        return []
+    return [part for part in word.split('|') if part]
+
+
+def _node(pnn, address, flags, this_node):
+    return {
+        'pnn': pnn,
+        'address': address,
+        'flags': list(flags),
+        'status': '|'.join(flags) if flags else 'OK',
+        'this_node': bool(this_node),
+        'healthy': not flags,
+    }
+
+
+def parse_status_text(text):
+    """Parse the text of ``ctdb status`` (or ``ctdb nodestatus``).
+
+    Returns ``{'parsed': API shape, 'cluster': typed view}``:
+
+    * ``parsed`` keeps the REST API's response shape, every value a string as the API gave
+      it: ``numOfNodes``, ``nodes`` (``pnn``, ``address``, ``status``), ``generation``,
+      ``size``, ``recoveryMode`` (``[name, code]``), ``recoveryMaster`` (from ``Leader:`` or
+      ``Recovery master:``), ``hash`` (the index of the last ``hash:`` line) and
+      ``unparsable`` (lines not understood). A field whose line is absent is None.
+    * ``cluster`` is the typed view, see :func:`cluster_view`.
+    """
+    parsed = {
+        'numOfNodes': None,
+        'nodes': [],
+        'generation': None,
+        'size': None,
+        'recoveryMode': None,
+        'recoveryMaster': None,
+        'hash': None,
+        'unparsable': [],
+    }
+    typed = {
+        'node_count': None,
+        'deleted_nodes': 0,
+        'nodes': [],
+        'generation': None,
+        'generation_valid': None,
+        'vnn_map_size': None,
+        'vnn_map': [],
+        'recovery_mode': None,
+        'recovery_mode_code': None,
+        'leader': None,
+        'leader_source': None,
+    }
+    for raw_line in (text or '').splitlines():
+        line = raw_line.strip()
+        if not line:
+            continue
+        match = _RE_NODE.match(line)
+        if match:
+            pnn, address, word, this = match.groups()
+            flags = split_flag_word(word)
+            parsed['nodes'].append({'pnn': pnn, 'address': address, 'status': word})
+            typed['nodes'].append(_node(int(pnn), address, flags, this))
+            continue
+        match = _RE_NUM_NODES.match(line)
+        if match:
+            parsed['numOfNodes'] = match.group(1)
+            typed['node_count'] = int(match.group(1))
+            typed['deleted_nodes'] = int(match.group(2) or 0)
+            continue
+        match = _RE_GENERATION.match(line)
+        if match:
+            parsed['generation'] = match.group(1)
+            typed['generation_valid'] = match.group(1) != 'INVALID'
+            typed['generation'] = int(match.group(1)) if typed['generation_valid'] else None
+            continue
+        match = _RE_SIZE.match(line)
+        if match:
+            parsed['size'] = match.group(1)
+            typed['vnn_map_size'] = int(match.group(1))
+            continue
+        match = _RE_HASH.match(line)
+        if match:
+            parsed['hash'] = match.group(1)
+            typed['vnn_map'].append({'hash': int(match.group(1)), 'lmaster': int(match.group(2))})
+            continue
+        match = _RE_RECMODE.match(line)
+        if match:
+            parsed['recoveryMode'] = [match.group(1), match.group(2)]
+            typed['recovery_mode'] = match.group(1)
+            typed['recovery_mode_code'] = int(match.group(2))
+            continue
+        match = _RE_LEADER.match(line)
+        if match:
+            parsed['recoveryMaster'] = match.group(2)
+            typed['leader'] = _pnn_or_none(match.group(2))
+            typed['leader_source'] = match.group(1)
+            continue
+        parsed['unparsable'].append(raw_line)
+    return {'parsed': parsed, 'cluster': cluster_view(typed)}
+
+
+def parse_status_machine(text):
+    """Parse ``ctdb -X status`` / ``ctdb -X nodestatus`` (any separator, any column set).
+
+    Returns ``{'columns': [...], 'nodes': [...], 'unparsable': [...]}``; each node has
+    ``pnn`` (int), ``address``, ``flags`` (words in ctdb's order), ``status``,
+    ``this_node`` and ``healthy``. Columns this parser does not know are listed in
+    ``columns`` and otherwise ignored. A missing ``ThisNode`` column reads as False.
+    """
+    result = {'columns': [], 'nodes': [], 'unparsable': []}
+    lines = [line.strip() for line in (text or '').splitlines() if line.strip()]
+    if not lines:
+        return result
+    header = lines[0]
+    sep = header[0]
+    if sep.isalnum() or not header.endswith(sep) or len(header) < 3:
+        result['unparsable'] = list(lines)
+        return result
+    columns = header[1:-1].split(sep)
+    result['columns'] = columns
+    if 'Node' not in columns or 'IP' not in columns:
+        result['unparsable'] = list(lines)
+        return result
+    for line in lines[1:]:
+        values = line[1:-1].split(sep) if line[0] == sep and line.endswith(sep) else None
+        if values is None or len(values) != len(columns) or not values[columns.index('Node')].isdigit():
+            result['unparsable'].append(line)
+            continue
+        row = dict(zip(columns, values))
+        present = set(MACHINE_COLUMNS[name] for name in columns
+                      if name in MACHINE_COLUMNS and row[name] == '1')
+        flags = [flag for flag in FLAG_ORDER if flag in present]
+        result['nodes'].append(_node(int(row['Node']), row['IP'], flags, row.get('ThisNode') == 'Y'))
+    return result
+
+
+def parse_status_json(text):
+    """Parse ``ctdb --json status`` (Samba master after 4.24) into the typed view.
+
+    Raises ValueError when the text is not that JSON document.
+    """
+    try:
+        doc = json.loads(text)
+        node_status = doc['node_status']
+        vnn = doc.get('vnn_status') or {}
+        nodes = []
+        for key in sorted(node_status['nodes'], key=int):
+            entry = node_status['nodes'][key]
+            set_flags = set(name.upper() for name, value in (entry.get('flags') or {}).items() if value)
+            if entry.get('partially_online'):
+                set_flags.add('PARTIALLYONLINE')
+            if set_flags & set(['DELETED']):
+                continue
+            flags = [flag for flag in FLAG_ORDER if flag in set_flags]
+            flags.extend(sorted(set_flags - KNOWN_FLAGS))
+            nodes.append(_node(int(entry['pnn']), entry['address'], flags, entry.get('this_node')))
+        generation = vnn.get('generation')
+        mode = doc.get('recovery_mode')
+        typed = {
+            'node_count': int(node_status['node_count']),
+            'deleted_nodes': int(node_status.get('deleted_node_count') or 0),
+            'nodes': nodes,
+            'generation': None if generation in (None, 'INVALID') else int(generation),
+            'generation_valid': None if generation is None else generation != 'INVALID',
+            'vnn_map_size': vnn.get('size'),
+            'vnn_map': [{'hash': int(slot['hash']), 'lmaster': int(slot['lmaster'])}
+                        for slot in vnn.get('vnn_map') or []],
+            'recovery_mode': mode,
+            'recovery_mode_code': doc.get('recovery_mode_raw'),
+            'leader': _pnn_or_none(doc.get('leader')),
+            'leader_source': 'leader' if 'leader' in doc else None,
+        }
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ValueError('not the JSON of ctdb --json status: %s' % exc)
+    return cluster_view(typed)
+
+
+def merge_machine_nodes(cluster, machine):
+    """Replace the typed nodes of ``cluster`` with those of a ``-X`` table.
+
+    Used when the text's node lines could not all be read. Returns a new typed view.
+    """
+    typed = dict(cluster)
+    typed['nodes'] = [dict(node) for node in machine['nodes']]
+    return cluster_view(typed)
+
+
+def cluster_view(typed):
+    """Complete a typed status: this node's PNN, health and the list of problems.
+
+    Keys: ``node_count`` (header count, deleted nodes included), ``deleted_nodes``,
+    ``nodes`` (``pnn``, ``address``, ``flags``, ``status``, ``this_node``, ``healthy``),
+    ``generation`` (None when INVALID), ``generation_valid``, ``vnn_map_size``, ``vnn_map``
+    (``hash``, ``lmaster``), ``recovery_mode``, ``recovery_mode_code``, ``leader``,
+    ``leader_source`` (``Leader`` or ``Recovery master``), ``pnn`` (this node),
+    ``healthy`` and ``problems``.
+    """
+    view = dict(typed)
+    this = [node['pnn'] for node in view['nodes'] if node['this_node']]
+    view['pnn'] = this[0] if this else None
+    view['problems'] = health_problems(view)
+    view['healthy'] = not view['problems']
+    return view
+
+
+def health_problems(cluster):
+    """Why a typed status is not healthy, as sentences; empty when it is healthy.
+
+    Healthy means: at least one node, every (non-deleted) node OK, recovery mode NORMAL.
+    Deleted nodes are never listed by ctdb, so they never count against health.
+    """
+    problems = []
+    nodes = cluster.get('nodes') or []
+    if not nodes:
+        problems.append('no nodes in the status')
+    for node in nodes:
+        if node.get('flags'):
+            problems.append('node %s (%s) is %s' % (node['pnn'], node['address'], '|'.join(node['flags'])))
+    mode = cluster.get('recovery_mode')
+    if mode is None:
+        problems.append('recovery mode unknown')
+    elif mode != 'NORMAL':
+        problems.append('recovery mode is %s' % mode)
+    return problems
+
+
+def is_healthy(cluster):
+    """True when every non-deleted node is OK and the recovery mode is NORMAL.
+
+    ``cluster`` is a typed view (the ``cluster`` key returned by ctdb_status), or the
+    text of ``ctdb status`` itself. Roles use this to decide "healthy".
+    """
+    if isinstance(cluster, str):
+        cluster = parse_status_text(cluster)['cluster']
+    return not health_problems(cluster)
+
+
+def needs_machine_readable(parse_result):
+    """True when the text left node lines unread or showed flag words this parser does not know."""
+    if any(_RE_NODE_PREFIX.match(line.strip()) for line in parse_result['parsed']['unparsable']):
+        return True
+    return any(flag not in KNOWN_FLAGS for node in parse_result['cluster']['nodes'] for flag in node['flags'])
+
+
+_RE_NODE_PREFIX = re.compile(r'^(?:pnn|vnn):')
