@@ -1,0 +1,414 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the ctdb.cluster collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""CTDB's nodes file: parse it into PNN slots, plan a change that keeps every PNN, render it.
+
+Pure functions only (no AnsibleModule, no I/O), so the rules that keep a cluster's node
+numbers stable are tested on the real samples in tests/fixtures/ctdb-samples.
+
+The rules, read from ctdb/conf/node.c and ctdb/tools/ctdb.c (check_node_file_changes):
+
+* One address per line, leading/trailing blanks ignored, blank lines skipped.
+* The PNN of a node is its position among the non-blank lines.
+* EVERY line starting with ``#`` is a deleted node that keeps its PNN slot, a plain
+  comment included; so this module never writes a comment line of its own.
+* A removed node becomes ``#ADDR`` (its slot stays), a returning node un-comments its own
+  line, a new node is appended; a live PNN never changes address.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import ipaddress
+import re
+
+from ansible.module_utils.six import text_type
+
+# Flag bits of a node (ctdb/protocol/protocol.h).
+NODE_FLAGS_DISCONNECTED = 0x01
+NODE_FLAGS_UNHEALTHY = 0x02
+NODE_FLAGS_DISABLED = 0x04
+NODE_FLAGS_BANNED = 0x08
+NODE_FLAGS_DELETED = 0x10
+NODE_FLAGS_STOPPED = 0x20
+
+_FLAG_BITS = {
+    'DISCONNECTED': NODE_FLAGS_DISCONNECTED,
+    'UNHEALTHY': NODE_FLAGS_UNHEALTHY,
+    'DISABLED': NODE_FLAGS_DISABLED,
+    'BANNED': NODE_FLAGS_BANNED,
+    'DELETED': NODE_FLAGS_DELETED,
+    'STOPPED': NODE_FLAGS_STOPPED,
+}
+
+STOP_FIRST_HINT = 'stop it first (ctdb -n {pnn} shutdown, or systemctl stop ctdb on that node)'
+
+
+class NodesError(ValueError):
+    """A nodes file or a desired node list that CTDB would refuse; the message says why and what to do."""
+
+
+def _blank_strip(line):
+    return line.strip(' \t\r')
+
+
+def canonical_address(value):
+    """The address as CTDB compares it (IPv6 compressed, lower case); None when it is not an IP address."""
+    try:
+        return text_type(ipaddress.ip_address(text_type(value)))
+    except ValueError:
+        return None
+
+
+def _why_not_address(value):
+    """Why ``value`` is not a node address CTDB accepts, as a fix-it sentence."""
+    if value == '':
+        return 'an empty string is not a node address'
+    if re.search(r'\s', value):
+        return 'a node address contains no blanks or comments (CTDB has no inline comments)'
+    if '/' in value:
+        return 'a node address has no /MASK (masks belong to public addresses, not to the nodes file)'
+    port = re.match(r'^\[([0-9A-Fa-f:.]+)\]:(\d+)$', value) or re.match(r'^([0-9.]+):(\d+)$', value)
+    if port and canonical_address(port.group(1)):
+        return ('a node address has no port: give %s without ":%s" (CTDB uses the port of '
+                'ctdb.conf, 4379 by default)' % (port.group(1), port.group(2)))
+    return 'not an IPv4 or IPv6 address (host names are not allowed in the nodes file)'
+
+
+def validate_address(value):
+    """``value`` with blanks stripped, if it is an IPv4/IPv6 address CTDB accepts; else NodesError."""
+    if not isinstance(value, text_type):
+        raise NodesError('node address %r is not a string: give each node as an IPv4 or IPv6 address' % (value,))
+    stripped = value.strip()
+    if canonical_address(stripped) is None:
+        raise NodesError('invalid node address %r: %s' % (value, _why_not_address(stripped)))
+    return stripped
+
+
+def parse_nodes(text):
+    """A nodes file -> list of PNN slots, in PNN order.
+
+    Each slot is ``{pnn, lineno, line, address, deleted}``: ``line`` is the file's line
+    unchanged, ``address`` the node's address as written (for a deleted slot, the
+    address after ``#`` when there is one, else None). Raises NodesError on a line
+    CTDB would reject.
+    """
+    slots = []
+    for index, raw in enumerate((text or '').split('\n')):
+        stripped = _blank_strip(raw)
+        if stripped == '':
+            continue
+        slot = {'pnn': len(slots), 'lineno': index + 1, 'line': raw, 'deleted': False, 'address': None}
+        if stripped.startswith('#'):
+            slot['deleted'] = True
+            candidate = stripped[1:].strip()
+            if canonical_address(candidate) is not None:
+                slot['address'] = candidate
+        else:
+            if canonical_address(stripped) is None:
+                raise NodesError('line %d of the nodes file is %r: %s; CTDB cannot load this file. Fix or '
+                                 'delete that line by hand (a removed node is written as #ADDR)'
+                                 % (index + 1, raw, _why_not_address(stripped)))
+            slot['address'] = stripped
+        slots.append(slot)
+    seen = {}
+    for slot in slots:
+        if slot['deleted']:
+            continue
+        key = canonical_address(slot['address'])
+        if key in seen:
+            raise NodesError('the nodes file lists %s twice (lines %d and %d): CTDB would start two nodes with '
+                             'one address. Comment out the later line by hand (#%s) so that no PNN moves'
+                             % (slot['address'], seen[key]['lineno'], slot['lineno'], slot['address']))
+        seen[key] = slot
+    return slots
+
+
+def active_nodes(slots):
+    """Addresses of the live (not deleted) nodes, in PNN order: the REST API's GET ``nodes``."""
+    return [slot['address'] for slot in slots if not slot['deleted']]
+
+
+def deleted_pnns(slots):
+    return [slot['pnn'] for slot in slots if slot['deleted']]
+
+
+def validate_desired(nodes):
+    """The desired addresses, stripped; NodesError on a bad or duplicate address or an empty list."""
+    if not nodes:
+        raise NodesError('nodes is empty: a cluster needs at least one node. To remove nodes, list the ones '
+                         'that stay; to read the file, leave nodes out')
+    result = []
+    seen = {}
+    for value in nodes:
+        address = validate_address(value)
+        key = canonical_address(address)
+        if key in seen:
+            raise NodesError('node address %s is listed twice in nodes (as %r and %r): list every node once'
+                             % (key, seen[key], value))
+        seen[key] = value
+        result.append(address)
+    return result
+
+
+def plan_nodes(text, nodes):
+    """Plan the nodes file that holds exactly ``nodes`` as live nodes without moving any PNN.
+
+    Returns ``{content, slots, added, removed, undeleted}`` where ``added``, ``removed``
+    and ``undeleted`` are lists of ``{pnn, address}``. ``content`` equals ``text`` when
+    nothing changes. Raises NodesError when the file is invalid, an address is bad, or
+    the desired order would renumber nodes.
+    """
+    desired = validate_desired(nodes)
+    slots = parse_nodes(text)
+    wanted = dict((canonical_address(address), address) for address in desired)
+
+    live = {}
+    comeback = {}
+    for slot in slots:
+        key = canonical_address(slot['address']) if slot['address'] else None
+        if key is None:
+            continue
+        if slot['deleted']:
+            comeback.setdefault(key, slot)
+        else:
+            live[key] = slot
+
+    lines = (text or '').split('\n')
+    trailing_newline = text is not None and text.endswith('\n')
+    if trailing_newline:
+        lines.pop()
+    if text in (None, ''):
+        lines = []
+
+    added, removed, undeleted = [], [], []
+    new_slots = []
+    for slot in slots:
+        key = canonical_address(slot['address']) if slot['address'] else None
+        index = slot['lineno'] - 1
+        new = dict(slot)
+        if not slot['deleted'] and key not in wanted:
+            lines[index] = '#' + slot['address']
+            new.update(deleted=True, line=lines[index])
+            removed.append({'pnn': slot['pnn'], 'address': slot['address']})
+        elif slot['deleted'] and key in wanted and key not in live and comeback.get(key) is slot:
+            lines[index] = slot['address']
+            new.update(deleted=False, line=lines[index])
+            undeleted.append({'pnn': slot['pnn'], 'address': slot['address']})
+        new_slots.append(new)
+
+    placed = set(live) | set(canonical_address(entry['address']) for entry in undeleted)
+    for address in desired:
+        key = canonical_address(address)
+        if key in placed:
+            continue
+        slot = {'pnn': len(new_slots), 'lineno': len(lines) + 1, 'line': address, 'deleted': False, 'address': address}
+        lines.append(address)
+        new_slots.append(slot)
+        added.append({'pnn': slot['pnn'], 'address': address})
+        placed.add(key)
+
+    result_order = [slot['address'] for slot in new_slots if not slot['deleted']]
+    if [canonical_address(a) for a in result_order] != [canonical_address(a) for a in desired]:
+        raise NodesError(_reorder_message(desired, new_slots))
+
+    if not lines:
+        content = ''
+    else:
+        content = '\n'.join(lines) + '\n'
+        if text and not trailing_newline and not added and content[:-1] == text:
+            content = text
+    return {'content': content, 'slots': new_slots, 'added': added, 'removed': removed, 'undeleted': undeleted}
+
+
+def _reorder_message(desired, new_slots):
+    pnn_of = dict((canonical_address(slot['address']), slot['pnn']) for slot in new_slots if not slot['deleted'])
+    listed = ', '.join('%s (PNN %d)' % (address, pnn_of[canonical_address(address)]) for address in desired)
+    fixed = [slot['address'] for slot in new_slots if not slot['deleted']]
+    return ('the order of nodes would renumber the cluster: CTDB numbers nodes by their line in the nodes file, '
+            'and a node keeps its PNN for life (ctdb reloadnodes refuses a live PNN that changes address; a '
+            'returning node takes back its own commented line, a new node goes at the end). You gave %s. List '
+            'the nodes in PNN order instead: %s' % (listed, ', '.join(fixed)))
+
+
+# ---------------------------------------------------------------------------------------------
+# The daemon's view and `ctdb reloadnodes`
+
+
+def nodemap_from_status(cluster):
+    """The daemon's node map, deleted slots included, from a typed ``ctdb status`` view.
+
+    ``cluster`` is ``_status.parse_status_text(text)['cluster']`` (keys ``node_count`` and
+    ``nodes`` with ``pnn``, ``address``, ``flags`` as flag words). CTDB never prints a deleted
+    node, so every PNN below ``node_count`` that is not listed is returned as deleted with
+    address None. Returns one ``{pnn, address, flags, flag_names, this_node, deleted}`` per PNN.
+    """
+    listed = {}
+    for node in cluster.get('nodes') or []:
+        flags = 0
+        for name in node.get('flags') or []:
+            flags |= _FLAG_BITS.get(name, 0)
+        listed[int(node['pnn'])] = {
+            'pnn': int(node['pnn']), 'address': node['address'], 'flags': flags,
+            'flag_names': list(node.get('flags') or []), 'this_node': bool(node.get('this_node')), 'deleted': False,
+        }
+    count = max([cluster.get('node_count') or 0] + [pnn + 1 for pnn in listed])
+    nodes = []
+    for pnn in range(count):
+        nodes.append(listed.get(pnn) or {'pnn': pnn, 'address': None, 'flags': NODE_FLAGS_DELETED,
+                                         'flag_names': ['DELETED'], 'this_node': False, 'deleted': True})
+    return nodes
+
+
+def file_nodemap(slots):
+    """Slots of a parsed nodes file -> the node map CTDB builds from it (deleted slots are 0.0.0.0)."""
+    return [{'pnn': slot['pnn'], 'address': '0.0.0.0' if slot['deleted'] else slot['address'],
+             'flags': NODE_FLAGS_DELETED if slot['deleted'] else 0} for slot in slots]
+
+
+def _same_ip(first, second):
+    return canonical_address(first) == canonical_address(second)
+
+
+def nodemaps_identical(first, second):
+    """ctdb's nodemap_identical(): same length, and per PNN the same flags and address."""
+    if len(first) != len(second):
+        return False
+    for one, two in zip(first, second):
+        if one['pnn'] != two['pnn'] or one['flags'] != two['flags'] or not _same_ip(one['address'], two['address']):
+            return False
+    return True
+
+
+def check_nodes_file_changes(current, new_slots):
+    """What ``ctdb reloadnodes`` decides for the daemon's map ``current`` and a new nodes file.
+
+    A line-for-line model of check_node_file_changes() in ctdb/tools/ctdb.c. ``current`` is a
+    list of ``{pnn, address, flags}`` (flags with the DELETED/DISCONNECTED bits, e.g. from
+    nodemap_from_status); ``new_slots`` comes from parse_nodes(). Returns ``{ok, reload,
+    messages, events}``: ``messages`` are the lines ctdb prints, ``events`` the same as data
+    (``{pnn, event, address}`` with event NEW, DELETED, UNDELETED, STILL_CONNECTED,
+    CHANGED_ADDRESS, MISSING, DISCONNECTED_WARNING).
+    """
+    new = file_nodemap(new_slots)
+    messages, events = [], []
+    reload_needed = False
+    failed = False
+
+    def note(message, pnn, event, address=None):
+        messages.append(message)
+        events.append({'pnn': pnn, 'event': event, 'address': address})
+
+    for index, node in enumerate(current):
+        if index >= len(new):
+            note('Node %d (%s) missing from nodes file' % (node['pnn'], node['address']), node['pnn'], 'MISSING',
+                 node['address'])
+            failed = True
+            continue
+        was_deleted = bool(node['flags'] & NODE_FLAGS_DELETED)
+        now_deleted = bool(new[index]['flags'] & NODE_FLAGS_DELETED)
+        if was_deleted and now_deleted:
+            continue
+        if not was_deleted and not now_deleted:
+            if not _same_ip(node['address'], new[index]['address']):
+                note('Node %d has changed IP address (was %s, now %s)' % (node['pnn'], node['address'],
+                                                                          new[index]['address']),
+                     node['pnn'], 'CHANGED_ADDRESS', new[index]['address'])
+                failed = True
+            elif node['flags'] & NODE_FLAGS_DISCONNECTED:
+                note('WARNING: Node %d is disconnected. You MUST fix this node manually!' % node['pnn'],
+                     node['pnn'], 'DISCONNECTED_WARNING', node['address'])
+            continue
+        if now_deleted:
+            note('Node %d is DELETED' % node['pnn'], node['pnn'], 'DELETED', node['address'])
+            reload_needed = True
+            if not node['flags'] & NODE_FLAGS_DISCONNECTED:
+                note('ERROR: Node %d is still connected' % node['pnn'], node['pnn'], 'STILL_CONNECTED', node['address'])
+                failed = True
+            continue
+        note('Node %d is UNDELETED' % node['pnn'], node['pnn'], 'UNDELETED', new[index]['address'])
+        reload_needed = True
+
+    if failed:
+        messages.append('ERROR: Nodes will not be reloaded due to previous error')
+        return {'ok': False, 'reload': reload_needed, 'messages': messages, 'events': events}
+    for slot in new[len(current):]:
+        note('Node %d is NEW' % slot['pnn'], slot['pnn'], 'NEW', None if slot['flags'] else slot['address'])
+        reload_needed = True
+    return {'ok': True, 'reload': reload_needed, 'messages': messages, 'events': events}
+
+
+def predict_reloadnodes(current, local_slots, this_pnn, remote_slots=None):
+    """The whole of ``ctdb reloadnodes`` run on node ``this_pnn``: ``{rc, messages, reload, events}``.
+
+    ``remote_slots`` maps the PNN of each other connected node to its parsed nodes file, or to
+    None when it cannot be read; nodes left out are assumed to hold the same file.
+    """
+    local = file_nodemap(local_slots)
+    for node in current:
+        if node['flags'] & (NODE_FLAGS_DISCONNECTED | NODE_FLAGS_DELETED) or remote_slots is None:
+            continue
+        if node['pnn'] not in remote_slots:
+            continue
+        remote = remote_slots[node['pnn']]
+        if remote is None:
+            return {'rc': 1, 'reload': False, 'events': [],
+                    'messages': ['Control GET_NODES_FILE failed, ret=-1',
+                                 'ERROR: Failed to get nodes file from node %d' % node['pnn']]}
+        if not nodemaps_identical(local, file_nodemap(remote)):
+            return {'rc': 1, 'reload': False, 'events': [],
+                    'messages': ['ERROR: Nodes file on node %d differs from current node (%d)' % (node['pnn'], this_pnn)]}
+    result = check_nodes_file_changes(current, local_slots)
+    if not result['ok']:
+        return {'rc': 1, 'reload': result['reload'], 'messages': result['messages'], 'events': result['events']}
+    if not result['reload']:
+        return {'rc': 0, 'reload': False, 'events': result['events'],
+                'messages': result['messages'] + ['No change in nodes file, skipping unnecessary reload']}
+    return {'rc': 0, 'reload': True, 'messages': result['messages'], 'events': result['events']}
+
+
+def deletion_blockers(current, new_slots):
+    """PNNs the new file deletes while the daemon still has them connected: [{pnn, address, flag_names}]."""
+    blockers = []
+    for event in check_nodes_file_changes(current, new_slots)['events']:
+        if event['event'] == 'STILL_CONNECTED':
+            node = current[event['pnn']]
+            blockers.append({'pnn': node['pnn'], 'address': node['address'],
+                             'flag_names': list(node.get('flag_names') or [])})
+    return blockers
+
+
+def blockers_message(blockers):
+    parts = []
+    for blocker in blockers:
+        state = '|'.join(blocker['flag_names']) or 'OK'
+        parts.append('node %s (PNN %d) is still connected (%s): %s'
+                     % (blocker['address'], blocker['pnn'], state, STOP_FIRST_HINT.format(pnn=blocker['pnn'])))
+    return ('refusing to reload the nodes file: CTDB only deletes a node that is DISCONNECTED; '
+            + '; '.join(parts) + '. Then run this task again.')
+
+
+def parse_listnodes(text):
+    """``ctdb listnodes`` output -> list of addresses (deleted nodes are not listed)."""
+    return [line.strip() for line in (text or '').splitlines() if canonical_address(line.strip())]
+
+
+def parse_reloadnodes_output(text):
+    """``ctdb reloadnodes`` output -> ``{changed, events, messages}``."""
+    messages = [line for line in (text or '').splitlines() if line.strip()]
+    events = []
+    for line in messages:
+        match = re.match(r'^Node (\d+) is (NEW|DELETED|UNDELETED)$', line)
+        if match:
+            events.append({'pnn': int(match.group(1)), 'event': match.group(2)})
+            continue
+        match = re.match(r'^ERROR: Node (\d+) is still connected$', line)
+        if match:
+            events.append({'pnn': int(match.group(1)), 'event': 'STILL_CONNECTED'})
+            continue
+        match = re.match(r'^Node (\d+) has changed IP address', line)
+        if match:
+            events.append({'pnn': int(match.group(1)), 'event': 'CHANGED_ADDRESS'})
+    changed = any(event['event'] in ('NEW', 'DELETED', 'UNDELETED') for event in events) and not any(
+        line.startswith('ERROR:') for line in messages)
+    return {'changed': changed, 'events': events, 'messages': messages}
