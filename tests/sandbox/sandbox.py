@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright: Contributors to the ctdb.cluster collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A real CTDB cluster on one machine: N ctdbd "local daemons" plus one etcd.
@@ -251,7 +250,7 @@ class Sandbox:
     def ctdb(self, index, *args, timeout=30):
         """Run ``ctdb ARGS`` as node ``index``'s tool; returns the CompletedProcess."""
         return subprocess.run(['ctdb'] + [str(a) for a in args], env=self.env(index), capture_output=True,
-                              text=True, timeout=timeout)
+                              text=True, timeout=timeout, check=False)
 
     def ctdbd_pid(self, index):
         try:
@@ -268,7 +267,7 @@ class Sandbox:
         if port_in_use(address, CTDB_PORT):
             raise SandboxError('%s:%d is already in use (another ctdbd?): stop it first, or give this sandbox '
                                'another --subnet' % (address, CTDB_PORT))
-        result = subprocess.run(['ctdbd'], env=self.env(index), capture_output=True, text=True)
+        result = subprocess.run(['ctdbd'], env=self.env(index), capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise SandboxError('ctdbd for node %d failed to start (rc %d): %s; see %s'
                                % (index, result.returncode, (result.stderr or result.stdout).strip(),
@@ -398,7 +397,7 @@ class Sandbox:
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('action', choices=['start', 'stop', 'status', 'restart'])
     parser.add_argument('--name', default=os.environ.get('CTDB_SANDBOX_NAME', 'sandbox'))
     parser.add_argument('--nodes', type=int, default=int(os.environ.get('CTDB_SANDBOX_NODES', '3')))
@@ -419,8 +418,8 @@ def main(argv=None):
                               cluster_lock=args.cluster_lock)
             sandbox.start(timeout=args.timeout)
             print(sandbox.status_text(), end='')
-            print('sandbox %r: %d nodes on %s.1-%d, etcd %s' % (args.name, sandbox.nodes, sandbox.subnet,
-                                                                 sandbox.nodes, sandbox.etcd_url or 'not started'))
+            print('sandbox %r: %d nodes on %s.1-%d, etcd %s'
+                  % (args.name, sandbox.nodes, sandbox.subnet, sandbox.nodes, sandbox.etcd_url or 'not started'))
             print('inventory: %s' % sandbox.inventory_path)
         if args.action == 'status':
             if not sandbox.running():

@@ -1,0 +1,75 @@
+# ctdb.cluster: set up, run the demo, run the tests.
+# Every target works from a fresh Debian 12 checkout, as root (to install Debian packages).
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEBIAN_PACKAGES := ctdb etcd-server etcd-client samba-common-bin rsync
+COLLECTIONS := $(CURDIR)/.cache/collections
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export ANSIBLE_ROLES_PATH := $(CURDIR)/roles
+export ANSIBLE_NOCOLOR := 1
+SANDBOX_NAME ?= sandbox
+SANDBOX_NODES ?= 3
+SANDBOX_SUBNET ?= 127.0.0
+SANDBOX := $(BIN)/python tests/sandbox/sandbox.py
+# The integration tests use their own sandbox, so they never disturb the demo's.
+TEST_SANDBOX_NAME ?= test
+TEST_SANDBOX_SUBNET ?= 127.0.10
+
+.PHONY: setup packages venv collection-link demo sandbox sandbox-stop sandbox-status test units sanity integration bench clean
+
+setup: packages venv collection-link
+
+packages:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" -ne 0 ]; then echo "Missing Debian packages:$$missing; run as root: apt-get install$$missing" >&2; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+venv: $(BIN)/.installed
+
+$(BIN)/.installed: requirements.txt requirements-test.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-test.txt
+	touch $@
+
+collection-link:
+	@mkdir -p $(COLLECTIONS)/ansible_collections/ctdb
+	@ln -sfn $(CURDIR) $(COLLECTIONS)/ansible_collections/ctdb/cluster
+
+sandbox: setup
+	@$(SANDBOX) status --name $(SANDBOX_NAME) >/dev/null 2>&1 || \
+	  $(SANDBOX) start --name $(SANDBOX_NAME) --nodes $(SANDBOX_NODES) --subnet $(SANDBOX_SUBNET)
+
+sandbox-stop:
+	@$(SANDBOX) stop --name $(SANDBOX_NAME)
+
+sandbox-status:
+	@$(SANDBOX) status --name $(SANDBOX_NAME)
+
+demo: sandbox
+	$(BIN)/ansible-playbook -i .sandbox/$(SANDBOX_NAME)/inventory.yml playbooks/demo.yml
+
+units: setup
+	$(BIN)/pytest -q tests/unit
+
+sanity: setup
+	bash tests/sanity/run.sh
+
+# Each test module starts its own fresh sandbox and stops it, even on failure; the final
+# stop catches anything an interrupted run left behind.
+integration: setup
+	CTDB_SANDBOX_NAME=$(TEST_SANDBOX_NAME) CTDB_SANDBOX_SUBNET=$(TEST_SANDBOX_SUBNET) \
+	  $(BIN)/pytest -q tests/integration; rc=$$?; \
+	  $(SANDBOX) stop --name $(TEST_SANDBOX_NAME) >/dev/null; exit $$rc
+
+test: units sanity integration
+
+bench: sandbox
+	$(BIN)/python bench/run_all.py
+
+clean: sandbox-stop
+	rm -rf .cache .sandbox tests/output
