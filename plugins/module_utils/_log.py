@@ -303,15 +303,27 @@ def tail_entries(fileobj, count, predicate=None, since_epoch=None, default_year=
     older: CTDB writes its log in time order. Returns ``(entries, info)`` with entries
     oldest first and info = {'scanned_lines', 'scanned_bytes', 'reached_start'}.
     """
+    return select_newest(iter_lines_reverse(fileobj, block_size), count, predicate, since_epoch, default_year)
+
+
+def select_newest(lines_newest_first, count, predicate=None, since_epoch=None, default_year=None):
+    """The selection of tail_entries over any iterable of lines given newest first.
+
+    Lines may be bytes (decoded as UTF-8, bad bytes replaced) or text. Stops consuming the
+    iterable as soon as ``count`` entries are selected or a line older than ``since_epoch``
+    is met. Returns ``(entries, info)`` like tail_entries.
+    """
     entries = []
     scanned = 0
     scanned_bytes = 0
     reached_start = True
     if count > 0:
-        for raw in iter_lines_reverse(fileobj, block_size):
+        for raw in lines_newest_first:
             scanned += 1
             scanned_bytes += len(raw) + 1
-            entry = parse_line(raw.decode('utf-8', 'replace'), default_year)
+            if isinstance(raw, bytes):
+                raw = raw.decode('utf-8', 'replace')
+            entry = parse_line(raw.rstrip('\r\n'), default_year)
             if since_epoch is not None and entry['timestamp'] and timestamp_epoch(entry['timestamp']) < since_epoch:
                 reached_start = False
                 break
