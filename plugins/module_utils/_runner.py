@@ -23,7 +23,8 @@ _DAEMON_DOWN_MARKERS = (
     'Failed to connect to CTDB daemon',
     'ctdb_client_init() failed',
 )
-_PERMISSION_MARKERS = ('Permission denied', 'Operation not permitted')
+# errno=13 (EACCES) is how ctdb reports a socket it may not open: "connect() failed, errno=13".
+_PERMISSION_MARKERS = ('Permission denied', 'Operation not permitted', 'errno=13')
 
 
 def ctdb_base(module):
@@ -49,11 +50,12 @@ def parse_version(text):
 def explain_failure(stdout, stderr):
     """A sentence saying what went wrong and what to do, or None if not recognised."""
     text = '%s\n%s' % (stdout or '', stderr or '')
+    # Permission first: ctdb prints "connect() failed" for a socket it may not open, too.
+    if any(marker in text for marker in _PERMISSION_MARKERS):
+        return 'permission denied talking to ctdbd: run the task as root (become: true)'
     if any(marker in text for marker in _DAEMON_DOWN_MARKERS):
         return ('ctdbd is not running on this node (or its socket is unreachable): '
                 'start it (systemctl start ctdb) or check CTDB_BASE')
-    if any(marker in text for marker in _PERMISSION_MARKERS):
-        return 'permission denied talking to ctdbd: run the task as root (become: true)'
     return None
 
 
