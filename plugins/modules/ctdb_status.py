@@ -1,0 +1,369 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the ctdb.cluster collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: ctdb_status
+short_description: Read the status of a CTDB cluster, optionally waiting until it is healthy
+version_added: 0.1.0
+description:
+  - Runs C(ctdb status) on the managed node and returns its text (RV(raw)), the REST API's parsed shape
+    (RV(parsed)) and a typed view of the cluster (RV(cluster)).
+  - Reads the text of both Samba eras (C(Leader:) from Samba 4.16, C(Recovery master:) before).
+  - The text carries every node flag that C(ctdb -X status) shows (ctdb prints C(PARTIALLYONLINE) only for a node
+    with no other flag), so by default C(ctdb -X status) is run only when a node line of the text cannot be read;
+    see O(machine_readable). Its columns are read by header name, because Samba 4.17 added the C(Unknown) column.
+  - With O(wait_for_healthy=true) it polls until every node is OK and the recovery mode is NORMAL,
+    and fails with the last status when O(timeout) passes first.
+  - Never changes anything.
+author:
+  - Contributors to the ctdb.cluster collection
+extends_documentation_fragment:
+  - ctdb.cluster.ctdb
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads; it runs the same way in check mode.
+  diff_mode:
+    support: none
+    description: Nothing is changed, so there is nothing to diff.
+  platform:
+    platforms: posix
+    description: Runs the C(ctdb) tool of the managed node, which must run C(ctdbd).
+options:
+  wait_for_healthy:
+    description:
+      - Poll C(ctdb status) until the cluster is healthy; fail when O(timeout) passes first, returning the last status read.
+      - Healthy means at least one node, every node shown (deleted nodes are never shown) with no flag (status C(OK)),
+        and recovery mode C(NORMAL).
+      - While waiting, a daemon that is not answering yet (for example just started) counts as not healthy instead of
+        failing the task at once; a missing C(ctdb) tool or a permission error still fails at once.
+    type: bool
+    default: false
+  timeout:
+    description:
+      - Seconds to wait for a healthy cluster with O(wait_for_healthy=true). Ignored otherwise.
+    type: int
+    default: 120
+  delay:
+    description:
+      - Seconds between two polls with O(wait_for_healthy=true). Ignored otherwise.
+    type: float
+    default: 2.0
+  machine_readable:
+    description:
+      - When to also run C(ctdb -X status) and take the node table from it.
+      - V(auto) runs it only when the text has node lines or flag words this module cannot read.
+      - V(always) runs it every time (one more ctdb call), which cross-checks the text; its nodes are returned.
+      - V(never) uses the text alone.
+    type: str
+    choices: [auto, always, never]
+    default: auto
+notes:
+  - C(ctdb status) asks the local daemon, so the answer is this node's view of the cluster.
+seealso:
+  - name: ctdb(1)
+    description: The ctdb tool's manual page, with the status output explained.
+    link: https://www.samba.org/samba/docs/current/man-html/ctdb.1.html
+'''
+
+EXAMPLES = r'''
+- name: Read the cluster status
+  ctdb.cluster.ctdb_status:
+  register: ctdb
+
+- name: Show the unhealthy nodes
+  ansible.builtin.debug:
+    msg: "{{ ctdb.cluster.problems }}"
+  when: not ctdb.cluster.healthy
+
+- name: Wait up to 5 minutes for every node to be OK after a restart
+  ctdb.cluster.ctdb_status:
+    wait_for_healthy: true
+    timeout: 300
+    delay: 5
+
+- name: Status of a second local daemon whose configuration lives elsewhere
+  ctdb.cluster.ctdb_status:
+    ctdb_base: /srv/ctdb/node1
+  environment:
+    CTDB_TEST_MODE: "yes"
+'''
+
+RETURN = r'''
+raw:
+  description: The text printed by C(ctdb status) (the last one read when waiting).
+  returned: always, and on a wait timeout when a status was read
+  type: str
+  sample: "Number of nodes:2\npnn:0 192.168.6.79     OK (THIS NODE)\npnn:1 192.168.6.77     UNHEALTHY\nGeneration:1919983054\n..."
+raw_machine:
+  description: The text printed by C(ctdb -X status), or null when it was not run (see O(machine_readable)).
+  returned: always
+  type: str
+  sample: "|Node|IP|Disconnected|Unknown|Banned|Disabled|Unhealthy|Stopped|Inactive|PartiallyOnline|ThisNode|\n|0|10.0.0.1|0|0|0|0|0|0|0|0|Y|\n"
+parsed:
+  description:
+    - The status in the shape of the REST API this collection replaces; every value is a string, as the API gave it.
+    - A field whose line is missing from the output is null.
+  returned: always, and on a wait timeout when a status was read
+  type: dict
+  contains:
+    numOfNodes:
+      description: The number of nodes, deleted nodes included.
+      type: str
+      sample: "2"
+    nodes:
+      description: The nodes shown.
+      type: list
+      elements: dict
+      contains:
+        pnn:
+          description: The node's PNN.
+          type: str
+        address:
+          description: The node's private address.
+          type: str
+        status:
+          description: The flag word, such as C(OK), C(UNHEALTHY) or C(DISCONNECTED|INACTIVE), without C((THIS NODE)).
+          type: str
+      sample: [{"pnn": "0", "address": "192.168.6.79", "status": "OK"}]
+    generation:
+      description: The generation number, or C(INVALID).
+      type: str
+      sample: "1919983054"
+    size:
+      description: The size of the VNN map.
+      type: str
+      sample: "2"
+    recoveryMode:
+      description: The recovery mode's name and code.
+      type: list
+      elements: str
+      sample: ["NORMAL", "0"]
+    recoveryMaster:
+      description: The leader's PNN, from C(Leader:) (Samba 4.16 and later) or C(Recovery master:) (older); may be C(UNKNOWN).
+      type: str
+      sample: "0"
+    hash:
+      description: The index of the last C(hash:) line of the VNN map.
+      type: str
+      sample: "1"
+    unparsable:
+      description: Lines of the output that were not understood.
+      type: list
+      elements: str
+      sample: []
+cluster:
+  description: A typed view of the status.
+  returned: always, and on a wait timeout when a status was read
+  type: dict
+  contains:
+    nodes:
+      description: The nodes shown (deleted nodes are never shown).
+      type: list
+      elements: dict
+      contains:
+        pnn:
+          description: The node's PNN.
+          type: int
+        address:
+          description: The node's private address.
+          type: str
+        flags:
+          description: The node's flag words in ctdb's order, empty when the node is OK.
+          type: list
+          elements: str
+          sample: [DISCONNECTED, INACTIVE]
+        status:
+          description: The flag words joined by C(|), or C(OK).
+          type: str
+        this_node:
+          description: Whether this is the node that answered.
+          type: bool
+        healthy:
+          description: Whether the node has no flag.
+          type: bool
+    node_count:
+      description: The number of nodes, deleted nodes included.
+      type: int
+      sample: 3
+    deleted_nodes:
+      description: How many of them are deleted.
+      type: int
+      sample: 0
+    generation:
+      description: The generation number; null when C(INVALID) (during recovery).
+      type: int
+      sample: 1919983054
+    generation_valid:
+      description: False when the generation is C(INVALID).
+      type: bool
+    vnn_map_size:
+      description: The size of the VNN map.
+      type: int
+    vnn_map:
+      description: The VNN map.
+      type: list
+      elements: dict
+      contains:
+        hash:
+          description: The slot.
+          type: int
+        lmaster:
+          description: The PNN of the node that is location master for the slot.
+          type: int
+      sample: [{"hash": 0, "lmaster": 0}]
+    recovery_mode:
+      description: C(NORMAL) or C(RECOVERY).
+      type: str
+    recovery_mode_code:
+      description: The recovery mode's code (0 NORMAL, 1 RECOVERY).
+      type: int
+    leader:
+      description: The leader's (recovery master's) PNN; null when unknown.
+      type: int
+    leader_source:
+      description: The label the leader was read from, C(Leader) or C(Recovery master).
+      type: str
+    pnn:
+      description: The PNN of the node that answered (this node).
+      type: int
+    healthy:
+      description: Whether every node is OK and the recovery mode is NORMAL.
+      type: bool
+    problems:
+      description: Why the cluster is not healthy, one sentence each; empty when healthy.
+      type: list
+      elements: str
+      sample: ["node 1 (10.0.0.2) is DISABLED"]
+attempts:
+  description: How many times C(ctdb status) was run.
+  returned: always
+  type: int
+  sample: 1
+elapsed:
+  description: Seconds spent, waiting included.
+  returned: always
+  type: float
+  sample: 0.02
+'''
+
+import math
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.ctdb.cluster.plugins.module_utils._runner import CtdbRunner, explain_failure
+from ansible_collections.ctdb.cluster.plugins.module_utils._status import (
+    merge_machine_nodes,
+    needs_machine_readable,
+    parse_status_machine,
+    parse_status_text,
+)
+
+PERMISSION_HINT = 'permission denied'
+
+
+class StatusReader:
+    """Runs ctdb status (and -X status when asked or needed) and parses them."""
+
+    def __init__(self, module, runner):
+        self.module = module
+        self.runner = runner
+        self.mode = module.params['machine_readable']
+
+    def read(self, tolerant=False, timelimit=None):
+        """-> (result dict, None) or, when tolerant and ctdb failed, (None, reason).
+
+        ``timelimit`` (seconds) is handed to ctdb, so a hung daemon cannot outlast the wait.
+        """
+        rc, out, err = self.runner.run(['status'], check_rc=not tolerant, timeout=timelimit)
+        if rc != 0:
+            return None, self._reason(rc, out, err)
+        parsed = parse_status_text(out)
+        result = {'raw': out, 'raw_machine': None, 'parsed': parsed['parsed'], 'cluster': parsed['cluster']}
+        if self.mode == 'always' or (self.mode == 'auto' and needs_machine_readable(parsed)):
+            rc, machine_out, err = self.runner.run(['-X', 'status'], check_rc=not tolerant, timeout=timelimit)
+            if rc != 0:
+                return None, self._reason(rc, machine_out, err)
+            machine = parse_status_machine(machine_out)
+            result['raw_machine'] = machine_out
+            if machine['nodes'] and not machine['unparsable']:
+                result['cluster'] = merge_machine_nodes(result['cluster'], machine)
+            elif self.mode == 'always':
+                self.module.fail_json(
+                    msg='could not read the node table of ctdb -X status (lines: %s); use machine_readable=auto '
+                        'to rely on the text output' % '; '.join(machine['unparsable'][:5] or ['none']),
+                    raw=out, raw_machine=machine_out)
+        if not result['cluster']['nodes']:
+            reason = 'ctdb status printed no node line this module can read'
+            if not tolerant:
+                self.module.fail_json(msg='%s: %r' % (reason, out[:500]), raw=out, parsed=result['parsed'])
+            return None, reason
+        return result, None
+
+    def _reason(self, rc, out, err):
+        reason = explain_failure(out, err) or 'exit code %d: %s' % (rc, (err or out or 'no output').strip())
+        if PERMISSION_HINT in reason:
+            # Waiting cannot fix a permission problem.
+            self.module.fail_json(msg='ctdb status failed: %s' % reason, rc=rc, stdout=out, stderr=err)
+        return reason
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            wait_for_healthy=dict(type='bool', default=False),
+            timeout=dict(type='int', default=120),
+            delay=dict(type='float', default=2.0),
+            machine_readable=dict(type='str', default='auto', choices=['auto', 'always', 'never']),
+            ctdb_base=dict(type='path'),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    if params['timeout'] < 0:
+        module.fail_json(msg='timeout must be 0 or more seconds, not %d' % params['timeout'])
+    if params['delay'] <= 0:
+        module.fail_json(msg='delay must be more than 0 seconds, not %s' % params['delay'])
+
+    reader = StatusReader(module, CtdbRunner(module))
+    started = time.monotonic()
+
+    if not params['wait_for_healthy']:
+        result, dummy = reader.read()
+        module.exit_json(changed=False, attempts=1, elapsed=round(time.monotonic() - started, 3), **result)
+
+    deadline = started + params['timeout']
+    attempts, last, reason = 0, None, None
+    while True:
+        attempts += 1
+        timelimit = max(1, int(math.ceil(deadline - time.monotonic())))
+        result, failure = reader.read(tolerant=True, timelimit=timelimit)
+        if result is not None:
+            last = result
+            if result['cluster']['healthy']:
+                module.exit_json(changed=False, attempts=attempts, elapsed=round(time.monotonic() - started, 3),
+                                 **result)
+            reason = '; '.join(result['cluster']['problems'])
+        else:
+            reason = failure
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        # the last poll happens at the deadline
+        time.sleep(min(params['delay'], remaining))
+
+    failed = dict(last or {'raw': None, 'raw_machine': None, 'parsed': None, 'cluster': None})
+    module.fail_json(
+        msg='CTDB cluster not healthy after %d s (%d attempts): %s' % (params['timeout'], attempts, reason),
+        attempts=attempts, elapsed=round(time.monotonic() - started, 3), **failed)
+
+
+if __name__ == '__main__':
+    main()
