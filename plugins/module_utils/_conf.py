@@ -1,0 +1,678 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the ctdb.cluster collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""ctdb.conf: the options CTDB knows, a parser that keeps every byte, and edits that touch only what they must.
+
+Pure functions only: text in, text or plain data out; no AnsibleModule, no I/O.
+
+The file is read the way CTDB's own reader (Samba ``lib/util/tini.c``) reads it:
+
+* a physical line whose first non-blank character is ``#`` or ``;`` is a comment (whole-line
+  comments only: ``key = value # note`` is the value ``value # note``);
+* a line ending in ``\\`` (or ``\\`` and one blank) continues on the next line;
+* runs of blanks inside a line become one (the first of the run); one blank around the key and
+  around the value is trimmed;
+* ``[name]`` opens a section (compared without case; text after ``]`` is ignored);
+  ``key = value`` sets an option (keys are case-sensitive; the last of two settings wins).
+
+Two things ``tini`` accepts silently are refused here, because ctdbd then runs with less
+configuration than the file seems to hold: a line with no ``=`` (ignored by ctdbd), and a
+section header with no ``]`` or an option with an empty key (ctdbd stops reading the file there).
+
+Known sections and options come from ctdb.conf(5) and ``ctdb-config dump`` (Samba 4.17), with the
+Samba release that added or removed each one, so a key can be checked against the installed ctdb:
+``recovery lock`` became ``cluster lock`` and ``[legacy] recmaster capability`` became
+``[cluster] leader capability`` in Samba 4.16; ``nodes list`` appeared in 4.22.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import difflib
+import ipaddress
+import re
+
+CONF_FILE = 'ctdb.conf'
+
+# Sections in the order ``ctdb-config dump`` prints them.
+SECTIONS = ('logging', 'cluster', 'database', 'event', 'failover', 'legacy')
+
+BOOLEAN_WORDS = {'true': True, 'yes': True, 'false': False, 'no': False}
+# ctdb/common/logging.c: names match case-insensitively (a prefix is enough), digits are levels 0-10.
+LOG_LEVELS = (('ERROR', 0), ('WARNING', 1), ('NOTICE', 3), ('INFO', 5), ('DEBUG', 10))
+MAX_LOG_LEVEL = 10
+SYSLOG_METHODS = ('nonblocking', 'udp', 'udp-rfc5424')
+INT_MAX = 2147483647
+
+NEWEST = (9999,)
+
+
+class ConfError(Exception):
+    """Input CTDB would reject or misread; the message names the value and the fix."""
+
+
+def _opt(section, key, kind, default=None, since=None, until=None, choices=None, minimum=None,
+         replaced_by=None, deprecated_since=None, description=''):
+    return {
+        'section': section, 'key': key, 'type': kind, 'default': default, 'since': since, 'until': until,
+        'choices': choices, 'min': minimum, 'replaced_by': replaced_by, 'deprecated_since': deprecated_since,
+        'description': description,
+    }
+
+
+# Every option ctdbd reads from ctdb.conf. ``since``/``until`` are Samba releases (until = first
+# release without it); ``replaced_by`` names the (section, key) that took its place.
+OPTIONS = (
+    _opt('logging', 'location', 'location', 'file:/var/log/ctdb/log.ctdb',
+         description='where ctdbd logs: file:FILENAME or syslog[:nonblocking|udp|udp-rfc5424]'),
+    _opt('logging', 'log level', 'loglevel', 'ERROR', description="ctdbd's log level (ctdb.conf(5) says NOTICE; ctdb-config 4.17 dumps ERROR)"),
+    _opt('cluster', 'transport', 'enum', 'tcp', choices=('tcp', 'ib'), description='internode transport'),
+    _opt('cluster', 'node address', 'ipaddr', description='private address ctdbd binds to'),
+    _opt('cluster', 'cluster lock', 'string', since=(4, 16),
+         description='cluster-wide mutex: a file on shared storage or !helper args'),
+    _opt('cluster', 'recovery lock', 'string', replaced_by=('cluster', 'cluster lock'), deprecated_since=(4, 16),
+         description="the cluster lock's name before Samba 4.16 (deprecated since)"),
+    _opt('cluster', 'leader timeout', 'int', 5, since=(4, 16), minimum=1,
+         description='seconds without a leader broadcast before an election'),
+    _opt('cluster', 'leader capability', 'bool', True, since=(4, 16),
+         description='whether this node can become the leader'),
+    _opt('cluster', 'nodes list', 'string', since=(4, 22),
+         description='where the nodes list comes from: a file, or !command args'),
+    _opt('database', 'volatile database directory', 'string', '/var/lib/ctdb/volatile',
+         description='local directory of volatile databases (must exist)'),
+    _opt('database', 'persistent database directory', 'string', '/var/lib/ctdb/persistent',
+         description='local directory of persistent databases (must exist)'),
+    _opt('database', 'state database directory', 'string', '/var/lib/ctdb/state',
+         description='local directory of state databases (must exist)'),
+    _opt('database', 'lock debug script', 'string',
+         description='script name relative to CTDB_BASE run when a database lock hangs'),
+    _opt('database', 'tdb mutexes', 'bool', True, description='robust mutexes on volatile databases'),
+    _opt('event', 'debug script', 'string',
+         description='script name relative to CTDB_BASE run when an event times out'),
+    _opt('failover', 'disabled', 'bool', False, description='disable public IP failover'),
+    _opt('legacy', 'realtime scheduling', 'bool', True, description='run with real-time priority'),
+    _opt('legacy', 'recmaster capability', 'bool', True, until=(4, 16),
+         replaced_by=('cluster', 'leader capability'),
+         description='whether this node can become recovery master (before Samba 4.16)'),
+    _opt('legacy', 'lmaster capability', 'bool', True, description='whether this node can be a location master'),
+    _opt('legacy', 'start as stopped', 'bool', False, description='start in the STOPPED state'),
+    _opt('legacy', 'start as disabled', 'bool', False, description='start in the DISABLED state'),
+    _opt('legacy', 'script log level', 'loglevel', 'ERROR', description='log level of event script output'),
+)
+
+_BY_KEY = dict(((o['section'], o['key']), o) for o in OPTIONS)
+_WS = ' \t\n\v\f\r'
+
+
+# --------------------------------------------------------------------------- versions
+def format_version(version):
+    return '.'.join(str(part) for part in version) if version and version != NEWEST else 'current'
+
+
+def option_available(spec, version=None):
+    """Whether ``spec`` is an option the given Samba/ctdb version (a tuple; None = newest) reads."""
+    version = tuple(version) if version else NEWEST
+    if spec['since'] and version < tuple(spec['since']):
+        return False
+    if spec['until'] and version >= tuple(spec['until']):
+        return False
+    return True
+
+
+def option_deprecated(spec, version=None):
+    version = tuple(version) if version else NEWEST
+    return bool(spec['deprecated_since']) and version >= tuple(spec['deprecated_since'])
+
+
+def known_options(version=None):
+    """{section: {key: spec}} of the options ``version`` (None = newest) reads, for modules and roles."""
+    result = dict((section, {}) for section in SECTIONS)
+    for spec in OPTIONS:
+        if option_available(spec, version):
+            result[spec['section']][spec['key']] = dict(spec)
+    return result
+
+
+def _aliases(spec):
+    """Every (section, key) naming the same setting as ``spec``, itself included."""
+    names = {(spec['section'], spec['key'])}
+    for other in OPTIONS:
+        if other['replaced_by'] == (spec['section'], spec['key']):
+            names.add((other['section'], other['key']))
+        if spec['replaced_by'] == (other['section'], other['key']):
+            names.add((other['section'], other['key']))
+    return names
+
+
+def lock_key(version=None):
+    """The [cluster] key that names the cluster lock for ``version``."""
+    return 'cluster lock' if option_available(_BY_KEY[('cluster', 'cluster lock')], version) else 'recovery lock'
+
+
+# --------------------------------------------------------------------------- names
+def _suggest(word, candidates):
+    def norm(text):
+        return ' '.join(text.replace('_', ' ').replace('-', ' ').lower().split())
+    by_norm = dict((norm(c), c) for c in candidates)
+    if norm(word) in by_norm:
+        return by_norm[norm(word)]
+    close = difflib.get_close_matches(norm(word), list(by_norm), n=1, cutoff=0.6)
+    return by_norm[close[0]] if close else None
+
+
+def canonical_section(name, where):
+    """The known section ``name`` means (sections compare without case), or ConfError."""
+    if name is not None and name.lower() in SECTIONS:
+        return name.lower()
+    guess = _suggest(name or '', SECTIONS)
+    if guess:
+        raise ConfError('%s: unknown section [%s]; did you mean [%s]?' % (where, name, guess))
+    raise ConfError('%s: unknown section [%s]; known sections are %s'
+                    % (where, name, ', '.join('[%s]' % s for s in SECTIONS)))
+
+
+def lookup_option(section, key, where, version=None):
+    """The spec of ``[section] key`` (section already canonical) or ConfError naming the closest key."""
+    spec = _BY_KEY.get((section, key))
+    if spec is not None:
+        return spec
+    same_section = [o['key'] for o in OPTIONS if o['section'] == section and option_available(o, version)]
+    guess = _suggest(key, same_section)
+    if guess:
+        raise ConfError('%s: unknown option "%s" in section [%s]; did you mean "%s"?' % (where, key, section, guess))
+    exact = [o for o in OPTIONS if o['key'] == key]
+    if exact:
+        raise ConfError('%s: option "%s" belongs in section [%s], not [%s]' % (where, key, exact[0]['section'], section))
+    elsewhere = [o for o in OPTIONS if _suggest(key, [o['key']]) == o['key'] and option_available(o, version)]
+    if elsewhere:
+        raise ConfError('%s: unknown option "%s" in section [%s]; did you mean "%s" in section [%s]?'
+                        % (where, key, section, elsewhere[0]['key'], elsewhere[0]['section']))
+    raise ConfError('%s: unknown option "%s" in section [%s]; known options there are %s'
+                    % (where, key, section, ', '.join('"%s"' % k for k in same_section)))
+
+
+def resolve_option(section, key, where, version=None):
+    """Map a wanted ``[section] key`` to the spec the installed ctdb reads; returns (spec, warnings).
+
+    A renamed option is translated both ways (``cluster lock`` is written as ``recovery lock``
+    for ctdb < 4.16, and the other way round), with a warning when the old name was given.
+    """
+    section = canonical_section(section, where)
+    spec = lookup_option(section, key, where, version)
+    if option_available(spec, version) and not option_deprecated(spec, version):
+        return spec, []
+    for alias in sorted(_aliases(spec)):
+        other = _BY_KEY[alias]
+        if other is not spec and option_available(other, version) and not option_deprecated(other, version):
+            warnings = []
+            if spec['replaced_by'] == alias:
+                warnings.append('%s: [%s] "%s" is %s since Samba %s; writing [%s] "%s" instead'
+                                % (where, spec['section'], spec['key'],
+                                   'deprecated' if spec['deprecated_since'] else 'replaced',
+                                   format_version(spec['deprecated_since'] or spec['until']),
+                                   other['section'], other['key']))
+            return other, warnings
+    if not option_available(spec, version):
+        raise ConfError('%s: [%s] "%s" %s, and ctdb here is %s' % (where, section, key, _availability(spec),
+                                                                  format_version(version)))
+    return spec, []
+
+
+def _availability(spec):
+    if spec['since'] and spec['until']:
+        return 'exists only from Samba %s to %s' % (format_version(spec['since']), format_version(spec['until']))
+    if spec['since']:
+        return 'needs Samba %s or later' % format_version(spec['since'])
+    return 'was removed in Samba %s' % format_version(spec['until'])
+
+
+# --------------------------------------------------------------------------- values
+def tini_normalize(text):
+    """A value or key as CTDB's reader sees it: blank runs squeezed to their first blank, ends trimmed."""
+    return re.sub(r'([ \t\n\v\f\r])[ \t\n\v\f\r]+', r'\1', text).strip(_WS)
+
+
+def _parse_bool(value):
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in BOOLEAN_WORDS:
+        return BOOLEAN_WORDS[value.strip().lower()]
+    return None
+
+
+def _parse_log_level(value):
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 <= value <= MAX_LOG_LEVEL else None
+    text = str(value).strip()
+    if not text:
+        return None
+    if text.isdigit():
+        return int(text) if int(text) <= MAX_LOG_LEVEL else None
+    for name, level in LOG_LEVELS:
+        if name.lower().startswith(text.lower()):
+            return level
+    return None
+
+
+def canonical_value(spec, value):
+    """What ctdbd makes of ``value`` (for comparing), or None when it is not valid for ``spec``."""
+    kind = spec['type']
+    if isinstance(value, float):
+        value = str(value)
+    if not isinstance(value, (bool, int, str)):
+        return None
+    if kind == 'bool':
+        return _parse_bool(value)
+    if kind == 'loglevel':
+        return _parse_log_level(value)
+    if isinstance(value, bool):
+        return None
+    if kind == 'int':
+        if isinstance(value, int):
+            number = value
+        elif re.match(r'^\s*\d+\s*$', value):
+            number = int(value)
+        else:
+            return None
+        return number if (spec['min'] is None or number >= spec['min']) and number <= INT_MAX else None
+    text = tini_normalize(str(value))
+    if not text or '\n' in text:
+        return None
+    if kind == 'enum':
+        return text if text in spec['choices'] else None
+    if kind == 'ipaddr':
+        try:
+            return str(ipaddress.ip_address(text))
+        except ValueError:
+            return None
+    if kind == 'location':
+        if text == 'syslog' or text.startswith('file:'):
+            return text
+        if text.startswith('syslog:') and text[len('syslog:'):] in SYSLOG_METHODS + ('',):
+            return text
+        return None
+    return text
+
+
+def _expected(spec):
+    kind = spec['type']
+    if kind == 'bool':
+        return 'a boolean: true, false, yes or no'
+    if kind == 'int':
+        return 'a whole number from %d to %d' % (spec['min'] or 0, INT_MAX)
+    if kind == 'loglevel':
+        return 'a log level: %s, or a number from 0 to %d' % (', '.join(n for n, dummy in LOG_LEVELS), MAX_LOG_LEVEL)
+    if kind == 'enum':
+        return 'one of %s' % ', '.join(spec['choices'])
+    if kind == 'ipaddr':
+        return 'an IPv4 or IPv6 address without a port'
+    if kind == 'location':
+        return 'file:FILENAME, syslog, or syslog:METHOD with METHOD one of %s' % ', '.join(SYSLOG_METHODS)
+    return 'a non-empty single-line string'
+
+
+def render_value(spec, value, where):
+    """The text to write for ``value`` (bools as true/false), or ConfError saying what is expected."""
+    if value is None or canonical_value(spec, value) is None:
+        shown = '' if value is None else (str(value).lower() if isinstance(value, bool) else str(value))
+        raise ConfError('%s: invalid value "%s" for [%s] "%s": expected %s'
+                        % (where, shown, spec['section'], spec['key'], _expected(spec)))
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    return tini_normalize(str(value)) if isinstance(value, str) else str(value)
+
+
+def same_value(spec, old, new):
+    """Whether ctdbd reads ``old`` and ``new`` as the same setting."""
+    old_c, new_c = canonical_value(spec, old), canonical_value(spec, new)
+    if old_c is None or new_c is None:
+        return tini_normalize(str(old)) == tini_normalize(str(new))
+    return old_c == new_c
+
+
+# --------------------------------------------------------------------------- parsing
+class Entry(object):
+    """One logical line of the file with the exact text it came from.
+
+    kind: blank, comment, section, option or invalid. ``raw`` holds the physical line(s),
+    line ending included, so that joining every entry's raw gives the file back byte for byte.
+    """
+
+    __slots__ = ('kind', 'raw', 'lineno', 'name', 'key', 'value', 'section', 'reason', 'fatal')
+
+    def __init__(self, kind, raw, lineno, name=None, key=None, value=None, section=None, reason=None, fatal=False):
+        self.kind = kind
+        self.raw = raw
+        self.lineno = lineno
+        self.name = name        # section header: the name between the brackets
+        self.key = key          # option: the key as CTDB reads it
+        self.value = value      # option: the value as CTDB reads it
+        self.section = section  # option: the name of the section it is in (as written), None before any
+        self.reason = reason    # invalid: why
+        self.fatal = fatal      # invalid: ctdbd stops reading the file at this line
+
+    def indent(self):
+        return re.match(r'[ \t]*', self.raw).group(0)
+
+    def __repr__(self):
+        return 'Entry(%s, %r)' % (self.kind, self.raw)
+
+
+def _read_logical(text, pos):
+    """Port of tini get_line() from the first content character: returns (buffer, end position)."""
+    buf = []
+    length = len(text)
+    while pos < length:
+        char = text[pos]
+        pos += 1
+        if char == '\n':
+            if buf and buf[-1] == '\\':
+                buf.pop()
+                continue
+            if len(buf) > 1 and buf[-2] == '\\' and buf[-1] in _WS:
+                del buf[-2:]
+                continue
+            break
+        if buf and buf[-1] in _WS and char in _WS:
+            continue
+        buf.append(char)
+    return ''.join(buf), pos
+
+
+def _trim_one(text):
+    if text[:1] and text[0] in _WS:
+        text = text[1:]
+    if text[-1:] and text[-1] in _WS:
+        text = text[:-1]
+    return text
+
+
+def parse(text):
+    """ctdb.conf text -> list of Entry (``render(parse(t)) == t`` for every text)."""
+    entries = []
+    pos, length, lineno = 0, len(text), 1
+    section = None
+    while pos < length:
+        start = pos
+        while pos < length and text[pos] in _WS and text[pos] != '\n':
+            pos += 1
+        if pos >= length or text[pos] == '\n':
+            pos = min(pos + 1, length)
+            entries.append(Entry('blank', text[start:pos], lineno))
+        elif text[pos] in '#;':
+            end = text.find('\n', pos)
+            pos = length if end < 0 else end + 1
+            entries.append(Entry('comment', text[start:pos], lineno))
+        else:
+            buf, pos = _read_logical(text, pos)
+            raw = text[start:pos]
+            if buf.startswith('['):
+                close = buf.find(']')
+                if close < 0:
+                    entries.append(Entry('invalid', raw, lineno, reason='section header without a closing "]" '
+                                         '(ctdbd stops reading the file there)', fatal=True))
+                else:
+                    section = buf[1:close]
+                    entries.append(Entry('section', raw, lineno, name=section))
+            elif '=' not in buf:
+                entries.append(Entry('invalid', raw, lineno, reason='not "key = value", a [section] or a whole-line '
+                                     'comment (ctdbd silently ignores it)'))
+            else:
+                key, value = buf.split('=', 1)
+                key = _trim_one(key)
+                if not key:
+                    entries.append(Entry('invalid', raw, lineno, reason='option without a key '
+                                         '(ctdbd stops reading the file there)', fatal=True))
+                else:
+                    entries.append(Entry('option', raw, lineno, key=key, value=_trim_one(value), section=section))
+        lineno += text.count('\n', start, pos)
+    return entries
+
+
+def render(entries):
+    return ''.join(entry.raw for entry in entries)
+
+
+def parsed_view(entries):
+    """{section: {key: value}} as ctdbd reads it (sections lower-cased and merged, the last value wins)
+    and the lines it does not read: ``(parsed, unparsable)``.
+
+    After a line where ctdbd stops reading, every following option and section is unparsable too.
+    """
+    parsed, unparsable = {}, []
+    stopped = False
+    for entry in entries:
+        if stopped:
+            if entry.kind in ('section', 'option', 'invalid'):
+                unparsable.append(entry.raw.rstrip('\r\n'))
+            continue
+        stopped = entry.fatal
+        if entry.kind == 'section':
+            parsed.setdefault(entry.name.lower(), {})
+        elif entry.kind == 'option' and entry.section is not None:
+            parsed.setdefault(entry.section.lower(), {})[entry.key] = entry.value
+        elif entry.kind == 'invalid' or (entry.kind == 'option' and entry.section is None):
+            unparsable.append(entry.raw.rstrip('\r\n'))
+    return parsed, unparsable
+
+
+def effective_lock(parsed):
+    """The cluster lock ctdbd uses: ``cluster lock``, else the deprecated ``recovery lock``; None if neither."""
+    cluster = parsed.get('cluster', {})
+    return cluster.get('cluster lock') or cluster.get('recovery lock') or None
+
+
+def read(text):
+    """The read result of ctdb_conf: raw, parsed, unparsable and the effective cluster lock."""
+    entries = parse(text)
+    parsed, unparsable = parsed_view(entries)
+    return {'raw': text, 'parsed': parsed, 'unparsable': unparsable, 'cluster_lock': effective_lock(parsed)}
+
+
+def parse_getreclock(text):
+    """``ctdb getreclock`` output -> the lock string, or None when no lock is set.
+
+    Samba >= 4.5 prints the bare string (nothing without a lock); the old tool printed
+    ``Reclock file:STRING``.
+    """
+    value = (text or '').strip()
+    if value.startswith('Reclock file:'):
+        value = value[len('Reclock file:'):].strip()
+    return value or None
+
+
+# --------------------------------------------------------------------------- checking
+def check_entries(entries, where, version=None, check_values=True):
+    """Refuse what ctdbd would reject or misread; returns warnings (deprecated keys).
+
+    ``where`` names the text for messages (``content``, or the file's path).
+    """
+    warnings = []
+    for entry in entries:
+        at = '%s line %d' % (where, entry.lineno)
+        if entry.kind == 'invalid':
+            raise ConfError('%s: %s: %s' % (at, entry.raw.strip(_WS), entry.reason))
+        if entry.kind == 'section':
+            canonical_section(entry.name, at)
+        elif entry.kind == 'option':
+            if entry.section is None:
+                homes = [o['section'] for o in OPTIONS if o['key'] == entry.key]
+                hint = 'put it under [%s]' % homes[0] if homes else 'put it under a [section]'
+                raise ConfError('%s: option "%s" is outside any section; %s' % (at, entry.key, hint))
+            section = canonical_section(entry.section, at)
+            spec = lookup_option(section, entry.key, at, version)
+            if not option_available(spec, version):
+                replacement = [_BY_KEY[a] for a in _aliases(spec) if option_available(_BY_KEY[a], version)]
+                hint = '; use [%s] "%s"' % (replacement[0]['section'], replacement[0]['key']) if replacement else ''
+                raise ConfError('%s: [%s] "%s" %s, and ctdb here is %s%s'
+                                % (at, section, entry.key, _availability(spec), format_version(version), hint))
+            if option_deprecated(spec, version):
+                new = _BY_KEY[spec['replaced_by']]
+                warnings.append('%s: [%s] "%s" is deprecated since Samba %s: use [%s] "%s"'
+                                % (at, section, entry.key, format_version(spec['deprecated_since']),
+                                   new['section'], new['key']))
+            if check_values and canonical_value(spec, entry.value) is None:
+                raise ConfError('%s: invalid value "%s" for [%s] "%s": expected %s'
+                                % (at, entry.value, section, entry.key, _expected(spec)))
+    return warnings
+
+
+# --------------------------------------------------------------------------- editing
+def _line_ending(entries):
+    crlf = sum(1 for e in entries if e.raw.endswith('\r\n'))
+    return '\r\n' if crlf and crlf * 2 >= len(entries) else '\n'
+
+
+def _default_indent(entries):
+    for kind in ('option', 'comment'):
+        for index, entry in enumerate(entries):
+            if entry.kind == kind and (kind == 'option' or _in_section(entries, index)) and entry.indent():
+                return entry.indent()
+    return '\t'
+
+
+def _in_section(entries, index):
+    return any(e.kind == 'section' for e in entries[:index])
+
+
+def _matches(entries, names):
+    """Indexes of option entries that set any of ``names`` ((section, key) pairs)."""
+    found = []
+    for index, entry in enumerate(entries):
+        if entry.kind == 'option' and entry.section is not None \
+                and (entry.section.lower(), entry.key) in names:
+            found.append(index)
+    return found
+
+
+def _option_line(entry, key, value, newline):
+    """The new text of an option line: ``entry``'s indentation and spacing kept when there is one."""
+    if entry is None:
+        return None
+    first = entry.raw.split('\n', 1)[0]
+    match = re.match(r'^([ \t]*)([^=]*?)([ \t]*=[ \t]*)', first)
+    ending = re.search(r'\r?\n$', entry.raw)
+    ending = ending.group(0) if ending else ''
+    if match and '\n' not in entry.raw.rstrip('\r\n') and tini_normalize(match.group(2)) == key:
+        return match.group(1) + match.group(2) + match.group(3) + value + ending
+    return '%s%s = %s%s' % (entry.indent(), key, value, ending or newline)
+
+
+def _ensure_newline(entries, index, newline):
+    if index >= 0 and not entries[index].raw.endswith('\n'):
+        entries[index].raw += newline
+
+
+def set_option(entries, spec, value_text):
+    """Set ``spec`` to ``value_text`` in place; returns notes of what changed (empty: nothing changed).
+
+    An existing line is rewritten where it stands (its indentation and spacing kept); a line under
+    another name of the same setting (``recovery lock`` for ``cluster lock``) is renamed in place;
+    a new line goes after the commented example of the key, else after the section's last option.
+    """
+    section, key = spec['section'], spec['key']
+    newline = _line_ending(entries)
+    notes = []
+    found = _matches(entries, {(section, key)})
+    others = _matches(entries, _aliases(spec) - {(section, key)})
+    if found and not others and same_value(spec, entries[found[-1]].value, value_text):
+        return []
+    if found or others:
+        keep = found[-1] if found else others[-1]
+        old = entries[keep]
+        if old.key != key:
+            notes.append('renamed [%s] "%s" to "%s" (line %d)' % (section, old.key, key, old.lineno))
+        if old.key != key or not same_value(spec, old.value, value_text):
+            entries[keep] = Entry('option', _option_line(old, key, value_text, newline), old.lineno, key=key,
+                                  value=value_text, section=old.section)
+            notes.append('set [%s] "%s" = %s (line %d)' % (section, key, value_text, old.lineno))
+        for index in reversed([i for i in found + others if i != keep]):
+            notes.append('removed [%s] "%s" (line %d): [%s] "%s" is set on line %d'
+                         % (section, entries[index].key, entries[index].lineno, section, key, old.lineno))
+            del entries[index]
+        return notes
+    headers = [i for i, e in enumerate(entries) if e.kind == 'section' and e.name.lower() == section]
+    if not headers:
+        _ensure_newline(entries, len(entries) - 1, newline)
+        spaced = any(entries[i - 1].kind == 'blank' for i, e in enumerate(entries) if e.kind == 'section' and i > 0)
+        if entries and entries[-1].kind != 'blank' and spaced:
+            entries.append(Entry('blank', newline, 0))
+        entries.append(Entry('section', '[%s]%s' % (section, newline), 0, name=section))
+        entries.append(Entry('option', '%s%s = %s%s' % (_default_indent(entries), key, value_text, newline), 0,
+                             key=key, value=value_text, section=section))
+        notes.append('added [%s] "%s" = %s in a new section' % (section, key, value_text))
+        return notes
+    start = headers[-1]
+    end = start + 1
+    while end < len(entries) and entries[end].kind != 'section':
+        end += 1
+    block = range(start + 1, end)
+    example = re.compile(r'^[ \t]*[#;][ \t]*%s[ \t]*=' % r'[ \t]+'.join(re.escape(w) for w in key.split()))
+    examples = [i for i in block if entries[i].kind == 'comment' and example.match(entries[i].raw)]
+    options = [i for i in block if entries[i].kind == 'option']
+    if examples:
+        after, indent = examples[-1], entries[examples[-1]].indent()
+    elif options:
+        after, indent = options[-1], entries[options[-1]].indent()
+    else:
+        content = [i for i in block if entries[i].kind != 'blank']
+        after = content[-1] if content else start
+        indent = _default_indent(entries)
+    _ensure_newline(entries, after, newline)
+    entries.insert(after + 1, Entry('option', '%s%s = %s%s' % (indent, key, value_text, newline), 0,
+                                    key=key, value=value_text, section=entries[start].name))
+    notes.append('added [%s] "%s" = %s' % (section, key, value_text))
+    return notes
+
+
+def remove_option(entries, spec):
+    """Remove every line setting ``spec`` (or another name of it) in place; returns notes."""
+    notes = []
+    for index in reversed(_matches(entries, _aliases(spec))):
+        notes.append('removed [%s] "%s" (line %d)' % (spec['section'], entries[index].key, entries[index].lineno))
+        del entries[index]
+    return notes
+
+
+def normalize_settings(settings, where='settings'):
+    """``{section: {key: value}}`` from the module -> list of (section, key, value), or ConfError."""
+    if not isinstance(settings, dict):
+        raise ConfError('%s must be a dictionary of sections, like {cluster: {"cluster lock": "/path"}}' % where)
+    changes = []
+    for section, options in settings.items():
+        if not isinstance(options, dict):
+            raise ConfError('%s: section [%s] must map option names to values, not %r' % (where, section, options))
+        for key, value in options.items():
+            changes.append((str(section), str(key), value))
+    return changes
+
+
+def apply_settings(text, changes, version=None, where='settings', path='ctdb.conf'):
+    """Apply (section, key, value) changes to ``text``; value None removes the option.
+
+    Returns ``(new_text, warnings, notes)``. Raises ConfError (naming the bad section, key or
+    value) for unknown names, values ctdbd would reject, and for unreadable lines in the file.
+    """
+    entries = parse(text or '')
+    for entry in entries:
+        if entry.kind == 'invalid':
+            raise ConfError('%s line %d: %s: %s; fix the file (or replace it with content)'
+                            % (path, entry.lineno, entry.raw.strip(_WS), entry.reason))
+    warnings, notes = [], []
+    for section, key, value in changes:
+        spec, more = resolve_option(section, key, where, version)
+        warnings.extend(more)
+        if value is None:
+            notes.extend(remove_option(entries, spec))
+        else:
+            notes.extend(set_option(entries, spec, render_value(spec, value, where)))
+    # Lines keep their original numbers, so a complaint about an untouched line points at the file as it is.
+    warnings.extend(check_entries(entries, path, version, check_values=False))
+    return render(entries), warnings, notes
+
+
+def check_content(content, version=None, where='content'):
+    """Check a whole candidate file given as text; returns warnings or raises ConfError."""
+    return check_entries(parse(content), where, version, check_values=True)
