@@ -297,6 +297,29 @@ class Sandbox:
         if pid:
             self._kill(process_tree(pid))
 
+    def add_node(self, start=False):
+        """Prepare one more node (the next index) for an "add a node" test; returns its index.
+
+        Writes its CTDB_BASE (ctdb.conf, a nodes file listing every node including itself,
+        public_addresses) and rewrites the inventory so it is a host; the running nodes'
+        nodes files are left alone (adding the node there is the job of the code under test).
+        With ``start`` it also starts its ctdbd.
+        """
+        if self.nodes >= MAX_NODES:
+            raise SandboxError('the sandbox already has %d nodes, the most it supports' % MAX_NODES)
+        index = self.nodes
+        if port_in_use(self.address(index), CTDB_PORT):
+            raise SandboxError('%s:%d is already in use (another ctdbd?): cannot add node %d'
+                               % (self.address(index), CTDB_PORT, index))
+        etcd_pid = self._state().get('etcd_pid')
+        self.nodes += 1
+        self.write_node_files(index)
+        self.write_inventory()
+        self._save_state(etcd_pid=etcd_pid)
+        if start:
+            self.start_node(index)
+        return index
+
     @staticmethod
     def _kill(pids):
         for pid in pids:
