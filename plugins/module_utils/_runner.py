@@ -73,7 +73,7 @@ class CtdbRunner:
 
     def path(self):
         if self._path is None:
-            found = self.module.get_bin_path(self.binary, opt_dirs=['/usr/sbin', '/usr/bin', '/usr/libexec/ctdb'])
+            found = self.module.get_bin_path(self.binary, opt_dirs=['/usr/libexec/ctdb'])
             if not found:
                 self.module.fail_json(
                     msg='%s command not found: install the ctdb package on this node '
