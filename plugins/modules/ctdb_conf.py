@@ -1,0 +1,398 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the ctdb.cluster collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: ctdb_conf
+short_description: Read or change CTDB's ctdb.conf, checked against the options CTDB knows
+version_added: 0.1.0
+description:
+  - Without O(content), O(settings) or O(option), reads C($CTDB_BASE/ctdb.conf) and returns its text (RV(raw),
+    the REST API's GET shape) and what ctdbd reads from it (RV(parsed)). Nothing is changed.
+  - With O(content), makes the file hold exactly that text (the REST API's POST C(raw)).
+  - With O(settings), or O(section), O(option) and O(value), sets or removes single options and keeps every
+    other byte of the file (comments, order, blank lines, indentation such as Debian's tabs). A new option goes
+    right after its commented-out example (C(# cluster lock = ...)) when the section has one, else after the
+    section's last option; a missing section is appended.
+  - Every section and option is checked against the ones CTDB knows (see ctdb.conf(5)). ctdbd silently ignores
+    an unknown option, so a typo such as C(clustr lock) would leave the cluster without a lock; here it fails,
+    naming the closest known option. Values are checked by type (booleans, numbers, log levels, addresses).
+  - Samba 4.16 renamed C([cluster] recovery lock) to C(cluster lock) (the old name is deprecated) and
+    C([legacy] recmaster capability) to C([cluster] leader capability). The module writes the name the installed
+    ctdb reads (version from C(ctdb version), or O(ctdb_version)), renaming an old line in place, and warns when
+    the deprecated name is given or found.
+  - Before a new file is installed it is checked by CTDB's own C(ctdb-config validate), run on a copy in a
+    temporary C(CTDB_BASE) with C(CTDB_TEST_MODE=yes). A file it rejects is refused and the old file is left
+    untouched. See O(validate).
+  - The file is replaced atomically; O(backup) keeps a copy of the old one.
+author:
+  - Contributors to the ctdb.cluster collection
+extends_documentation_fragment:
+  - ctdb.cluster.ctdb
+attributes:
+  check_mode:
+    support: full
+    description: Computes and validates the new file and reports whether it would change, writing nothing.
+  diff_mode:
+    support: full
+    description: Returns the file's text before and after.
+  platform:
+    platforms: posix
+    description: Runs on the CTDB node; C(ctdb-config) and C(ctdb) come from the node's ctdb package.
+options:
+  path:
+    description:
+      - The configuration file. Defaults to C(ctdb.conf) in the CTDB configuration directory (see O(ctdb_base)).
+      - When it is a symbolic link, the file it points to is replaced and the link kept.
+    type: path
+  content:
+    description:
+      - The whole text of the file, like the REST API's C(raw). Written as given, after the checks above.
+      - Mutually exclusive with O(settings) and O(section).
+    type: str
+  settings:
+    description:
+      - Options to set, as C({section: {option: value}}), for example C({cluster: {"cluster lock": "/shared/lock"}}).
+      - A null value removes the option. With O(state=absent) every option listed is removed, whatever its value.
+      - Section names are matched without case (as CTDB does); option names are exact, with single spaces
+        (C(cluster lock), not C(cluster_lock)).
+      - Booleans may be given as YAML booleans (written C(true)/C(false)) or as C(yes)/C(no)/C(true)/C(false).
+        A value equal to the file's as ctdbd reads it (C(yes) and C(true), C(NOTICE) and C(notice), runs of
+        blanks) is left as it is.
+    type: dict
+  section:
+    description:
+      - The section of the single O(option) to set or remove, such as C(cluster).
+    type: str
+  option:
+    description:
+      - The single option to set to O(value) (O(state=present)) or remove (O(state=absent)), such as C(cluster lock).
+    type: str
+  value:
+    description:
+      - The value of O(option). Required with O(state=present).
+    type: raw
+  state:
+    description:
+      - With O(option) or O(settings), whether the options must be set (V(present)) or removed (V(absent)).
+    type: str
+    choices: [present, absent]
+    default: present
+  create:
+    description:
+      - Whether to create the file when it does not exist. With V(false) a missing file fails the task.
+    type: bool
+    default: true
+  backup:
+    description:
+      - Keep a timestamped copy of the old file next to it when it changes.
+    type: bool
+    default: false
+  validate:
+    description:
+      - Check the new file with C(ctdb-config validate) (from C(/usr/libexec/ctdb)) before installing it.
+      - When C(ctdb-config) is not installed the check is skipped with a warning.
+      - Validation also checks what the file refers to on this node, such as that the database directories
+        exist and that a C(debug script) exists in the CTDB configuration directory.
+    type: bool
+    default: true
+  ctdb_version:
+    description:
+      - The Samba/ctdb version whose option names to write, such as V(4.15) or V(4.17.12).
+      - By default it is read from C(ctdb version); when ctdb is not installed, the newest names are used, with a warning.
+    type: str
+notes:
+  - ctdbd reads ctdb.conf only when it starts; restart it (on every node) for a change to take effect.
+  - The cluster lock must be byte-for-byte the same on every node, or nodes shut down during recovery.
+  - Only whole-line comments exist in ctdb.conf (C(#) or C(;) first); C(key = value # text) sets the value
+    C(value # text). Lines ctdbd would silently ignore or stop reading at (no C(=), a C([section) without C(]))
+    are refused.
+seealso:
+  - name: ctdb.conf(5)
+    description: The options of ctdb.conf.
+    link: https://www.samba.org/samba/docs/current/man-html/ctdb.conf.5.html
+'''
+
+EXAMPLES = r'''
+- name: Read ctdb.conf
+  ctdb.cluster.ctdb_conf:
+  register: conf
+
+- name: Show the cluster lock ctdbd uses
+  ansible.builtin.debug:
+    msg: "{{ conf.cluster_lock }}"
+
+- name: Set the cluster lock (written as 'recovery lock' on ctdb before 4.16)
+  ctdb.cluster.ctdb_conf:
+    section: cluster
+    option: cluster lock
+    value: "!/usr/libexec/ctdb/ctdb_mutex_fcntl_helper /clusterfs/.ctdb/cluster.lock"
+    backup: true
+
+- name: Set several options, remove one
+  ctdb.cluster.ctdb_conf:
+    settings:
+      logging:
+        location: syslog
+        log level: NOTICE
+      legacy:
+        realtime scheduling: false
+        start as disabled: null
+
+- name: Remove an option
+  ctdb.cluster.ctdb_conf:
+    section: logging
+    option: log level
+    state: absent
+
+- name: Write the whole file, like the REST API's POST
+  ctdb.cluster.ctdb_conf:
+    content: |
+      [logging]
+      	location = syslog
+      [cluster]
+      	cluster lock = /clusterfs/.ctdb/cluster.lock
+'''
+
+RETURN = r'''
+raw:
+  description: The file's text (after the change, or as it would be in check mode); empty when there is no file.
+  returned: always
+  type: str
+  sample: "[logging]\n\tlocation = syslog\n[cluster]\n\tcluster lock = /clusterfs/.ctdb/cluster.lock\n"
+parsed:
+  description:
+    - What ctdbd reads from RV(raw), as C({section: {option: value}}); sections lower-cased and merged,
+      the last of two settings winning, blanks squeezed as ctdbd does.
+  returned: always
+  type: dict
+  sample: {"logging": {"location": "syslog"}, "cluster": {"cluster lock": "/clusterfs/.ctdb/cluster.lock"}}
+unparsable:
+  description: Lines of RV(raw) that ctdbd does not read (shown in a read; a write refuses them).
+  returned: always
+  type: list
+  elements: str
+  sample: []
+cluster_lock:
+  description: The cluster lock ctdbd uses, from C(cluster lock) or else the deprecated C(recovery lock); null when none.
+  returned: always
+  type: str
+  sample: "!/usr/libexec/ctdb/ctdb_mutex_fcntl_helper /clusterfs/.ctdb/cluster.lock"
+lock_key:
+  description: The name of the cluster lock option for RV(ctdb_version), C(cluster lock) or C(recovery lock).
+  returned: always
+  type: str
+  sample: cluster lock
+ctdb_version:
+  description: The ctdb version used to choose option names (O(ctdb_version) or C(ctdb version)); null when unknown.
+  returned: always
+  type: str
+  sample: "4.17.12"
+path:
+  description: The file read or written.
+  returned: always
+  type: str
+  sample: /etc/ctdb/ctdb.conf
+exists:
+  description: Whether the file exists (after the change; in check mode, before it).
+  returned: always
+  type: bool
+  sample: true
+changes:
+  description: What was changed, one sentence per option.
+  returned: always
+  type: list
+  elements: str
+  sample: ['set [cluster] "cluster lock" = /clusterfs/.ctdb/cluster.lock (line 22)']
+validated:
+  description: Whether C(ctdb-config validate) checked the new file (false when nothing changed or it was skipped).
+  returned: always
+  type: bool
+  sample: true
+backup_file:
+  description: The copy of the old file, when O(backup=true) and the file changed.
+  returned: changed and O(backup=true)
+  type: str
+  sample: /etc/ctdb/ctdb.conf.12345.2026-01-01@10:00:00~
+'''
+
+import os
+import shutil
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.ctdb.cluster.plugins.module_utils._conf import (
+    CONF_FILE,
+    ConfError,
+    apply_settings,
+    check_content,
+    format_version,
+    lock_key,
+    normalize_settings,
+    read,
+)
+from ansible_collections.ctdb.cluster.plugins.module_utils._files import read_text, write_text
+from ansible_collections.ctdb.cluster.plugins.module_utils._runner import CtdbRunner, ctdb_base, parse_version
+
+CTDB_DIRS = ['/usr/sbin', '/usr/bin', '/usr/libexec/ctdb', '/usr/lib/ctdb', '/usr/lib64/ctdb']
+# Options whose value is a script name looked up in CTDB_BASE (ctdb-config checks that it exists).
+SCRIPT_OPTIONS = (('event', 'debug script'), ('database', 'lock debug script'))
+
+
+class ConfigValidator(CtdbRunner):
+    """Runs ``ctdb-config`` on a candidate file placed in a temporary CTDB_BASE, in test mode."""
+
+    def __init__(self, module, binary, base):
+        super(ConfigValidator, self).__init__(module, binary=binary)
+        self.base = base
+
+    def environ(self):
+        env = super(ConfigValidator, self).environ()
+        env['CTDB_TEST_MODE'] = 'yes'
+        return env
+
+
+def installed_version(module):
+    """(version tuple or None, warning or None)."""
+    given = module.params['ctdb_version']
+    if given:
+        version = parse_version(given)
+        if version is None:
+            module.fail_json(msg='ctdb_version must look like 4.17 or 4.17.12, not %r' % given)
+        return version, None
+    if not module.get_bin_path('ctdb', opt_dirs=CTDB_DIRS):
+        return None, 'ctdb is not installed, so its version is unknown: writing the option names of current Samba ' \
+                     '("cluster lock"); set ctdb_version for an older ctdb'
+    version = CtdbRunner(module).version()
+    if version is None:
+        return None, 'could not read the version from "ctdb version": writing the option names of current Samba; ' \
+                     'set ctdb_version to choose'
+    return version, None
+
+
+def validate(module, candidate, path, real_base):
+    """Run ctdb-config validate on ``candidate``; fail the module when it is rejected. Returns whether it ran."""
+    binary = module.get_bin_path('ctdb-config', opt_dirs=CTDB_DIRS)
+    if not binary:
+        module.warn('ctdb-config is not installed (it comes with the ctdb package), so the new ctdb.conf was not '
+                    'validated by CTDB itself')
+        return False
+    tmp = tempfile.mkdtemp(prefix='ctdb_conf.', dir=module.tmpdir)
+    try:
+        with open(os.path.join(tmp, CONF_FILE), 'wb') as handle:
+            handle.write(candidate.encode('utf-8'))
+        parsed = read(candidate)['parsed']
+        for section, key in SCRIPT_OPTIONS:
+            script = parsed.get(section, {}).get(key)
+            if script:
+                name = os.path.basename(script)
+                if name and os.path.exists(os.path.join(real_base, name)):
+                    os.symlink(os.path.join(real_base, name), os.path.join(tmp, name))
+        rc, out, err = ConfigValidator(module, binary, tmp).run(['validate'], check_rc=False)
+        if rc != 0:
+            lines = [line.strip().replace(tmp, real_base) for line in (err + '\n' + out).splitlines()]
+            lines = [line for line in lines if line and not line.startswith('Failed to load config file')]
+            module.fail_json(msg='ctdb-config validate rejected the new ctdb.conf, so %s was left unchanged: %s'
+                             % (path, '; '.join(lines) or 'exit code %d' % rc),
+                             rc=rc, stdout=out, stderr=err, candidate=candidate)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return True
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            path=dict(type='path'),
+            content=dict(type='str'),
+            settings=dict(type='dict'),
+            section=dict(type='str'),
+            option=dict(type='str'),
+            value=dict(type='raw'),
+            state=dict(type='str', default='present', choices=['present', 'absent']),
+            create=dict(type='bool', default=True),
+            backup=dict(type='bool', default=False),
+            validate=dict(type='bool', default=True),
+            ctdb_version=dict(type='str'),
+            ctdb_base=dict(type='path'),
+        ),
+        mutually_exclusive=[('content', 'settings'), ('content', 'section'), ('settings', 'section'),
+                            ('settings', 'option'), ('content', 'option'), ('settings', 'value'), ('content', 'value')],
+        required_together=[('section', 'option')],
+        required_by={'value': 'option'},
+        supports_check_mode=True,
+    )
+    params = module.params
+    base = ctdb_base(module)
+    path = params['path'] or os.path.join(base, CONF_FILE)
+    writing = params['content'] is not None or params['settings'] is not None or params['option'] is not None
+    if params['content'] is not None and params['state'] == 'absent':
+        module.fail_json(msg='state=absent removes options given with settings or option; it cannot be used with content')
+    if params['option'] is not None and params['state'] == 'present' and params['value'] is None:
+        module.fail_json(msg='value is required to set [%s] "%s"; use state=absent to remove it'
+                         % (params['section'], params['option']))
+
+    before = read_text(module, path, missing_ok=True)
+    version, version_warning = installed_version(module) if writing or module.get_bin_path('ctdb', opt_dirs=CTDB_DIRS) \
+        else (None, None)
+    result = dict(changed=False, path=path, changes=[], validated=False,
+                  ctdb_version=format_version(version) if version else None, lock_key=lock_key(version))
+
+    if not writing:
+        result.update(read(before or ''))
+        result['exists'] = before is not None
+        module.exit_json(**result)
+
+    if before is None and not params['create']:
+        module.fail_json(msg='%s does not exist and create=false: set create=true to create it, or fix path' % path,
+                         path=path)
+    if version_warning:
+        module.warn(version_warning)
+
+    try:
+        if params['content'] is not None:
+            candidate = params['content']
+            warnings = check_content(candidate, version, 'content')
+            notes = ['wrote the whole file from content'] if candidate != before else []
+        else:
+            if params['settings'] is not None:
+                changes, where = normalize_settings(params['settings']), 'settings'
+            else:
+                changes, where = [(params['section'], params['option'], params['value'])], 'option'
+            if params['state'] == 'absent':
+                changes = [(section, key, None) for section, key, dummy in changes]
+            candidate, warnings, notes = apply_settings(before or '', changes, version, where, path)
+    except ConfError as exc:
+        module.fail_json(msg=str(exc), path=path)
+    for warning in warnings:
+        module.warn(warning)
+
+    if before is None and candidate == '' and params['content'] is None:
+        # Removing options from a file that does not exist: nothing to do.
+        result.update(read(''))
+        result['exists'] = False
+        module.exit_json(**result)
+
+    if candidate != before and params['validate']:
+        result['validated'] = validate(module, candidate, path, base)
+
+    written = write_text(module, path, candidate, backup=params['backup'])
+    result.update(read(candidate))
+    result['changed'] = written['changed']
+    result['changes'] = notes if written['changed'] else []
+    result['exists'] = before is not None or not module.check_mode
+    if module._diff:
+        result['diff'] = written['diff']
+    if written['backup_file']:
+        result['backup_file'] = written['backup_file']
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
