@@ -1,0 +1,317 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the ctdb.cluster collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: ctdb_nodes
+short_description: Read or set the nodes of a CTDB cluster (the nodes file) without ever renumbering a node
+description:
+  - Without O(nodes), reads the CTDB nodes file and returns its live node addresses (the C(nodes) list of the
+    REST API's GET), the PNN of every line and the deleted slots. Nothing is changed.
+  - With O(nodes), makes the nodes file list exactly these live nodes while keeping every node number (PNN)
+    stable. CTDB numbers nodes by their line in the file, and every line starting with C(#) is a deleted node
+    that keeps its slot, so
+  - an existing node keeps its line; a removed node's line becomes C(#ADDR) (never deleted); a node that comes
+    back un-comments its own line; a new node is appended; no other comment line is ever written.
+  - A desired order that would renumber a live node is refused, with the order that would work.
+  - With O(reload=true), runs C(ctdb reloadnodes) so the running cluster applies the file, after checking that
+    every node being deleted is already DISCONNECTED (CTDB refuses to delete a connected node).
+  - The nodes file must be identical on every node. This module writes the file of the host it runs on: run it
+    on every node, then reload once (see O(reload) and the examples).
+version_added: 0.1.0
+author:
+  - Contributors to the ctdb.cluster collection
+extends_documentation_fragment:
+  - ctdb.cluster.ctdb
+options:
+  nodes:
+    description:
+      - The private addresses of the nodes that must be live, in PNN order (IPv4 or IPv6, no port, no mask, no
+        host names, each once). The REST API's POST calls this list C(addresses), accepted as an alias.
+      - Existing nodes must be listed in their current PNN order and new nodes after them; a node that was
+        deleted (C(#ADDR) line) and comes back takes its old PNN, so list it at that place.
+      - An empty list is refused (a cluster needs a node). Leave it out to only read the file.
+    type: list
+    elements: str
+    aliases: [addresses]
+  path:
+    description:
+      - The nodes file. Defaults to C(nodes) in the CTDB configuration directory (O(ctdb_base), C(CTDB_BASE),
+        C(/etc/ctdb)). When it is a symbolic link (for example into the cluster file system), the link's target
+        is written and the link kept.
+      - When C(ctdb.conf) sets C([cluster] nodes list) (Samba 4.22 and later), CTDB reads that file or command
+        instead; point O(path) at that file.
+    type: path
+  backup:
+    description:
+      - Keep a timestamped copy of the file before changing it.
+    type: bool
+    default: false
+  reload:
+    description:
+      - After writing, run C(ctdb reloadnodes) on this host so that the whole running cluster applies the file.
+        The local ctdbd must be running.
+      - C(ctdb reloadnodes) acts on the whole cluster and fails when a connected node has a different nodes file.
+        So write the file on every node first (one task without O(reload)), then reload in a second task with
+        C(run_once=true), delegated to a node that stays in the cluster. When the task runs on every host anyway,
+        the first reload does the work and the others find "No change in nodes file".
+      - Before reloading, the daemon's node map (C(ctdb status)) is compared with the file the way
+        C(ctdb reloadnodes) does. A node to delete that is still connected is refused with the command to stop it
+        (C(ctdb -n PNN shutdown) or C(systemctl stop ctdb) on that node; C(ctdb stop) is not enough, a stopped
+        node is still connected). A live node whose address would change is refused too. Nothing is written then.
+      - New nodes join when their ctdbd starts, after the reload.
+    type: bool
+    default: false
+attributes:
+  check_mode:
+    support: full
+    details: Predicts the file change and, with O(reload), what C(ctdb reloadnodes) would do, from C(ctdb status).
+  diff_mode:
+    support: full
+  platform:
+    platforms: posix
+notes:
+  - The file format and the rules are those of ctdb/conf/node.c and C(ctdb reloadnodes) in ctdb/tools/ctdb.c.
+seealso:
+  - module: ctdb.cluster.ctdb_addresses
+  - name: ctdb(7), section "Adding or removing nodes"
+    description: CTDB's own procedure for adding and deleting nodes.
+    link: https://www.samba.org/samba/docs/current/man-html/ctdb.7.html
+'''
+
+EXAMPLES = r'''
+- name: Read the nodes file (the REST API's GET /db/ctdb/nodes)
+  ctdb.cluster.ctdb_nodes:
+  register: ctdb_nodes_now
+
+- name: Add a fourth node - write the file on every node (the new one too)
+  ctdb.cluster.ctdb_nodes:
+    nodes: [192.168.6.79, 192.168.6.77, 192.168.6.78, 192.168.6.80]
+
+- name: Apply it to the running cluster once, then start ctdb on the new node
+  ctdb.cluster.ctdb_nodes:
+    reload: true
+  run_once: true
+  delegate_to: "{{ groups['ctdb_cluster'][0] }}"
+
+- name: Remove 192.168.6.78 - stop it first (it must be DISCONNECTED), then on every node
+  ctdb.cluster.ctdb_nodes:
+    nodes: [192.168.6.79, 192.168.6.77, 192.168.6.80]
+    backup: true
+
+- name: Reload from a node that stays
+  ctdb.cluster.ctdb_nodes:
+    nodes: [192.168.6.79, 192.168.6.77, 192.168.6.80]
+    reload: true
+  run_once: true
+  delegate_to: "{{ groups['ctdb_cluster'][0] }}"
+
+- name: The REST API's POST body works as is
+  ctdb.cluster.ctdb_nodes:
+    addresses: ["192.168.6.79", "192.168.6.77"]
+    ctdb_base: /etc/ctdb
+'''
+
+RETURN = r'''
+nodes:
+  description: The live node addresses in PNN order, as written in the file (after the change).
+  returned: always
+  type: list
+  elements: str
+  sample: [192.168.6.79, 192.168.6.77]
+slots:
+  description: Every PNN slot of the file (after the change), deleted ones included.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    pnn:
+      description: The node number.
+      type: int
+    address:
+      description: The address; for a deleted slot the address after C(#), or null for another comment.
+      type: str
+    deleted:
+      description: Whether the line is a deleted slot (starts with C(#)).
+      type: bool
+    line:
+      description: The line as written in the file.
+      type: str
+    lineno:
+      description: The line number in the file.
+      type: int
+  sample: [{pnn: 0, address: 192.168.6.79, deleted: false, line: 192.168.6.79, lineno: 1}]
+deleted:
+  description: PNNs of the deleted slots.
+  returned: always
+  type: list
+  elements: int
+  sample: [2]
+path:
+  description: The nodes file.
+  returned: always
+  type: str
+  sample: /etc/ctdb/nodes
+raw:
+  description: The content of the file (after the change).
+  returned: always
+  type: str
+  sample: "192.168.6.79\n192.168.6.77\n"
+added:
+  description: Nodes appended to the file, with their new PNN.
+  returned: when O(nodes) is given
+  type: list
+  elements: dict
+  sample: [{pnn: 3, address: 192.168.6.80}]
+removed:
+  description: Nodes whose line became C(#ADDR).
+  returned: when O(nodes) is given
+  type: list
+  elements: dict
+  sample: [{pnn: 2, address: 192.168.6.78}]
+undeleted:
+  description: Deleted nodes whose own line was un-commented.
+  returned: when O(nodes) is given
+  type: list
+  elements: dict
+  sample: []
+backup_file:
+  description: The backup copy, when O(backup=true) and the file changed.
+  returned: when a backup was made
+  type: str
+  sample: /etc/ctdb/nodes.12345.2026-11-22@02:00:00~
+reload:
+  description: What the reload did (or, in check mode, would do).
+  returned: when O(reload=true)
+  type: dict
+  contains:
+    changed:
+      description: Whether the cluster's node map changed (or would change).
+      type: bool
+    messages:
+      description: What C(ctdb reloadnodes) printed (in check mode, what it would print).
+      type: list
+      elements: str
+    events:
+      description: The messages as data, C({pnn, event}) with event NEW, DELETED, UNDELETED, ...
+      type: list
+      elements: dict
+    rc:
+      description: Exit status of C(ctdb reloadnodes); null in check mode.
+      type: int
+  sample: {changed: true, messages: ["Node 3 is NEW"], events: [{pnn: 3, event: NEW}], rc: 0}
+'''
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.ctdb.cluster.plugins.module_utils._files import read_text, write_text
+from ansible_collections.ctdb.cluster.plugins.module_utils._nodes import (
+    NodesError, active_nodes, blockers_message, check_nodes_file_changes, deleted_pnns, deletion_blockers,
+    nodemap_from_status, parse_nodes, parse_reloadnodes_output, plan_nodes)
+from ansible_collections.ctdb.cluster.plugins.module_utils._runner import CtdbRunner, ctdb_base
+from ansible_collections.ctdb.cluster.plugins.module_utils._status import parse_status_text
+
+
+def _public_slots(slots):
+    return [dict((key, slot[key]) for key in ('pnn', 'address', 'deleted', 'line', 'lineno')) for slot in slots]
+
+
+def _daemon_map(module, runner):
+    if not runner.daemon_running():
+        module.fail_json(msg='reload: true needs the ctdbd of this host running, and it is not: run the reload task on '
+                             'a node that is up and stays in the cluster (run_once: true with delegate_to)')
+    dummy, out, dummy = runner.run(['status'])
+    return nodemap_from_status(parse_status_text(out)['cluster'])
+
+
+def _precheck(module, current, slots):
+    """Refuse, before anything is written, what ctdb reloadnodes would refuse."""
+    blockers = deletion_blockers(current, slots)
+    if blockers:
+        module.fail_json(msg=blockers_message(blockers), blockers=blockers)
+    check = check_nodes_file_changes(current, slots)
+    if not check['ok']:
+        module.fail_json(msg='refusing to reload: ctdb reloadnodes would reject this nodes file (%s). The running '
+                             'cluster does not match the file: compare ctdb status with the file and fix the file '
+                             'by hand' % '; '.join(check['messages']), reload={'messages': check['messages']})
+    return check
+
+
+def _reload(module, runner):
+    rc, out, err = runner.run(['reloadnodes'], check_rc=False)
+    text = '\n'.join(part for part in (out, err) if part)
+    parsed = parse_reloadnodes_output(text)
+    if rc != 0:
+        hint = ''
+        if 'differs from current node' in text or 'Failed to get nodes file' in text:
+            hint = (' The nodes file must be identical on every connected node: write it on every node first (a task '
+                    'without reload), then reload in a separate task with run_once: true.')
+        module.fail_json(msg='ctdb reloadnodes failed (rc %d): %s.%s' % (rc, ' / '.join(parsed['messages']) or 'no output',
+                                                                         hint),
+                         rc=rc, stdout=out, stderr=err, reload=dict(parsed, rc=rc))
+    return {'changed': parsed['changed'], 'messages': parsed['messages'], 'events': parsed['events'], 'rc': rc}
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            nodes=dict(type='list', elements='str', aliases=['addresses']),
+            path=dict(type='path'),
+            backup=dict(type='bool', default=False),
+            reload=dict(type='bool', default=False),
+            ctdb_base=dict(type='path'),
+        ),
+        supports_check_mode=True,
+    )
+    path = module.params['path'] or os.path.join(ctdb_base(module), 'nodes')
+    desired = module.params['nodes']
+    result = {'changed': False, 'path': path}
+
+    try:
+        if desired is None:
+            text = read_text(module, path, missing_ok=False)
+            slots = parse_nodes(text)
+            content = text
+        else:
+            text = read_text(module, path, missing_ok=True)
+            plan = plan_nodes(text, desired)
+            slots, content = plan['slots'], plan['content']
+            result.update(added=plan['added'], removed=plan['removed'], undeleted=plan['undeleted'])
+    except NodesError as exc:
+        module.fail_json(msg='%s: %s' % (path, exc), path=path)
+
+    runner = None
+    check = None
+    if module.params['reload']:
+        runner = CtdbRunner(module)
+        check = _precheck(module, _daemon_map(module, runner), slots)
+
+    if desired is not None:
+        written = write_text(module, path, content, backup=module.params['backup'])
+        result['changed'] = written['changed']
+        if module._diff:
+            result['diff'] = written['diff']
+        if written['backup_file']:
+            result['backup_file'] = written['backup_file']
+
+    if runner is not None:
+        if module.check_mode:
+            result['reload'] = {'changed': check['reload'], 'messages': check['messages'], 'events': check['events'],
+                                'rc': None}
+        else:
+            result['reload'] = _reload(module, runner)
+        result['changed'] = result['changed'] or result['reload']['changed']
+
+    result.update(nodes=active_nodes(slots), slots=_public_slots(slots), deleted=deleted_pnns(slots), raw=content)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
