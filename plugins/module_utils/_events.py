@@ -205,3 +205,20 @@ def file_action(name, state, currently_enabled, etc_entry, shipped):
         if kind == 'file':
             return 'chmod-x'
     raise ValueError('%s%s is neither a file nor a link: remove it first' % (name, SCRIPT_SUFFIX))
+
+
+def apply_plan(scripts, changes, state):
+    """The list as it will be after ``changes`` are brought to ``state`` (for check mode and diff)."""
+    want = state == 'enabled'
+    out = [dict(s) for s in scripts]
+    for name in changes:
+        entries = [s for s in out if s['name'] == name]
+        shipped = [s for s in entries if s['shipped']]
+        if want and shipped:
+            # the link to the shipped script replaces whatever local entry was there
+            shipped[0]['enabled'] = True
+            out = [s for s in out if s['name'] != name or s['shipped']]
+        else:
+            for s in entries:
+                s['enabled'] = want
+    return out

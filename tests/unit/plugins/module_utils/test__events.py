@@ -182,3 +182,12 @@ def test_script_name():
     assert _events.script_name('50.samba') is None
     assert _events.script_name('samba.script') is None
     assert _events.script_name('5.x.script') is None
+
+
+def test_apply_plan():
+    scripts = _events.parse_script_list('  05.system\n* 50.samba\n  60.nfs\n\n  02.local\n  05.system\n')
+    after = _events.apply_plan(scripts, ['05.system', '02.local'], 'enabled')
+    assert _events.render_script_list(after) == '* 05.system\n* 50.samba\n  60.nfs\n\n* 02.local\n'
+    after = _events.apply_plan(scripts, ['50.samba'], 'disabled')
+    assert _events.enabled_names(after) == []
+    assert _events.enabled_names(scripts) == ['50.samba']  # the input is not changed

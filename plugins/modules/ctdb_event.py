@@ -1,0 +1,337 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the ctdb.cluster collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: ctdb_event
+short_description: Enable or disable CTDB event scripts
+version_added: 0.1.0
+description:
+  - Enables or disables CTDB's legacy event scripts, by service (V(samba), V(nfs), V(winbind), as the REST API's
+    C(/db/ctdb/event) does; they are the scripts C(50.samba), C(60.nfs) and C(49.winbind)) or by script name
+    (V(10.interface), V(10.interface.script), or V(interface) when only one script has that name).
+  - Reports C(changed) from the scripts' state before and after, not from the exit code of C(ctdb event script enable),
+    which is 0 whether or not anything changed.
+  - Works through C(ctdb event script enable|disable|list legacy) while ctdbd runs on the node, and on the files themselves
+    when it does not (O(method)); both give the same result, as C(ctdb event script list legacy) would print it.
+  - An enabled script is a link C($CTDB_BASE/events/legacy/NN.name.script) to the shipped
+    C(/usr/share/ctdb/events/legacy/NN.name.script) (C($CTDB_BASE/share/events/legacy) when C(CTDB_TEST_MODE) is set, as
+    for the ctdb tools), or a local executable script in C($CTDB_BASE/events/legacy).
+  - Without O(state) or O(action) the module only reports the scripts.
+extends_documentation_fragment:
+  - ctdb.cluster.ctdb
+attributes:
+  check_mode:
+    support: full
+    description: Predicts the change and the resulting list without touching any file.
+  diff_mode:
+    support: full
+    description: Shows the script list (as C(ctdb event script list legacy) prints it) before and after.
+  platform:
+    platforms: posix
+    description: Runs on each CTDB node; event scripts are enabled per node.
+options:
+  name:
+    description:
+      - Services (V(samba), V(nfs), V(winbind)) or event script names to enable or disable.
+      - An unknown name fails the task with the list of available scripts, and nothing is changed.
+      - Required with O(state) or O(action).
+    type: list
+    elements: str
+    aliases: [service, script]
+  state:
+    description:
+      - V(enabled) or V(disabled).
+    type: str
+    choices: [enabled, disabled]
+  action:
+    description:
+      - The REST API's form of O(state), V(enable) or V(disable).
+    type: str
+    choices: [enable, disable]
+  method:
+    description:
+      - V(ctdb) runs C(ctdb event script ...); V(files) reads and changes the links and files directly.
+      - V(auto) uses V(ctdb) when ctdbd answers on this node and V(files) otherwise (also when the ctdb tool is not installed).
+    type: str
+    choices: [auto, ctdb, files]
+    default: auto
+  script_dir:
+    description:
+      - Directory of the shipped event scripts, for O(method=files). The ctdb tool always uses its own.
+      - Default C(/usr/share/ctdb/events/legacy), or C($CTDB_BASE/share/events/legacy) when C(CTDB_TEST_MODE) is set.
+    type: path
+seealso:
+  - module: ctdb.cluster.ctdb_log
+notes:
+  - A dangling link in C($CTDB_BASE/events/legacy) is not an enabled script. Enabling it replaces it by a link to the
+    shipped script (C(ctdb event script enable) alone would leave it and report success).
+  - Only the C(legacy) event component exists in CTDB 4.x.
+author:
+  - Contributors to the ctdb.cluster collection
+'''
+
+EXAMPLES = r'''
+- name: Let CTDB manage Samba and winbind (REST API form)
+  ctdb.cluster.ctdb_event:
+    service: [samba, winbind]
+    action: enable
+
+- name: CTDB does not manage NFS here
+  ctdb.cluster.ctdb_event:
+    name: nfs
+    state: disabled
+
+- name: Interface monitoring on, by script name
+  ctdb.cluster.ctdb_event:
+    name: 10.interface
+    state: enabled
+
+- name: List the scripts only
+  ctdb.cluster.ctdb_event:
+  register: events
+
+- name: Show the enabled ones
+  ansible.builtin.debug:
+    var: events.enabled
+'''
+
+RETURN = r'''
+enabled:
+  description: Names of the enabled scripts after the task (predicted in check mode), in C(ctdb event script list) order.
+  returned: always
+  type: list
+  elements: str
+  sample: ['00.ctdb', '01.reclock', '05.system', '10.interface', '49.winbind', '50.samba']
+scripts:
+  description: The scripts named in O(name), resolved, with their state after the task.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Script name.
+      type: str
+    enabled:
+      description: Whether it is enabled.
+      type: bool
+  sample: [{name: 50.samba, enabled: true}]
+available:
+  description: Every script name known on the node, shipped ones first, then local ones.
+  returned: always
+  type: list
+  elements: str
+changed_scripts:
+  description: The scripts whose state was (or in check mode would be) changed.
+  returned: always
+  type: list
+  elements: str
+method:
+  description: How the scripts were read and changed, V(ctdb) or V(files).
+  returned: always
+  type: str
+raw:
+  description: The script list as C(ctdb event script list legacy) prints it, after the task.
+  returned: always
+  type: str
+  sample: "  00.ctdb\n* 50.samba\n\n"
+'''
+
+import os
+import stat
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.ctdb.cluster.plugins.module_utils import _events
+from ansible_collections.ctdb.cluster.plugins.module_utils._runner import CtdbRunner, ctdb_base
+
+COMPONENT = 'legacy'
+DEFAULT_DATA_DIR = '/usr/share/ctdb/events/legacy'
+
+
+def default_data_dir(base):
+    """Where the ctdb tools look for the shipped scripts (ctdb/common/path.c)."""
+    if os.environ.get('CTDB_TEST_MODE'):
+        return os.path.join(base, 'share', 'events', COMPONENT)
+    return DEFAULT_DATA_DIR
+
+
+def etc_entries(etc_dir):
+    """{file name: {'type', 'link', 'enabled'}} for $CTDB_BASE/events/legacy (missing dir: empty)."""
+    out = {}
+    try:
+        names = os.listdir(etc_dir)
+    except OSError:
+        return out
+    for filename in names:
+        path = os.path.join(etc_dir, filename)
+        try:
+            lst = os.lstat(path)
+        except OSError:
+            continue
+        if stat.S_ISLNK(lst.st_mode):
+            kind, link = 'link', os.readlink(path)
+        elif stat.S_ISREG(lst.st_mode):
+            kind, link = 'file', None
+        else:
+            kind, link = 'other', None
+        try:
+            enabled = bool(os.stat(path).st_mode & stat.S_IXUSR)
+        except OSError:
+            enabled = False
+        out[filename] = {'type': kind, 'link': link, 'enabled': enabled}
+    return out
+
+
+class Scripts:
+    """Reads and changes the scripts of one node, by the ctdb tool or by the files."""
+
+    def __init__(self, module, base, method, data_dir):
+        self.module = module
+        self.base = base
+        self.method = method
+        self.etc_dir = os.path.join(base, 'events', COMPONENT)
+        self.data_dir = data_dir
+        self.runner = CtdbRunner(module) if method == 'ctdb' else None
+
+    def real_data_dir(self):
+        if not os.path.isdir(self.data_dir):
+            self.module.fail_json(msg='the shipped event script directory %s does not exist: install the ctdb package, '
+                                      'or give the directory with script_dir=' % self.data_dir)
+        return os.path.realpath(self.data_dir)
+
+    def listing(self):
+        if self.method == 'ctdb':
+            rc, out, err = self.runner.run(['event', 'script', 'list', COMPONENT])
+            try:
+                return _events.parse_script_list(out)
+            except ValueError as exc:
+                self.module.fail_json(msg='cannot read the output of ctdb event script list %s: %s' % (COMPONENT, to_native(exc)),
+                                      stdout=out, stderr=err)
+        data_dir = self.real_data_dir()
+        return _events.scripts_from_files(data_dir, os.listdir(data_dir), etc_entries(self.etc_dir))
+
+    def change(self, name, state, scripts):
+        path = os.path.join(self.etc_dir, name + _events.SCRIPT_SUFFIX)
+        entry = etc_entries(self.etc_dir).get(name + _events.SCRIPT_SUFFIX)
+        data_dir = self.real_data_dir() if (self.method == 'files' or state == 'enabled') else None
+        shipped = bool(data_dir) and os.path.isfile(os.path.join(data_dir, name + _events.SCRIPT_SUFFIX))
+        try:
+            action = _events.file_action(name, state, _events.is_enabled(scripts, name), entry, shipped)
+        except ValueError as exc:
+            self.module.fail_json(msg=to_native(exc))
+        if action == 'none':
+            return
+        try:
+            if action == 'relink':
+                # neither ctdb nor eventd can use a dangling link: replace it
+                os.unlink(path)
+                action = 'link'
+            if self.method == 'ctdb':
+                verb = 'enable' if state == 'enabled' else 'disable'
+                self.runner.run(['event', 'script', verb, COMPONENT, name])
+                return
+            if action == 'link':
+                if not os.path.isdir(self.etc_dir):
+                    os.makedirs(self.etc_dir)
+                os.symlink(os.path.join(data_dir, name + _events.SCRIPT_SUFFIX), path)
+            elif action == 'unlink':
+                os.unlink(path)
+            elif action in ('chmod+x', 'chmod-x'):
+                mode = os.stat(path).st_mode
+                bits = stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH
+                os.chmod(path, (mode | bits) if action == 'chmod+x' else (mode & ~bits))
+        except OSError as exc:
+            self.module.fail_json(msg='cannot %s event script %s in %s: %s' % (
+                'enable' if state == 'enabled' else 'disable', name, self.etc_dir, to_native(exc)))
+
+
+def choose_method(module, requested):
+    if requested != 'auto':
+        return requested
+    if not module.get_bin_path('ctdb', opt_dirs=['/usr/sbin', '/usr/bin']):
+        return 'files'
+    return 'ctdb' if CtdbRunner(module).daemon_running() else 'files'
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            name=dict(type='list', elements='str', aliases=['service', 'script']),
+            state=dict(type='str', choices=['enabled', 'disabled']),
+            action=dict(type='str', choices=['enable', 'disable']),
+            method=dict(type='str', default='auto', choices=['auto', 'ctdb', 'files']),
+            script_dir=dict(type='path'),
+            ctdb_base=dict(type='path'),
+        ),
+        mutually_exclusive=[('state', 'action')],
+        supports_check_mode=True,
+    )
+    p = module.params
+    state = p['state'] or {'enable': 'enabled', 'disable': 'disabled'}.get(p['action'])
+    if state and not p['name']:
+        module.fail_json(msg='state/action=%s needs name: the services (samba, nfs, winbind) or event scripts to %s'
+                             % (p['state'] or p['action'], 'enable' if state == 'enabled' else 'disable'))
+    if p['name'] is not None and any(not (n or '').strip() for n in p['name']):
+        module.fail_json(msg='name=%r holds an empty name: give services (samba, nfs, winbind) or script names' % (p['name'],))
+
+    base = ctdb_base(module)
+    method = choose_method(module, p['method'])
+    scripts_io = Scripts(module, base, method, p['script_dir'] or default_data_dir(base))
+    before = scripts_io.listing()
+    available = []
+    for s in before:
+        if s['name'] not in available:
+            available.append(s['name'])
+
+    names, changes = [], []
+    if p['name']:
+        try:
+            if state:
+                names, changes = _events.plan(before, p['name'], state)
+            else:
+                names = [_events.resolve(n, available) for n in p['name']]
+        except ValueError as exc:
+            module.fail_json(msg=to_native(exc), available=available)
+
+    after = before
+    if changes:
+        if module.check_mode:
+            after = _events.apply_plan(before, changes, state)
+        else:
+            for name in changes:
+                scripts_io.change(name, state, before)
+            after = scripts_io.listing()
+            wrong = [n for n in changes if _events.is_enabled(after, n) != (state == 'enabled')]
+            if wrong:
+                module.fail_json(msg='event script(s) %s still not %s after the change (method %s): check %s'
+                                     % (', '.join(wrong), state, method, scripts_io.etc_dir),
+                                 enabled=_events.enabled_names(after))
+
+    result = dict(
+        changed=bool(changes),
+        enabled=_events.enabled_names(after),
+        scripts=[{'name': n, 'enabled': _events.is_enabled(after, n)} for n in names],
+        available=available,
+        changed_scripts=changes,
+        method=method,
+        raw=_events.render_script_list(after),
+    )
+    if module._diff:
+        result['diff'] = {
+            'before': _events.render_script_list(before),
+            'after': result['raw'],
+            'before_header': '%s (event scripts)' % scripts_io.etc_dir,
+            'after_header': '%s (event scripts)' % scripts_io.etc_dir,
+        }
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
