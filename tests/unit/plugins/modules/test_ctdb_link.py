@@ -1,0 +1,126 @@
+# Copyright: Contributors to the ctdb.cluster collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""ctdb_link as a module, on real temp directories standing for CTDB_BASE and the distributed filesystem."""
+import json
+import os
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.ctdb.cluster.plugins.modules import ctdb_link
+
+
+def run(args, capsys):
+    with patch_module_args(args):
+        with pytest.raises(SystemExit) as exc:
+            ctdb_link.main()
+    out = json.loads(capsys.readouterr().out)
+    out['_rc'] = exc.value.code
+    return out
+
+
+@pytest.fixture
+def tree(tmp_path):
+    base = tmp_path / 'etc-ctdb'
+    base.mkdir()
+    dfs = tmp_path / 'dfs'
+    shared = dfs / '.ctdb'
+    shared.mkdir(parents=True)
+    (shared / 'nodes').write_text('10.0.0.1\n10.0.0.2\n')
+    (shared / 'public_addresses').write_text('10.0.1.1/24 eth1\n')
+    (base / 'nodes').write_text('10.0.0.1\n')  # a local file in the way
+    return {'base': str(base), 'dfs': str(dfs), 'shared': str(shared)}
+
+
+def listing(path):
+    out = {}
+    for name in sorted(os.listdir(path)):
+        full = os.path.join(path, name)
+        out[name] = ('link', os.readlink(full)) if os.path.islink(full) else ('file', open(full).read())
+    return out
+
+
+def test_check_apply_idempotent_absent(tree, capsys):
+    args = {'dfs_path': tree['dfs'], 'ctdb_base': tree['base']}
+    before = listing(tree['base'])
+    res = run(dict(args, _ansible_check_mode=True, _ansible_diff=True), capsys)
+    assert res['_rc'] == 0 and res['changed'] is True
+    assert [(s['file'], s['action']) for s in res['links']] == [('nodes', 'backup_link'), ('public_addresses', 'link')]
+    assert res['diff']['before'] == 'nodes (file)\npublic_addresses (missing)\n'
+    assert res['diff']['after'] == 'nodes -> %s/nodes\npublic_addresses -> %s/public_addresses\n' % (tree['shared'], tree['shared'])
+    assert listing(tree['base']) == before
+
+    res = run(args, capsys)
+    assert res['changed'] is True and res['shared_dir'] == tree['shared']
+    backup = res['links'][0]['backup_file']
+    assert backup and open(backup).read() == '10.0.0.1\n'
+    for name in ('nodes', 'public_addresses'):
+        path = os.path.join(tree['base'], name)
+        assert os.readlink(path) == os.path.join(tree['shared'], name)
+    assert open(os.path.join(tree['base'], 'nodes')).read() == '10.0.0.1\n10.0.0.2\n'
+
+    res = run(args, capsys)
+    assert res['changed'] is False and {s['action'] for s in res['links']} == {'none'}
+
+    res = run(dict(args, state='absent'), capsys)
+    assert res['changed'] is True and [s['action'] for s in res['links']] == ['unlink_copy', 'unlink_copy']
+    path = os.path.join(tree['base'], 'nodes')
+    assert not os.path.islink(path) and open(path).read() == '10.0.0.1\n10.0.0.2\n'
+    res = run(dict(args, state='absent'), capsys)
+    assert res['changed'] is False
+
+
+def test_api_alias_and_relink(tree, capsys, monkeypatch):
+    monkeypatch.setenv('CTDB_BASE', tree['base'])
+    os.unlink(os.path.join(tree['base'], 'nodes'))
+    os.symlink('/old/place/nodes', os.path.join(tree['base'], 'nodes'))
+    res = run({'dfsPath': tree['dfs'], 'files': ['nodes']}, capsys)
+    assert res['changed'] is True and res['links'][0]['action'] == 'relink'
+    assert os.readlink(os.path.join(tree['base'], 'nodes')) == os.path.join(tree['shared'], 'nodes')
+    assert not [n for n in os.listdir(tree['base']) if n.endswith('.tmp')]
+
+
+def test_refuses_file_without_backup_and_changes_nothing(tree, capsys):
+    before = listing(tree['base'])
+    res = run({'dfs_path': tree['dfs'], 'ctdb_base': tree['base'], 'backup': False}, capsys)
+    assert res['failed'] and 'is a regular file' in res['msg'] and 'force=true' in res['msg']
+    assert listing(tree['base']) == before
+    res = run({'dfs_path': tree['dfs'], 'ctdb_base': tree['base'], 'backup': False, 'force': True}, capsys)
+    assert res['changed'] and res['links'][0]['action'] == 'replace_link'
+    assert not [n for n in os.listdir(tree['base']) if n.startswith('nodes.')]  # no backup
+
+
+@pytest.mark.parametrize('mutate, kw, words', [
+    (lambda t: os.unlink(os.path.join(t['shared'], 'public_addresses')), {},
+     ['public_addresses does not exist on the distributed filesystem']),
+    (None, {'require_mount': True}, ['is not a mount point', 'require_mount=false']),
+    (None, {'dfs_path': '/nonexistent/dfs'}, ['dfs_path=/nonexistent/dfs does not exist']),
+    (None, {'files': ['../nodes']}, ["'../nodes'"]),
+    (None, {'shared_dir': '/nonexistent/shared'}, ['/nonexistent/shared/nodes does not exist']),
+    (lambda t: os.symlink('/gone', os.path.join(t['shared'], 'ctdb.conf')), {'files': ['ctdb.conf']},
+     ['ctdb.conf does not exist']),
+])
+def test_errors_change_nothing(tree, capsys, mutate, kw, words):
+    if mutate:
+        mutate(tree)
+    before = listing(tree['base'])
+    args = {'dfs_path': tree['dfs'], 'ctdb_base': tree['base']}
+    args.update(kw)
+    res = run(args, capsys)
+    assert res['_rc'] == 1 and res['failed'] is True
+    for word in words:
+        assert word in res['msg']
+    assert listing(tree['base']) == before
+
+
+def test_require_mount_on_a_real_mount_point(tree, capsys):
+    # / is always a mount point; link into a subdirectory of it named by shared_dir
+    res = run({'dfs_path': '/', 'shared_dir': tree['shared'], 'ctdb_base': tree['base'], 'require_mount': True,
+               'files': ['public_addresses']}, capsys)
+    assert res['_rc'] == 0 and res['changed'] is True
+
+
+def test_missing_ctdb_base(tree, capsys):
+    res = run({'dfs_path': tree['dfs'], 'ctdb_base': '/nonexistent/ctdb'}, capsys)
+    assert res['failed'] and '/nonexistent/ctdb does not exist' in res['msg']
