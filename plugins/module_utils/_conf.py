@@ -213,8 +213,8 @@ def resolve_option(section, key, where, version=None):
                                    other['section'], other['key']))
             return other, warnings
     if not option_available(spec, version):
-        raise ConfError('%s: [%s] "%s" %s, and ctdb here is %s' % (where, section, key, _availability(spec),
-                                                                  format_version(version)))
+        raise ConfError('%s: [%s] "%s" %s, and ctdb here is %s'
+                        % (where, section, key, _availability(spec), format_version(version)))
     return spec, []
 
 

@@ -31,7 +31,7 @@ description:
     untouched. See O(validate).
   - The file is replaced atomically; O(backup) keeps a copy of the old one.
 author:
-  - Contributors to the ctdb.cluster collection
+  - Contributors to the ctdb.cluster collection (!UNKNOWN)
 extends_documentation_fragment:
   - ctdb.cluster.ctdb
 attributes:
@@ -42,6 +42,7 @@ attributes:
     support: full
     description: Returns the file's text before and after.
   platform:
+    support: full
     platforms: posix
     description: Runs on the CTDB node; C(ctdb-config) and C(ctdb) come from the node's ctdb package.
 options:
@@ -57,7 +58,8 @@ options:
     type: str
   settings:
     description:
-      - Options to set, as C({section: {option: value}}), for example C({cluster: {"cluster lock": "/shared/lock"}}).
+      - "Options to set, as a dictionary of sections each mapping option names to values,
+        for example C({cluster: {'cluster lock': '/shared/lock'}})."
       - A null value removes the option. With O(state=absent) every option listed is removed, whatever its value.
       - Section names are matched without case (as CTDB does); option names are exact, with single spaces
         (C(cluster lock), not C(cluster_lock)).
@@ -109,9 +111,9 @@ options:
 notes:
   - ctdbd reads ctdb.conf only when it starts; restart it (on every node) for a change to take effect.
   - The cluster lock must be byte-for-byte the same on every node, or nodes shut down during recovery.
-  - Only whole-line comments exist in ctdb.conf (C(#) or C(;) first); C(key = value # text) sets the value
+  - "Only whole-line comments exist in ctdb.conf (C(#) or C(;) first): C(key = value # text) sets the value
     C(value # text). Lines ctdbd would silently ignore or stop reading at (no C(=), a C([section) without C(]))
-    are refused.
+    are refused."
 seealso:
   - name: ctdb.conf(5)
     description: The options of ctdb.conf.
@@ -154,9 +156,9 @@ EXAMPLES = r'''
   ctdb.cluster.ctdb_conf:
     content: |
       [logging]
-      	location = syslog
+          location = syslog
       [cluster]
-      	cluster lock = /clusterfs/.ctdb/cluster.lock
+          cluster lock = /clusterfs/.ctdb/cluster.lock
 '''
 
 RETURN = r'''
@@ -167,8 +169,8 @@ raw:
   sample: "[logging]\n\tlocation = syslog\n[cluster]\n\tcluster lock = /clusterfs/.ctdb/cluster.lock\n"
 parsed:
   description:
-    - What ctdbd reads from RV(raw), as C({section: {option: value}}); sections lower-cased and merged,
-      the last of two settings winning, blanks squeezed as ctdbd does.
+    - What ctdbd reads from RV(raw), as a dictionary of sections each mapping option names to values;
+      sections lower-cased and merged, the last of two settings winning, blanks squeezed as ctdbd does.
   returned: always
   type: dict
   sample: {"logging": {"location": "syslog"}, "cluster": {"cluster lock": "/clusterfs/.ctdb/cluster.lock"}}
