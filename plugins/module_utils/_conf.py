@@ -278,7 +278,8 @@ def canonical_value(spec, value):
             return None
         return number if (spec['min'] is None or number >= spec['min']) and number <= INT_MAX else None
     text = tini_normalize(str(value))
-    if not text or '\n' in text:
+    if not text or '\n' in text or '\r' in text or text.endswith('\\'):
+        # A line break would split the line; a trailing backslash would join the next line to the value.
         return None
     if kind == 'enum':
         return text if text in spec['choices'] else None
@@ -310,7 +311,7 @@ def _expected(spec):
         return 'an IPv4 or IPv6 address without a port'
     if kind == 'location':
         return 'file:FILENAME, syslog, or syslog:METHOD with METHOD one of %s' % ', '.join(SYSLOG_METHODS)
-    return 'a non-empty single-line string'
+    return 'a non-empty single-line string not ending in a backslash'
 
 
 def render_value(spec, value, where):

@@ -349,6 +349,12 @@ def main():
     if not writing:
         result.update(read(before or ''))
         result['exists'] = before is not None
+        try:
+            for warning in check_content(before or '', version, path):
+                module.warn(warning)
+        except ConfError as exc:
+            # Reading never fails on a bad file, but says what ctdbd will make of it.
+            module.warn('%s (ctdbd ignores or rejects this)' % exc)
         module.exit_json(**result)
 
     if before is None and not params['create']:

@@ -417,6 +417,46 @@ def test_content_with_recovery_lock_warns_on_416():
     assert conf.check_content('[cluster]\n\trecovery lock = /x\n', V415) == []
 
 
+# The REST API's documented GET /db/ctdb/conf answer (its "raw"): 4-space indents, the old lock name.
+API_RAW = ("# See ctdb.conf(5) for documentation\n#\n# See ctdb-script.options(5) for documentation about event script\n"
+           "# options\n[logging]\n    # Enable logging to syslog\n    # location = syslog\n    # Default log level\n"
+           "    # log level = NOTICE\n[cluster]\n    # Shared recovery lock file to avoid split brain.  Daemon\n"
+           "    # default is no recovery lock.  Do NOT run CTDB without a\n    # recovery lock file unless you know "
+           "exactly what you are\n    # doing.\n    #\n    # Please see the RECOVERY LOCK section in ctdb(7) for more\n"
+           "    # details.\n    #\n    recovery lock = /lfsmnt/mother/.ctdb/recovery_lock\n")
+
+
+def test_rest_api_sample_reads_and_is_renamed_in_place():
+    result = conf.read(API_RAW)
+    assert result['parsed'] == {'logging': {}, 'cluster': {'recovery lock': '/lfsmnt/mother/.ctdb/recovery_lock'}}
+    assert result['cluster_lock'] == '/lfsmnt/mother/.ctdb/recovery_lock'
+    new, warnings, dummy = conf.apply_settings(API_RAW, [('cluster', 'cluster lock', '/lfsmnt/robin/.ctdb/recovery_lock')],
+                                               V417)
+    assert new == API_RAW.replace('    recovery lock = /lfsmnt/mother/', '    cluster lock = /lfsmnt/robin/')
+    assert warnings == []
+    # Before 4.16 the same request keeps the old name and only changes the value.
+    old = conf.apply_settings(API_RAW, [('cluster', 'cluster lock', '/lfsmnt/robin/.ctdb/recovery_lock')], V415)[0]
+    assert old == API_RAW.replace('/lfsmnt/mother/', '/lfsmnt/robin/')
+    assert conf.check_content(API_RAW, V417) == [
+        'content line 19: [cluster] "recovery lock" is deprecated since Samba 4.16: use [cluster] "cluster lock"']
+
+
+def test_continued_option_is_rewritten_on_one_line():
+    text = '[cluster]\n\tcluster lock = !/helper \\\n\t\targ\n\tnode address = 10.0.0.1\n'
+    assert conf.read(text)['parsed']['cluster']['cluster lock'] == '!/helper arg'
+    assert conf.apply_settings(text, [('cluster', 'cluster lock', '!/helper arg')], V417) == (text, [], [])
+    new = conf.apply_settings(text, [('cluster', 'cluster lock', '!/helper other')], V417)[0]
+    assert new == '[cluster]\n\tcluster lock = !/helper other\n\tnode address = 10.0.0.1\n'
+
+
+def test_insert_after_a_last_line_without_newline():
+    text = '[cluster]\n\tnode address = 10.0.0.1'
+    assert conf.apply_settings(text, [('cluster', 'transport', 'tcp')], V417)[0] == \
+        '[cluster]\n\tnode address = 10.0.0.1\n\ttransport = tcp\n'
+    assert conf.apply_settings(text, [('cluster', 'node address', '10.0.0.2')], V417)[0] == \
+        '[cluster]\n\tnode address = 10.0.0.2'
+
+
 @needs_ctdb_config
 def test_edited_debian_default_is_accepted_by_ctdb_config(tmp_path):
     text = conf.apply_settings(DEBIAN_DEFAULT, [('cluster', 'cluster lock', LOCK), ('logging', 'log level', 'INFO'),
@@ -458,13 +498,19 @@ BAD_SETTINGS = [
     ('bad transport', [('cluster', 'transport', 'udp')],
      'settings: invalid value "udp" for [cluster] "transport": expected one of tcp, ib'),
     ('empty lock', [('cluster', 'cluster lock', '  ')],
-     'settings: invalid value "  " for [cluster] "cluster lock": expected a non-empty single-line string'),
+     'settings: invalid value "  " for [cluster] "cluster lock": expected a non-empty single-line string not ending in a backslash'),
     ('newline in lock', [('cluster', 'cluster lock', '/a\n[x]')],
-     'settings: invalid value "/a\n[x]" for [cluster] "cluster lock": expected a non-empty single-line string'),
+     'settings: invalid value "/a\n[x]" for [cluster] "cluster lock": expected a non-empty single-line string not ending in a backslash'),
+    ('trailing backslash', [('cluster', 'cluster lock', '/a\\')],
+     'settings: invalid value "/a\\" for [cluster] "cluster lock": expected a non-empty single-line string not ending '
+     'in a backslash'),
+    ('carriage return', [('cluster', 'cluster lock', '/a\rb')],
+     'settings: invalid value "/a\rb" for [cluster] "cluster lock": expected a non-empty single-line string not ending '
+     'in a backslash'),
     ('too new', [('cluster', 'nodes list', '/etc/ctdb/nodes')],
      'settings: [cluster] "nodes list" needs Samba 4.22 or later, and ctdb here is 4.17'),
     ('list value', [('cluster', 'cluster lock', ['/a'])],
-     'settings: invalid value "[\'/a\']" for [cluster] "cluster lock": expected a non-empty single-line string'),
+     'settings: invalid value "[\'/a\']" for [cluster] "cluster lock": expected a non-empty single-line string not ending in a backslash'),
 ]
 
 

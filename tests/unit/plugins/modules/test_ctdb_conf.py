@@ -138,9 +138,25 @@ def test_read_missing_file_is_empty_not_an_error(h):
 
 def test_read_shows_lines_ctdbd_ignores(h):
     h.write('[cluster]\n\tcluster lock /x\n')
+    before = h.snapshot()
     result = h.run({})
     assert result['unparsable'] == ['\tcluster lock /x']
     assert result['cluster_lock'] is None
+    assert h.warnings == ['%s line 2: cluster lock /x: not "key = value", a [section] or a whole-line comment (ctdbd '
+                          'silently ignores it) (ctdbd ignores or rejects this)' % h.conf]
+    assert h.snapshot() == before
+
+
+def test_read_warns_about_typos_and_deprecated_names(h):
+    h.version_output = '4.17.12-Debian\n'
+    h.write('[cluster]\n\trecovery lock = /l\n')
+    assert h.run({})['cluster_lock'] == '/l'
+    h.write('[cluster]\n\tclustr lock = /l\n')
+    assert h.run({})['cluster_lock'] is None
+    assert h.warnings == [
+        '%s line 2: [cluster] "recovery lock" is deprecated since Samba 4.16: use [cluster] "cluster lock"' % h.conf,
+        '%s line 2: unknown option "clustr lock" in section [cluster]; did you mean "cluster lock"? '
+        '(ctdbd ignores or rejects this)' % h.conf]
 
 
 def test_path_defaults_to_ctdb_base_from_environment(h, monkeypatch):
