@@ -376,7 +376,11 @@ _TAKEOVER_RE = re.compile(r'^Takeover run starting')
 _TAKEOVER_FAIL_RE = re.compile(r'^Takeover run (?:unsuccessful|failed)|takeover run failed|IP reallocation failed', re.I)
 _RECOVERY_RE = re.compile(r'Starting do_recovery')
 _ELECTION_RE = re.compile(r'^Start election')
-_FLAGS_RE = re.compile(r'^Node (?P<node>\d+) has changed flags - now (?P<now>0x[0-9a-fA-F]+)\s+was (?P<was>0x[0-9a-fA-F]+)')
+# 'Node 1 has changed flags - now 0x0  was 0x2' (recoverd, Samba <= 4.15) or
+# 'Node 1 has changed flags - 0x0 -> 0x4' (ctdbd, 4.16+), and on the node itself the
+# administrative 'Disable node', 'Enable node', 'Stopping node', 'Continue node' (ctdbd).
+_FLAGS_RE = re.compile(r'^Node \d+ has changed flags - (?:now 0x[0-9a-fA-F]+\s+was 0x[0-9a-fA-F]+|0x[0-9a-fA-F]+ -> 0x[0-9a-fA-F]+)'
+                       r'|^(?:Disable|Enable|Stopping|Continue) node$')
 _DEAD_RE = re.compile(r'node (?P<addr>\S+) is dead: \d+ connected')
 _BAN_NODE_RE = re.compile(r'^Banning node (?P<node>\d+) for (?P<secs>\d+) seconds')
 _BAN_SELF_RE = re.compile(r'^Banning this node for (?P<secs>\d+) seconds')

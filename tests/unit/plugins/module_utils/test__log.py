@@ -149,7 +149,9 @@ SUMMARY_TRUTH = {
     '03_file_log_2020_samba-4.10.13_recovery_lock_contention': {
         'recoveries': 4, 'node_disconnects': 5, 'cluster_lock_failures': 4},
     '04_stderr_log_2021_samba-4.13.9_container_segfault': {'crashes': 1},
-    '05_rfc5424_2026_stopped_leader_runs_recovery': {'takeover_runs': 1, 'recoveries': 1, 'elections': 1},
+    # 'Stopping node' (ctdb stop on this node) is a flag change
+    '05_rfc5424_2026_stopped_leader_runs_recovery': {
+        'takeover_runs': 1, 'recoveries': 1, 'elections': 1, 'node_flag_changes': 1},
     # 2 x "Unable to take cluster lock - unknown error" + "Cluster lock not held"; one ban
     # logged twice (leader's "Banning node 0" then ctdbd's "Banning this node").
     '06_rfc5424_2026_cluster_lock_failure_ban': {
@@ -203,6 +205,42 @@ def test_api_sample_levels_and_summary():
     assert summary['event_script_warnings']['count'] == 1  # the NOTICE is not a warning
     assert summary['event_script_warnings']['last_time'] == '2020-09-27T06:24:58.938942'
     assert _log.render_raw(entries) == API_RAW
+
+
+# Lines written by ctdb 4.17.12 (Debian 12) in this project's sandbox: ctdb disable/enable of
+# node 1 seen from node 0 (leader) and from node 1, then ctdb ban 3 on node 2.
+SANDBOX_417_NODE0 = """\
+2026-11-22T02:04:05.622061+00:00 node0 ctdb-recoverd[30462]: Pushing updated flags for node 1 (0x4)
+2026-11-22T02:04:05.622087+00:00 node0 ctdbd[30457]: Node 1 has changed flags - 0x0 -> 0x4
+2026-11-22T02:04:05.622318+00:00 node0 ctdb-recoverd[30462]: Takeover run starting
+2026-11-22T02:04:05.630388+00:00 node0 ctdbd[30457]: Takeover of IP 127.0.14.103/32 on interface lo
+2026-11-22T02:04:05.630991+00:00 node0 ctdb-recoverd[30462]: Takeover run completed successfully
+2026-11-22T02:04:10.634544+00:00 node0 ctdb-recoverd[30462]: Remote node 1 had flags 0x0, local had 0x4 - updating local
+2026-11-22T02:04:10.634662+00:00 node0 ctdbd[30457]: Node 1 has changed flags - 0x4 -> 0x0
+2026-11-22T02:04:10.635044+00:00 node0 ctdb-recoverd[30462]: Takeover run starting
+"""
+SANDBOX_417_NODE1 = """\
+2026-11-22T02:04:05.309787+00:00 node1 ctdbd[30464]: Disable node
+2026-11-22T02:04:05.630138+00:00 node1 ctdbd[30464]: Release of IP 127.0.14.102/32 on interface lo  node:2
+2026-11-22T02:04:09.642541+00:00 node1 ctdbd[30464]: Enable node
+"""
+SANDBOX_417_NODE2 = """\
+2026-11-22T02:04:35.697592+00:00 node2 ctdbd[30471]: Banning this node for 3 seconds
+2026-11-22T02:04:35.697621+00:00 node2 ctdbd[30471]: Making node INACTIVE
+2026-11-22T02:04:38.698861+00:00 node2 ctdbd[30471]: Banning timed out
+"""
+
+
+def test_ctdb_417_flag_changes_and_bans():
+    node0 = _log.summarize(_log.parse_text(SANDBOX_417_NODE0))
+    assert node0['node_flag_changes']['count'] == 2
+    assert node0['node_flag_changes']['last_message'] == 'Node 1 has changed flags - 0x4 -> 0x0'
+    assert node0['takeover_runs']['count'] == 2
+    node1 = _log.summarize(_log.parse_text(SANDBOX_417_NODE1))
+    assert node1['node_flag_changes']['count'] == 2
+    assert node1['node_flag_changes']['first_time'] == '2026-11-22T02:04:05.309787+00:00'
+    node2 = _log.summarize(_log.parse_text(SANDBOX_417_NODE2))
+    assert node2['bans']['count'] == 1 and node2['bans']['last_message'] == 'Banning this node for 3 seconds'
 
 
 @pytest.mark.parametrize('case, parsed', [
