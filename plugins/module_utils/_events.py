@@ -76,7 +76,8 @@ def parse_script_list(text):
 
     Returns a list of dicts ``{name, enabled, shipped}`` in the order printed: shipped
     scripts first, then (after the blank line) the local ones. Lines that are neither are
-    ignored. Raises ValueError when the text has no script line at all.
+    ignored. An empty text is an empty list (no shipped and no local scripts); a text
+    with no script line at all raises ValueError.
     """
     scripts = []
     shipped = True
@@ -91,7 +92,7 @@ def parse_script_list(text):
             continue
         seen_any = True
         scripts.append({'name': m.group(2), 'enabled': m.group(1) == '*', 'shipped': shipped})
-    if not scripts:
+    if not scripts and text.strip():
         raise ValueError('no event scripts in the output of ctdb event script list: %r' % (text[:200],))
     return scripts
 
@@ -130,11 +131,12 @@ def scripts_from_files(data_dir, data_files, etc_entries):
 
 
 def render_script_list(scripts):
-    """Render a list like ``ctdb event script list legacy`` (4.17 spacing)."""
-    lines = ['%s %s' % ('*' if s['enabled'] else ' ', s['name']) for s in scripts if s['shipped']]
-    lines.append('')
-    lines.extend('%s %s' % ('*' if s['enabled'] else ' ', s['name']) for s in scripts if not s['shipped'])
-    return '\n'.join(lines) + '\n'
+    """Render a list exactly as ``ctdb event script list legacy`` prints it (4.17: no padding)."""
+    shipped = ['%s %s' % ('*' if s['enabled'] else ' ', s['name']) for s in scripts if s['shipped']]
+    local = ['%s %s' % ('*' if s['enabled'] else ' ', s['name']) for s in scripts if not s['shipped']]
+    # the blank line only separates two non-empty lists, as in event_tool.c
+    lines = shipped + ([''] if shipped and local else []) + local
+    return ''.join(line + '\n' for line in lines)
 
 
 def enabled_names(scripts):

@@ -88,15 +88,19 @@ def test_files_dangling_and_foreign_links_are_listed_locally():
 
 
 def test_render_round_trip_without_local_scripts():
-    text = '  00.ctdb\n* 10.interface\n\n'
+    text = '  00.ctdb\n* 10.interface\n'
     scripts = _events.parse_script_list(text)
     assert [s['shipped'] for s in scripts] == [True, True]
     assert _events.render_script_list(scripts) == text
+    assert _events.render_script_list([]) == ''
+    local_only = [{'name': '02.local', 'enabled': True, 'shipped': False}]
+    assert _events.render_script_list(local_only) == '* 02.local\n'
 
 
 def test_parse_script_list_rejects_other_output():
     with pytest.raises(ValueError):
         _events.parse_script_list('Script 50.samba does not exist in legacy\n')
+    assert _events.parse_script_list('') == []
 
 
 AVAILABLE = ['00.ctdb', '06.nfs', '10.interface', '11.natgw', '11.routing', '49.winbind', '50.samba', '60.nfs', '02.local']
