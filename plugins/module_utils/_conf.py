@@ -206,11 +206,10 @@ def resolve_option(section, key, where, version=None):
         if other is not spec and option_available(other, version) and not option_deprecated(other, version):
             warnings = []
             if spec['replaced_by'] == alias:
-                warnings.append('%s: [%s] "%s" is %s since Samba %s; writing [%s] "%s" instead'
-                                % (where, spec['section'], spec['key'],
-                                   'deprecated' if spec['deprecated_since'] else 'replaced',
-                                   format_version(spec['deprecated_since'] or spec['until']),
-                                   other['section'], other['key']))
+                change = ('is deprecated since Samba %s' % format_version(spec['deprecated_since'])
+                          if spec['deprecated_since'] else 'was replaced in Samba %s' % format_version(spec['until']))
+                warnings.append('%s: [%s] "%s" %s; writing [%s] "%s" instead'
+                                % (where, spec['section'], spec['key'], change, other['section'], other['key']))
             return other, warnings
     if not option_available(spec, version):
         raise ConfError('%s: [%s] "%s" %s, and ctdb here is %s'

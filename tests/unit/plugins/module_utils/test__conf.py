@@ -407,7 +407,7 @@ def test_cluster_lock_is_written_as_recovery_lock_before_416():
         '[legacy]\n\trecmaster capability = false\n'
     assert conf.apply_settings('', [('legacy', 'recmaster capability', False)], V417)[0:2] == (
         '[cluster]\n\tleader capability = false\n',
-        ['settings: [legacy] "recmaster capability" is replaced since Samba 4.16; '
+        ['settings: [legacy] "recmaster capability" was replaced in Samba 4.16; '
          'writing [cluster] "leader capability" instead'])
 
 
