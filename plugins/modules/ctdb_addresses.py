@@ -42,7 +42,8 @@ options:
         description:
           - The interface that carries the address, for example C(eth1). Several interfaces may be given
             comma-separated (C(eth2,eth3)), as in the file and in the REST API.
-          - Give this or O(addresses[].interfaces).
+          - Give this or O(addresses[].interfaces), not both (checked by the module, so that the message names the
+            address).
         type: str
       interfaces:
         description:
@@ -240,7 +241,7 @@ def main():
                 address=dict(type='str', required=True),
                 interface_name=dict(type='str'),
                 interfaces=dict(type='list', elements='str'),
-            ), mutually_exclusive=[('interface_name', 'interfaces')], required_one_of=[('interface_name', 'interfaces')]),
+            )),
             path=dict(type='path'),
             backup=dict(type='bool', default=False),
             reload=dict(type='bool', default=False),
