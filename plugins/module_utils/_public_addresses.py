@@ -106,7 +106,7 @@ def parse_public_addresses(text):
             raise AddressesError('line %d of public_addresses is %r: badly formed (%s)'
                                  % (lineno, line, _why_not_cidr(fields[0])))
         interfaces = fields[1].split(',')
-        _check_interfaces([name for name in interfaces], 'line %d of public_addresses (%r)' % (lineno, line))
+        _check_interfaces(interfaces, 'line %d of public_addresses (%r)' % (lineno, line))
         key = text_type(parsed.ip)
         if key in seen:
             raise AddressesError('public_addresses lists %s twice (lines %d and %d): CTDB refuses a duplicate '

@@ -22,7 +22,7 @@ description:
     manages the file of the host it runs on and, with O(reload=true), reloads that node only.
 version_added: 0.1.0
 author:
-  - Contributors to the ctdb.cluster collection
+  - Contributors to the ctdb.cluster collection (!UNKNOWN)
 extends_documentation_fragment:
   - ctdb.cluster.ctdb
 options:
@@ -54,7 +54,7 @@ options:
   path:
     description:
       - The public addresses file. Defaults to C(public_addresses) in the CTDB configuration directory
-        (O(ctdb_base), C(CTDB_BASE), C(/etc/ctdb)). A symbolic link is kept: its target is written.
+        (O(ctdb_base), C(CTDB_BASE), C(/etc/ctdb)). A symbolic link is kept and its target written.
     type: path
   backup:
     description:
@@ -76,11 +76,14 @@ options:
 attributes:
   check_mode:
     support: full
-    details: Predicts the file change and whether a reload would run.
+    description: Predicts the file change and whether a reload would run.
   diff_mode:
     support: full
+    description: Shows the change of the file, before and after.
   platform:
+    support: full
     platforms: posix
+    description: Manages the file of the managed node; with O(reload), runs its C(ctdb) tool, which needs a running C(ctdbd).
 notes:
   - The rules are those of ctdb_set_public_addresses() and ctdb_add_public_address() in ctdb/server/ctdb_takeover.c.
   - A missing C(public_addresses) file is valid for CTDB (no public addresses); it is read as an empty list.

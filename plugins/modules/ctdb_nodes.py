@@ -15,17 +15,17 @@ description:
     REST API's GET), the PNN of every line and the deleted slots. Nothing is changed.
   - With O(nodes), makes the nodes file list exactly these live nodes while keeping every node number (PNN)
     stable. CTDB numbers nodes by their line in the file, and every line starting with C(#) is a deleted node
-    that keeps its slot, so
-  - an existing node keeps its line; a removed node's line becomes C(#ADDR) (never deleted); a node that comes
-    back un-comments its own line; a new node is appended; no other comment line is ever written.
+    that keeps its slot. So an existing node keeps its line, a removed node's line becomes C(#ADDR) (never
+    deleted), a node that comes back un-comments its own line, a new node is appended, and no other comment line
+    is ever written.
   - A desired order that would renumber a live node is refused, with the order that would work.
   - With O(reload=true), runs C(ctdb reloadnodes) so the running cluster applies the file, after checking that
     every node being deleted is already DISCONNECTED (CTDB refuses to delete a connected node).
-  - The nodes file must be identical on every node. This module writes the file of the host it runs on: run it
+  - The nodes file must be identical on every node. This module writes the file of the host it runs on, so run it
     on every node, then reload once (see O(reload) and the examples).
 version_added: 0.1.0
 author:
-  - Contributors to the ctdb.cluster collection
+  - Contributors to the ctdb.cluster collection (!UNKNOWN)
 extends_documentation_fragment:
   - ctdb.cluster.ctdb
 options:
@@ -70,11 +70,14 @@ options:
 attributes:
   check_mode:
     support: full
-    details: Predicts the file change and, with O(reload), what C(ctdb reloadnodes) would do, from C(ctdb status).
+    description: Predicts the file change and, with O(reload), what C(ctdb reloadnodes) would do, from C(ctdb status).
   diff_mode:
     support: full
+    description: Shows the change of the file, before and after.
   platform:
+    support: full
     platforms: posix
+    description: Manages the file of the managed node; with O(reload), runs its C(ctdb) tool, which needs a running C(ctdbd).
 notes:
   - The file format and the rules are those of ctdb/conf/node.c and C(ctdb reloadnodes) in ctdb/tools/ctdb.c.
 seealso:
