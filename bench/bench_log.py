@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright: Contributors to the ctdb.cluster collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Benchmark: the last 100 lines of a 1 GB CTDB log, ctdb_log against ``tail -n 100``.
@@ -131,7 +130,7 @@ def in_process(log_path, lines, repeat):
             _log.summarize(entries)
 
     times = []
-    for _ in range(repeat):
+    for dummy in range(repeat):
         start = time.perf_counter()
         once()
         times.append(time.perf_counter() - start)
@@ -164,7 +163,7 @@ def main():
         medium = os.path.join(tmpdir, 'medium.ctdb')
         generate(tiny, 1)  # one chunk: 20000 lines, ~2 MB
         with open(tiny) as src:
-            head = [next(src) for _ in range(opts.lines)]
+            head = [next(src) for dummy in range(opts.lines)]
         with open(tiny, 'w') as dst:
             dst.writelines(head)
         generate(medium, 10 * 1024 * 1024)
@@ -174,7 +173,7 @@ def main():
 
         # interleaved rounds, best of each: the machine is shared, noise is tens of ms
         tail_runs, mod_big, mod_tiny = [], [], []
-        for _ in range(opts.repeat):
+        for dummy in range(opts.repeat):
             tail_runs.append(run_with_rusage([tail, '-n', str(opts.lines), big], env))
             mod_big.append(run_with_rusage(module_argv(tmpdir, big, opts.lines), env))
             mod_tiny.append(run_with_rusage(module_argv(tmpdir, tiny, opts.lines), env))

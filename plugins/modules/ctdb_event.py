@@ -33,6 +33,7 @@ attributes:
     support: full
     description: Shows the script list (as C(ctdb event script list legacy) prints it) before and after.
   platform:
+    support: full
     platforms: posix
     description: Runs on each CTDB node; event scripts are enabled per node.
 options:
@@ -73,7 +74,7 @@ notes:
     shipped script (C(ctdb event script enable) alone would leave it and report success).
   - Only the C(legacy) event component exists in CTDB 4.x.
 author:
-  - Contributors to the ctdb.cluster collection
+  - Contributors to the ctdb.cluster collection (!UNKNOWN)
 '''
 
 EXAMPLES = r'''

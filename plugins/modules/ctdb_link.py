@@ -30,6 +30,7 @@ attributes:
     support: full
     description: Shows, per file, what C(CTDB_BASE) holds before and after (C(name -> target), C(name (file))).
   platform:
+    support: full
     platforms: posix
     description: Runs on each CTDB node.
 options:
@@ -78,7 +79,7 @@ notes:
     C(ctdb_base) pointing at O(shared_dir)) before linking every node.
   - Links are replaced atomically (a new link renamed over the old entry).
 author:
-  - Contributors to the ctdb.cluster collection
+  - Contributors to the ctdb.cluster collection (!UNKNOWN)
 '''
 
 EXAMPLES = r'''

@@ -13,10 +13,10 @@ short_description: Read the last lines of the CTDB log, parsed and summarised
 version_added: 0.1.0
 description:
   - Returns the last O(lines) lines of the CTDB log of the managed node, as one text (RV(raw), like the REST API's C(/db/ctdb/log))
-    and as parsed entries (RV(parsed)): timestamp, host, process, pid, level when the line has one, and message.
-  - Understands the log formats of every CTDB era (C(2020/09/27 00:12:00.817799 ctdbd[4709]:), RFC 5424
-    C(2026-05-21T14:48:00.201838+10:00 host ctdbd[5494]:), the old C([ PID]:) form, C(ctdbd[1]:) without a timestamp,
-    and traditional syslog). A line it cannot parse is kept, with RV(parsed[].parsed=false).
+    and as parsed entries (RV(parsed)) with timestamp, host, process, pid, level when the line has one, and message.
+  - Understands the log formats of every CTDB era, with C(YYYY/MM/DD HH:MM:SS.uuuuuu PROG[PID]) before Samba 4.16, RFC 5424
+    C(YYYY-MM-DDTHH:MM:SS.uuuuuu+TZ HOST PROG[PID]) since, the old C([ PID]) form, C(PROG[PID]) without a timestamp, and
+    traditional syslog. A line it cannot parse is kept, with RV(parsed[].parsed=false).
   - The file is read backwards from its end, so the time and memory needed do not grow with the size of the log.
   - Where the log is comes from the C([logging] location) setting of C(ctdb.conf) in C(CTDB_BASE)
     (C(file:PATH), or C(syslog) for the systemd journal or the syslog file), C(/var/log/ctdb/log.ctdb) when it is not set.
@@ -33,6 +33,7 @@ attributes:
     support: none
     description: Nothing is changed, so there is nothing to show.
   platform:
+    support: full
     platforms: posix
     description: Runs on the CTDB node whose log is read.
 options:
@@ -83,10 +84,10 @@ seealso:
 notes:
   - With O(contains), O(regex) or O(process) the file is read from its end until O(lines) matching lines are found, so a
     filter that matches nothing reads the whole file (in constant memory). Combine it with O(since) to bound the scan.
-  - When C(ctdb.conf) says C(location = file:) (no name), ctdbd writes to its standard error and there is no log to read:
-    the module fails and says so.
+  - When C(ctdb.conf) sets C(location = file) with no file name after the colon, ctdbd writes to its standard error and
+    there is no log to read, so the module fails and says so.
 author:
-  - Contributors to the ctdb.cluster collection
+  - Contributors to the ctdb.cluster collection (!UNKNOWN)
 '''
 
 EXAMPLES = r'''
@@ -204,7 +205,6 @@ import datetime
 import errno
 import os
 import re
-import subprocess
 import time
 
 from ansible.module_utils.basic import AnsibleModule
@@ -238,31 +238,15 @@ def _read_file(module, path, count, predicate, since_epoch):
         module.fail_json(msg='cannot read the CTDB log %s: %s' % (path, to_native(exc)))
 
 
-class _Journal:
-    """``journalctl -r`` lines (newest first), read as they come; the process is ended when done."""
-
-    def __init__(self, argv):
-        self.argv = argv
-        self.rc = None
-        self.stderr = b''
-
-    def lines(self):
-        proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                env=dict(os.environ, LC_ALL='C', SYSTEMD_PAGER='', SYSTEMD_COLORS='0'))
-        try:
-            for line in proc.stdout:
-                yield line
-        finally:
-            if proc.poll() is None:
-                proc.terminate()
-            self.stderr = proc.stderr.read()
-            self.rc = proc.wait()
-            proc.stdout.close()
-            proc.stderr.close()
+JOURNAL_MAX_LINES = 1000000
 
 
 def _read_journal(module, count, predicate, since_epoch, processes):
-    """Entries from the journal, or None when this node has no journalctl."""
+    """Entries from the journal, or None when this node has no journalctl.
+
+    ``journalctl -r -n N`` gives the newest N lines first; with filters the window N grows
+    (x4) until enough lines match, the journal has no more, or JOURNAL_MAX_LINES is reached.
+    """
     journalctl = module.get_bin_path('journalctl')
     if not journalctl:
         return None
@@ -271,15 +255,19 @@ def _read_journal(module, count, predicate, since_epoch, processes):
         argv.extend(['-t', name])
     if since_epoch is not None:
         argv.append('--since=@%d' % int(since_epoch))
-    journal = _Journal(argv)
-    lines = journal.lines()
-    try:
+    window = count if predicate is None else max(count * 10, 1000)
+    while True:
+        cmd = argv + ['-n', str(window)]
+        rc, out, err = module.run_command(cmd, environ_update={'LC_ALL': 'C', 'SYSTEMD_PAGER': '', 'SYSTEMD_COLORS': '0'})
+        if rc != 0:
+            module.fail_json(msg='journalctl failed (rc %d): %s' % (rc, (err or out).strip()), cmd=cmd, rc=rc)
+        lines = out.splitlines()
         entries, info = _log.select_newest(lines, count, predicate, since_epoch)
-    finally:
-        lines.close()
-    if journal.rc not in (0, None, -15) and not entries:
-        module.fail_json(msg='journalctl failed (rc %s): %s' % (journal.rc, to_native(journal.stderr).strip()), cmd=argv)
-    return entries, info
+        exhausted = len(lines) < window
+        if len(entries) >= count or exhausted or window >= JOURNAL_MAX_LINES:
+            info['reached_start'] = exhausted and len(entries) < count
+            return entries, info
+        window = min(window * 4, JOURNAL_MAX_LINES)
 
 
 def main():

@@ -441,7 +441,7 @@ def test_tail_time_does_not_grow_with_size():
     for data in (small, big):
         fileobj = io.BytesIO(data)
         start = time.perf_counter()
-        for _ in range(20):
+        for dummy in range(20):
             _log.tail_entries(fileobj, 100)
         timings.append(time.perf_counter() - start)
     # 100x more data; the time stays of the same order (generous bound against noise)

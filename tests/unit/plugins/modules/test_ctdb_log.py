@@ -155,3 +155,39 @@ def test_journal_process_and_since(tmp_path, capsys, monkeypatch):
     assert '--since=@%d' % 1795309202 in argv
     # the fake ignores -t; the module's own filters still apply
     assert [e['message'] for e in res['parsed']] == ['Node 1 has changed flags - now 0x4  was 0x0']
+
+
+FAKE_JOURNAL_N = r'''#!%(python)s
+import sys
+args = sys.argv[1:]
+with open(%(calls)r, 'a') as handle:
+    handle.write(' '.join(args) + '\n')
+n = int(args[args.index('-n') + 1])
+total = 5000
+# newest first; every 1000th line mentions a ban
+for i in range(total - 1, max(total - n, 0) - 1, -1):
+    msg = 'Banning node 1 for 300 seconds' if i %% 1000 == 0 else 'line %%d' %% i
+    sys.stdout.write('2026-11-22T01:%%02d:%%02d.000000+0000 n0 ctdb-recoverd[7]: %%s\n' %% (i // 60 %% 60, i %% 60, msg))
+'''
+
+
+def test_journal_window_grows_until_enough_lines_match(tmp_path, capsys, monkeypatch):
+    import sys
+    bindir = tmp_path / 'bin'
+    bindir.mkdir()
+    calls = tmp_path / 'calls'
+    script = bindir / 'journalctl'
+    script.write_text(FAKE_JOURNAL_N % {'python': sys.executable, 'calls': str(calls)})
+    script.chmod(0o755)
+    monkeypatch.setenv('PATH', '%s:%s' % (bindir, os.environ['PATH']))
+    res = run({'source': 'journal', 'contains': 'banning', 'lines': 3}, capsys)
+    assert res['_rc'] == 0, res
+    assert [e['message'] for e in res['parsed']] == ['Banning node 1 for 300 seconds'] * 3
+    windows = [int(line.split()[-1]) for line in calls.read_text().splitlines()]
+    assert windows == [1000, 4000]  # 1000 lines hold 1 match, 4000 hold 4
+    assert res['complete'] is False
+    res = run({'source': 'journal', 'contains': 'banning', 'lines': 10}, capsys)
+    assert len(res['parsed']) == 5 and res['complete'] is True  # the whole journal holds 5
+    res = run({'source': 'journal', 'lines': 2}, capsys)
+    assert [e['message'] for e in res['parsed']] == ['line 4998', 'line 4999']
+    assert calls.read_text().splitlines()[-1].split()[-1] == '2'
