@@ -28,6 +28,8 @@ __metaclass__ = type
 import datetime
 import re
 
+from ansible_collections.ctdb.cluster.plugins.module_utils import _conf
+
 DEFAULT_LOG_FILE = '/var/log/ctdb/log.ctdb'
 
 # Programs that write CTDB's log (used to pick CTDB lines out of syslog/the journal).
@@ -492,25 +494,16 @@ def summarize(entries):
 def logging_location(conf_text):
     """The ``[logging] location`` value of a ctdb.conf text, or None when not set.
 
-    ctdb.conf is an ini file with whole-line ``#``/``;`` comments; keys are case-insensitive
-    and may be indented. The last assignment wins, as in Samba's parser.
+    Read with the collection's ctdb.conf parser (_conf, a port of CTDB's own), so comments,
+    continuation lines, case and the lines where ctdbd stops reading are treated as ctdbd does.
     """
     if not conf_text:
         return None
-    section = None
+    parsed, dummy = _conf.parsed_view(_conf.parse(conf_text))
     value = None
-    for line in conf_text.splitlines():
-        stripped = line.strip()
-        if not stripped or stripped[0] in '#;':
-            continue
-        if stripped.startswith('[') and stripped.endswith(']'):
-            section = stripped[1:-1].strip().lower()
-            continue
-        if section != 'logging' or '=' not in stripped:
-            continue
-        key, _eq, val = stripped.partition('=')
+    for key, val in parsed.get('logging', {}).items():
         if ' '.join(key.split()).lower() == 'location':
-            value = val.strip()
+            value = val
     return value
 
 
