@@ -1,0 +1,640 @@
+# Copyright: Contributors to the ctdb.cluster collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The etcd cluster-lock helper against a real etcd, as CTDB runs it.
+
+Every test runs for the v2 API (python-etcd) and the v3 API (etcd3gw).  The etcd
+servers are started here on free ports of the sandbox subnet (CTDB_SANDBOX_SUBNET,
+address .200) and stopped again by their fixtures.  The helper runs as a real
+process whose stdout is a pipe, exactly as CTDB reads it.
+
+EtcdServer, Helper and write_config are also used by test_etcd_lock_ctdb.py and
+by bench/bench_lock.py.
+"""
+import base64
+import json
+import os
+import re
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+HELPER = os.path.join(REPO, 'roles', 'etcd_lock', 'files', 'ctdb_etcd_lock')
+PYTHON = sys.executable
+APIS = ('v2', 'v3')
+
+
+def etcd_host():
+    return '%s.200' % os.environ.get('CTDB_SANDBOX_SUBNET', '127.0.15')
+
+
+def free_port(host):
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+class EtcdServer:
+    """One single-member etcd with the v2 API enabled, on free ports."""
+
+    def __init__(self, host=None, tls=None):
+        self.host = host or etcd_host()
+        self.tls = tls  # dict(ca=, cert=, key=) to serve https and require client certificates
+        self.process = None
+        self.data_dir = None
+        self.client_port = None
+        self.peer_port = None
+
+    @property
+    def url(self):
+        return '%s://%s:%d' % ('https' if self.tls else 'http', self.host, self.client_port)
+
+    def start(self, timeout=20):
+        self.data_dir = tempfile.mkdtemp(prefix='ctdb-lock-etcd-')
+        self.client_port = free_port(self.host)
+        self.peer_port = free_port(self.host)
+        peer = 'http://%s:%d' % (self.host, self.peer_port)
+        argv = ['etcd', '--name', 'lock', '--data-dir', self.data_dir,
+                '--listen-client-urls', self.url, '--advertise-client-urls', self.url,
+                '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer,
+                '--initial-cluster', 'lock=%s' % peer, '--enable-v2']
+        if self.tls:
+            argv += ['--cert-file', self.tls['cert'], '--key-file', self.tls['key'],
+                     '--trusted-ca-file', self.tls['ca'], '--client-cert-auth']
+        self.log = open(os.path.join(self.data_dir, 'etcd.log'), 'w')
+        self.process = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError('etcd exited (rc %s): %s' % (self.process.returncode, self.log_text()[-2000:]))
+            if self.tls or self.healthy():
+                if self.tls:
+                    time.sleep(1.5)  # no client certificate here to ask /health: give it time
+                return self
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError('etcd not healthy within %d s: %s' % (timeout, self.log_text()[-2000:]))
+
+    def healthy(self):
+        try:
+            with urllib.request.urlopen(self.url + '/health', timeout=1) as answer:
+                return b'true' in answer.read()
+        except OSError:
+            return False
+
+    def log_text(self):
+        try:
+            with open(os.path.join(self.data_dir, 'etcd.log')) as handle:
+                return handle.read()
+        except OSError:
+            return ''
+
+    def pause(self):
+        os.kill(self.process.pid, signal.SIGSTOP)
+
+    def resume(self):
+        os.kill(self.process.pid, signal.SIGCONT)
+
+    def kill(self):
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGCONT)
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.data_dir:
+            self.log.close()
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+            self.data_dir = None
+
+    # -- direct access, to look behind the helper's back -------------------------
+    def _request(self, path, payload=None, method=None, timeout=5):
+        data = None
+        headers = {}
+        if payload is not None:
+            data = json.dumps(payload).encode()
+            headers['Content-Type'] = 'application/json'
+        request = urllib.request.Request(self.url + path, data=data, headers=headers, method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as answer:
+                return json.load(answer)
+        except urllib.error.HTTPError as exc:
+            return json.load(exc)
+
+    def v2_tree(self, path='/'):
+        """All v2 keys below path: {key: value}."""
+        answer = self._request('/v2/keys%s?recursive=true' % path)
+        found = {}
+
+        def walk(node):
+            if node.get('dir'):
+                for child in node.get('nodes', []):
+                    walk(child)
+            elif 'key' in node:
+                found[node['key']] = node.get('value')
+        walk(answer.get('node', {}))
+        return found
+
+    def v2_delete(self, key):
+        return self._request('/v2/keys%s' % key, method='DELETE')
+
+    def v2_put(self, key, value):
+        data = ('value=%s' % value).encode()
+        request = urllib.request.Request(self.url + '/v2/keys%s' % key, data=data, method='PUT')
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            return json.load(answer)
+
+    def v3_tree(self, prefix='/'):
+        """All v3 keys with prefix: {key: value}."""
+        end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        answer = self._request('/v3/kv/range', {'key': _b64(prefix), 'range_end': _b64(end)})
+        return {base64.b64decode(kv['key']).decode(): base64.b64decode(kv.get('value', '')).decode()
+                for kv in answer.get('kvs', [])}
+
+    def v3_leases(self):
+        return [int(item['ID']) for item in self._request('/v3/lease/leases', {}).get('leases', [])]
+
+    def v3_delete(self, key):
+        return self._request('/v3/kv/deleterange', {'key': _b64(key)})
+
+    def tree(self, api, prefix='/'):
+        return self.v2_tree(prefix) if api == 'v2' else self.v3_tree(prefix)
+
+    def delete(self, api, key):
+        return self.v2_delete(key) if api == 'v2' else self.v3_delete(key)
+
+
+def _b64(text):
+    return base64.b64encode(text.encode()).decode()
+
+
+def write_config(path, api, etcd=None, name=None, **extra):
+    """Write a helper config file; returns its path."""
+    lines = ['# written by the etcd lock tests', 'api = %s' % api]
+    if etcd is not None and 'endpoints' not in extra:
+        lines.append('endpoints = %s' % etcd.url)
+    if name:
+        lines.append('name = %s' % name)
+    lines += ['%s = %s' % item for item in extra.items()]
+    with open(path, 'w') as handle:
+        handle.write('\n'.join(lines) + '\n')
+    return path
+
+
+class Helper:
+    """One helper process; stdout is a pipe as in CTDB, stderr goes to a file."""
+
+    def __init__(self, config, verbose=0, argv=None, python=PYTHON, helper=HELPER, env=None):
+        self.argv = argv or [python, helper, '-c', config] + (['-' + 'v' * verbose] if verbose else [])
+        self.env = env
+        self.process = None
+        self.status = None
+        self.eof_at = None
+        self.started_at = None
+
+    def start(self):
+        self.stderr = tempfile.TemporaryFile()
+        self.started_at = time.monotonic()
+        self.process = subprocess.Popen(self.argv, stdout=subprocess.PIPE, stderr=self.stderr,
+                                        stdin=subprocess.DEVNULL, env=self.env)
+        return self
+
+    def read_status(self, timeout=10):
+        """The first character written, or '' at EOF; None if nothing within timeout."""
+        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+        if not ready:
+            return None
+        char = os.read(self.process.stdout.fileno(), 1).decode()
+        if char == '':
+            self.eof_at = time.monotonic()
+        self.status = char
+        return char
+
+    def wait_eof(self, timeout):
+        """Wait until stdout closes (what CTDB sees as the lock lost); returns the
+        monotonic time of EOF or None."""
+        deadline = time.monotonic() + timeout
+        while self.eof_at is None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            ready, _, _ = select.select([self.process.stdout], [], [], min(left, 0.02))
+            if ready and os.read(self.process.stdout.fileno(), 1) == b'':
+                self.eof_at = time.monotonic()
+        return self.eof_at
+
+    def wait(self, timeout=10):
+        return self.process.wait(timeout)
+
+    def errors(self):
+        self.stderr.seek(0)
+        return self.stderr.read().decode()
+
+    def signal(self, signum):
+        if self.process.poll() is None:
+            os.kill(self.process.pid, signum)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        if self.process:
+            self.process.stdout.close()
+
+
+def take(config, timeout=10, **kwargs):
+    """Run a helper and return (helper, first status character)."""
+    helper = Helper(config, **kwargs).start()
+    return helper, helper.read_status(timeout)
+
+
+def unique_name():
+    return 'T%s' % uuid.uuid4().hex[:12]
+
+
+@pytest.fixture(scope='module')
+def etcd():
+    server = EtcdServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def own_etcd():
+    """An etcd for a test that stops or pauses it."""
+    server = EtcdServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def helpers():
+    """Collects Helper objects; kills whatever is still running at the end."""
+    started = []
+
+    def run(config, **kwargs):
+        helper = Helper(config, **kwargs).start()
+        started.append(helper)
+        return helper
+    yield run
+    for helper in started:
+        helper.stop()
+
+
+def poll_until_taken(helpers, config, limit, interval=0.2):
+    """Start helpers one after another until one prints 0; returns (elapsed, helper)."""
+    start = time.monotonic()
+    while time.monotonic() - start < limit:
+        helper = helpers(config)
+        status = helper.read_status(5)
+        if status == '0':
+            return time.monotonic() - start, helper
+        assert status == '1', (status, helper.errors())
+        helper.wait(5)
+        time.sleep(interval)
+    return None, None
+
+
+REFRESH_RE = re.compile(r'refreshed at (\d+\.\d+)')
+
+
+# -- mutual exclusion -------------------------------------------------------------
+
+@pytest.mark.parametrize('api', APIS)
+def test_one_holder_other_contends_quietly(api, etcd, helpers, tmp_path):
+    config = write_config(str(tmp_path / 'etcd'), api, etcd, name=unique_name())
+    first = helpers(config)
+    assert first.read_status() == '0', first.errors()
+    second = helpers(config)
+    assert second.read_status() == '1', second.errors()
+    assert second.wait(5) == 0
+    time.sleep(0.3)
+    assert first.process.poll() is None, 'the holder must keep running'
+    # quiet on success and on contention
+    assert first.errors() == ''
+    assert second.errors() == ''
+
+
+@pytest.mark.parametrize('api', APIS)
+def test_contention_leaves_nothing_behind(api, etcd, helpers, tmp_path):
+    name = unique_name()
+    config = write_config(str(tmp_path / 'etcd'), api, etcd, name=name, lock_ttl=9, refresh=2)
+    holder = helpers(config)
+    assert holder.read_status() == '0'
+    leases_before = set(etcd.v3_leases())
+    for _ in range(5):
+        contender = helpers(config)
+        assert contender.read_status() == '1'
+        contender.wait(5)
+    # exactly one key: no queue entries as Samba's helper leaves
+    keys = etcd.tree(api, '/_locks/_ctdb/')
+    assert [key for key in keys if name in key] == ['/_locks/_ctdb/%s.lock' % name], keys
+    if api == 'v3':
+        assert set(etcd.v3_leases()) == leases_before, 'contenders must revoke their leases'
+    # and the next attempt after the holder goes is not delayed by anything
+    holder.signal(signal.SIGTERM)
+    assert holder.wait_eof(2) is not None
+    started = time.monotonic()
+    follower = helpers(config)
+    assert follower.read_status() == '0', follower.errors()
+    assert time.monotonic() - started < 1.0
+
+
+def test_v2_and_v3_locks_do_not_see_each_other(etcd, helpers, tmp_path):
+    """Documented limitation: all nodes must use the same API."""
+    name = unique_name()
+    v2 = helpers(write_config(str(tmp_path / 'v2'), 'v2', etcd, name=name))
+    v3 = helpers(write_config(str(tmp_path / 'v3'), 'v3', etcd, name=name))
+    assert v2.read_status() == '0'
+    assert v3.read_status() == '0'
+
+
+# -- releasing -----------------------------------------------------------------------
+
+@pytest.mark.parametrize('api', APIS)
+@pytest.mark.parametrize('signum', [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
+def test_signal_releases_at_once(api, signum, etcd, helpers, tmp_path):
+    name = unique_name()
+    config = write_config(str(tmp_path / 'etcd'), api, etcd, name=name)
+    holder = helpers(config)
+    assert holder.read_status() == '0'
+    time.sleep(0.2)
+    sent = time.monotonic()
+    holder.signal(signum)
+    assert holder.wait_eof(2) is not None
+    follower = helpers(config)
+    assert follower.read_status(2) == '0', follower.errors()
+    assert time.monotonic() - sent < 1.0
+    assert holder.wait(2) == 0
+    assert holder.errors() == ''
+
+
+@pytest.mark.parametrize('api', APIS)
+def test_release_leaves_no_key_and_no_lease(api, etcd, helpers, tmp_path):
+    name = unique_name()
+    config = write_config(str(tmp_path / 'etcd'), api, etcd, name=name)
+    leases_before = set(etcd.v3_leases())
+    holder = helpers(config)
+    assert holder.read_status() == '0'
+    key = '/_locks/_ctdb/%s.lock' % name
+    assert key in etcd.tree(api, '/_locks/_ctdb/')
+    if api == 'v3':
+        assert len(set(etcd.v3_leases()) - leases_before) == 1
+    holder.signal(signal.SIGTERM)
+    holder.wait(5)
+    assert key not in etcd.tree(api, '/_locks/_ctdb/')
+    assert set(etcd.v3_leases()) == leases_before
+
+
+@pytest.mark.parametrize('api', APIS)
+def test_holder_killed_lock_expires_within_ttl_plus_refresh(api, etcd, helpers, tmp_path):
+    ttl, refresh = 5, 1
+    config = write_config(str(tmp_path / 'etcd'), api, etcd, name=unique_name(), lock_ttl=ttl, refresh=refresh)
+    holder = helpers(config)
+    assert holder.read_status() == '0'
+    time.sleep(1.5)
+    holder.signal(signal.SIGKILL)
+    elapsed, follower = poll_until_taken(helpers, config, limit=ttl + refresh + 5)
+    assert follower is not None, 'lock never became free again'
+    assert elapsed <= ttl + refresh, elapsed
+
+
+@pytest.mark.parametrize('api', APIS)
+def test_parent_gone_releases_within_one_refresh(api, etcd, tmp_path, helpers):
+    refresh = 1
+    config = write_config(str(tmp_path / 'etcd'), api, etcd, name=unique_name(), lock_ttl=5, refresh=refresh)
+    read_end, write_end = os.pipe()
+    # an intermediate parent (as ctdbd's recovery daemon) that starts the helper with
+    # our pipe as its stdout, prints the helper's pid, then sleeps
+    parent = subprocess.Popen(
+        [PYTHON, '-c', 'import subprocess, sys, time\n'
+         'p = subprocess.Popen(sys.argv[2:], stdout=int(sys.argv[1]), pass_fds=[int(sys.argv[1])])\n'
+         'print(p.pid, flush=True)\n'
+         'time.sleep(600)\n', str(write_end), PYTHON, HELPER, '-c', config],
+        stdout=subprocess.PIPE, pass_fds=[write_end])
+    os.close(write_end)
+    try:
+        helper_pid = int(parent.stdout.readline())
+        assert select.select([read_end], [], [], 10)[0]
+        assert os.read(read_end, 1) == b'0'
+        parent.kill()
+        parent.wait()
+        killed = time.monotonic()
+        # the helper releases and exits: its stdout (our pipe) reaches EOF
+        assert select.select([read_end], [], [], refresh + 2)[0]
+        assert os.read(read_end, 1) == b''
+        assert time.monotonic() - killed <= refresh + 0.5
+        follower = helpers(config)
+        assert follower.read_status(2) == '0', follower.errors()
+    finally:
+        os.close(read_end)
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
+        try:
+            os.kill(helper_pid, signal.SIGKILL)
+        except (ProcessLookupError, NameError, UnboundLocalError):
+            pass
+
+
+# -- losing the lock -----------------------------------------------------------------
+
+@pytest.mark.parametrize('api', APIS)
+def test_key_deleted_holder_exits(api, etcd, helpers, tmp_path):
+    name = unique_name()
+    refresh = 1
+    config = write_config(str(tmp_path / 'etcd'), api, etcd, name=name, lock_ttl=5, refresh=refresh)
+    holder = helpers(config)
+    assert holder.read_status() == '0'
+    etcd.delete(api, '/_locks/_ctdb/%s.lock' % name)
+    deleted = time.monotonic()
+    assert holder.wait_eof(refresh + 2) is not None
+    assert holder.eof_at - deleted <= refresh + 0.5
+    assert 'lock lost' in holder.errors()
+    assert len(holder.errors().strip().splitlines()) == 1, holder.errors()
+
+
+def test_key_taken_over_holder_exits(etcd, helpers, tmp_path):
+    name = unique_name()
+    config = write_config(str(tmp_path / 'etcd'), 'v2', etcd, name=name, lock_ttl=5, refresh=1)
+    holder = helpers(config)
+    assert holder.read_status() == '0'
+    etcd.v2_put('/_locks/_ctdb/%s.lock' % name, 'intruder')
+    assert holder.wait_eof(3) is not None
+    assert 'taken by someone else' in holder.errors()
+
+
+@pytest.mark.parametrize('api', APIS)
+@pytest.mark.parametrize('how', ['paused', 'killed'])
+def test_etcd_gone_holder_exits_before_ttl(api, how, own_etcd, helpers, tmp_path):
+    """etcd stops answering (paused: requests hang; killed: connections refused).
+    The holder must close stdout before the key could expire, i.e. before its last
+    successful refresh + TTL, and not long before ttl - margin."""
+    ttl, refresh = 9, 2
+    name = unique_name()
+    config = write_config(str(tmp_path / 'etcd'), api, own_etcd, name=name, lock_ttl=ttl, refresh=refresh)
+    holder = helpers(config, verbose=2)
+    assert holder.read_status() == '0'
+    time.sleep(2.5)
+    if how == 'paused':
+        own_etcd.pause()
+    else:
+        own_etcd.kill()
+    stopped = time.monotonic()
+    assert holder.wait_eof(ttl + 2) is not None, holder.errors()
+    refreshes = [float(x) for x in REFRESH_RE.findall(holder.errors())]
+    assert refreshes, holder.errors()
+    last_ok = max(t for t in refreshes + [holder.started_at] if t <= stopped)
+    margin = min(refresh, (ttl - refresh) / 2.0)
+    # never later than the TTL allows, never much earlier than planned
+    assert holder.eof_at < last_ok + ttl - margin + 0.5, (holder.eof_at - last_ok, holder.errors())
+    assert holder.eof_at >= last_ok + ttl - margin - 0.1, (holder.eof_at - last_ok, holder.errors())
+    assert 'lock lost' in holder.errors()
+    if how == 'paused':
+        # the key is still there when etcd comes back: nobody could have taken it
+        # while the old holder still answered for it
+        own_etcd.resume()
+        contender = helpers(config)
+        assert contender.read_status(5) == '1', contender.errors()
+
+
+# -- errors --------------------------------------------------------------------------
+
+@pytest.mark.parametrize('api', APIS)
+def test_unreachable_etcd_is_an_error(api, helpers, tmp_path):
+    port = free_port(etcd_host())
+    config = write_config(str(tmp_path / 'etcd'), api, name='x', endpoints='http://%s:%d' % (etcd_host(), port))
+    started = time.monotonic()
+    helper = helpers(config)
+    assert helper.read_status() == '3'
+    helper.wait(5)
+    assert time.monotonic() - started < 5
+    lines = helper.errors().strip().splitlines()
+    assert len(lines) == 1 and 'cannot reach etcd' in lines[0], lines
+
+
+@pytest.mark.parametrize('api', APIS)
+def test_second_endpoint_used_when_first_is_down(api, etcd, helpers, tmp_path):
+    dead = 'http://%s:%d' % (etcd_host(), free_port(etcd_host()))
+    config = write_config(str(tmp_path / 'etcd'), api, name=unique_name(), endpoints='%s, %s' % (dead, etcd.url))
+    helper = helpers(config)
+    assert helper.read_status() == '0', helper.errors()
+    assert helper.errors() == ''
+
+
+@pytest.mark.parametrize('text, word', [
+    ('lock_ttl = 9\nrefresh = 9\n', 'refresh'),
+    ('locktime = 3\n', "'locktime'"),
+    ('lock_ttl = nine\n', 'lock_ttl'),
+    ('api = v4\n', 'api'),
+])
+def test_bad_config_prints_3_and_one_line(text, word, helpers, tmp_path):
+    path = tmp_path / 'etcd'
+    path.write_text(text)
+    helper = helpers(str(path))
+    assert helper.read_status() == '3'
+    helper.wait(5)
+    lines = helper.errors().strip().splitlines()
+    assert len(lines) == 1 and word in lines[0] and str(path) in lines[0], lines
+
+
+def test_unreadable_config_is_an_error(helpers, tmp_path):
+    path = tmp_path / 'etcd'
+    path.mkdir()
+    helper = helpers(str(path))
+    assert helper.read_status() == '3'
+    assert 'cannot read' in helper.errors()
+
+
+def test_samba_helper_config_works_unchanged(etcd, helpers, tmp_path):
+    """A config as written for Samba's ctdb_etcd_lock (python-etcd keys, lock_refresh)."""
+    locks_dir = unique_name()
+    path = tmp_path / 'etcd'
+    path.write_text('host = %s\nport = %d\nlock_ttl = 9\nlock_refresh = 2\nlocks_dir = %s\n'
+                    % (etcd.host, etcd.client_port, locks_dir))
+    helper = helpers(str(path))
+    assert helper.read_status() == '0', helper.errors()
+    keys = etcd.v2_tree('/_locks/%s/' % locks_dir)
+    assert len(keys) == 1, keys
+
+
+# -- TLS and authentication ----------------------------------------------------------
+
+def make_pki(directory, host):
+    """A CA, a server certificate for host and a client certificate, with openssl.
+    etcd 3.4's gateway dials its own port with the server certificate, so that one
+    needs clientAuth as well under --client-cert-auth."""
+    def run(*argv):
+        subprocess.run(['openssl'] + list(argv), cwd=directory, check=True, capture_output=True)
+    run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem',
+        '-days', '2', '-subj', '/CN=test-ca')
+    for name, ext in (('server', 'subjectAltName=IP:%s\nextendedKeyUsage=serverAuth,clientAuth' % host),
+                      ('client', 'extendedKeyUsage=clientAuth')):
+        run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', name + '.key', '-out', name + '.csr',
+            '-subj', '/CN=%s' % name)
+        with open(os.path.join(directory, name + '.ext'), 'w') as handle:
+            handle.write(ext + '\n')
+        run('x509', '-req', '-in', name + '.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial',
+            '-out', name + '.pem', '-days', '2', '-extfile', name + '.ext')
+    return {'ca': os.path.join(directory, 'ca.pem'),
+            'cert': os.path.join(directory, 'server.pem'), 'key': os.path.join(directory, 'server.key'),
+            'client_cert': os.path.join(directory, 'client.pem'),
+            'client_key': os.path.join(directory, 'client.key')}
+
+
+@pytest.fixture(scope='module')
+def tls_etcd(tmp_path_factory):
+    if not shutil.which('openssl'):
+        pytest.skip('openssl is needed to make test certificates')
+    pki = make_pki(str(tmp_path_factory.mktemp('pki')), etcd_host())
+    server = EtcdServer(tls=pki).start()
+    try:
+        yield server, pki
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize('api', APIS)
+def test_tls_with_client_certificate(api, tls_etcd, helpers, tmp_path):
+    server, pki = tls_etcd
+    config = write_config(str(tmp_path / 'etcd'), api, server, name=unique_name(), ca_cert=pki['ca'],
+                          cert=pki['client_cert'], cert_key=pki['client_key'])
+    holder = helpers(config)
+    assert holder.read_status() == '0', holder.errors()
+    contender = helpers(config)
+    assert contender.read_status() == '1', contender.errors()
+    holder.signal(signal.SIGTERM)
+    holder.wait_eof(2)
+    follower = helpers(config)
+    assert follower.read_status() == '0', follower.errors()
+
+
+@pytest.mark.parametrize('api', APIS)
+def test_tls_without_client_certificate_is_an_error(api, tls_etcd, helpers, tmp_path):
+    server, pki = tls_etcd
+    config = write_config(str(tmp_path / 'etcd'), api, server, name=unique_name(), ca_cert=pki['ca'])
+    helper = helpers(config)
+    assert helper.read_status() == '3'
+    assert 'cannot reach etcd' in helper.errors()
