@@ -58,8 +58,10 @@ options:
         The local ctdbd must be running.
       - C(ctdb reloadnodes) acts on the whole cluster and fails when a connected node has a different nodes file.
         So write the file on every node first (one task without O(reload)), then reload in a second task with
-        C(run_once=true), delegated to a node that stays in the cluster. When the task runs on every host anyway,
-        the first reload does the work and the others find "No change in nodes file".
+        C(run_once=true), delegated to a node that stays in the cluster. If the reload task runs on every running
+        host anyway (after the files were written by an earlier task), one reload does the work and the others find
+        "No change in nodes file". Writing and reloading in the same task on every host races with the other hosts'
+        writes and may fail with "Nodes file on node N differs".
       - Before reloading, the daemon's node map (C(ctdb status)) is compared with the file the way
         C(ctdb reloadnodes) does. A node to delete that is still connected is refused with the command to stop it
         (C(ctdb -n PNN shutdown) or C(systemctl stop ctdb) on that node; C(ctdb stop) is not enough, a stopped

@@ -208,3 +208,40 @@ def test_a_reorder_is_refused_and_nothing_changes(sandbox, run_playbook, wanted_
     addresses = dict((i, sandbox.address(i)) for i in range(4))
     assert message_end.format(*[addresses[i] for i in range(4)]) in run.stdout, run
     assert [_nodes_file(sandbox, i) for i in range(4)] == before
+
+
+def test_reload_on_every_host_is_safe_once_the_files_agree(sandbox, run_playbook):
+    """The reload task without run_once: one host does the reload, the others find nothing left to do."""
+    wanted = [sandbox.address(i) for i in range(4)]
+    run = run_playbook('''
+- hosts: ctdb_cluster
+  gather_facts: false
+  environment: "{{ ctdb_environment }}"
+  tasks:
+    - name: Bring node 2 back in every file (its own commented line)
+      ctdb.cluster.ctdb_nodes:
+        nodes: "{{ wanted }}"
+      register: written
+    - ansible.builtin.assert:
+        that:
+          - written.undeleted | map(attribute='pnn') | list == [2]
+          - written.undeleted | map(attribute='address') | list == [wanted[2]]
+          - written.added == []
+    - name: Reload on every running host
+      ctdb.cluster.ctdb_nodes:
+        reload: true
+      when: inventory_hostname != 'node2'
+      register: reloaded
+    - ansible.builtin.debug:
+        msg: "RELOAD {{ inventory_hostname }} {{ reloaded.reload.messages | to_json }}"
+      when: inventory_hostname != 'node2'
+''', extra_vars={'wanted': wanted})
+    assert run.rc == 0, run
+    reports = re.findall(r'"msg": "RELOAD (node\d) (.*)"', run.stdout)
+    assert len(reports) == 3, run
+    assert any('Node 2 is UNDELETED' in messages for host, messages in reports), reports
+    status = sandbox.ctdb(0, 'status').stdout
+    assert status.startswith('Number of nodes:4\n'), status
+    sandbox.start_node(2)
+    status = sandbox.wait_healthy(90)
+    assert 'pnn:2 %-16s OK' % sandbox.address(2) in status, status
