@@ -22,7 +22,7 @@ description:
     and fails with the last status when O(timeout) passes first.
   - Never changes anything.
 author:
-  - Contributors to the ctdb.cluster collection
+  - Contributors to the ctdb.cluster collection (!UNKNOWN)
 extends_documentation_fragment:
   - ctdb.cluster.ctdb
 attributes:
@@ -33,6 +33,7 @@ attributes:
     support: none
     description: Nothing is changed, so there is nothing to diff.
   platform:
+    support: full
     platforms: posix
     description: Runs the C(ctdb) tool of the managed node, which must run C(ctdbd).
 options:

@@ -131,8 +131,8 @@ def _render_text(parsed, cluster):
         else:
             lines.append('Number of nodes:%s' % parsed['numOfNodes'])
     for api_node, node in zip(parsed['nodes'], cluster['nodes']):
-        lines.append('pnn:%d %-16s %s%s' % (node['pnn'], node['address'], api_node['status'],
-                                             ' (THIS NODE)' if node['this_node'] else ''))
+        this = ' (THIS NODE)' if node['this_node'] else ''
+        lines.append('pnn:%d %-16s %s%s' % (node['pnn'], node['address'], api_node['status'], this))
     if parsed['generation'] is not None:
         lines.append('Generation:%s' % parsed['generation'])
     if parsed['size'] is not None:

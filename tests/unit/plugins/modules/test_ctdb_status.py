@@ -58,7 +58,7 @@ class FakeCtdb:
     def answer(self, args, *results):
         self.answers[tuple(args)] = list(results)
 
-    def run_command(self, module, argv, environ_update=None, **kwargs):
+    def run_command(self, argv, environ_update=None, **kwargs):
         self.calls.append((list(argv), dict(environ_update or {})))
         key = tuple(word for word in argv[1:] if not word.startswith('--timelimit'))
         queue = self.answers[key]
@@ -93,7 +93,7 @@ def ctdb(monkeypatch):
         kwargs['failed'] = True
         raise FailJson(kwargs)
 
-    monkeypatch.setattr(basic.AnsibleModule, 'run_command', lambda module, argv, **kw: fake.run_command(module, argv, **kw))
+    monkeypatch.setattr(basic.AnsibleModule, 'run_command', fake.run_command)
     monkeypatch.setattr(basic.AnsibleModule, 'get_bin_path', lambda module, name, *a, **kw: fake.bin_path)
     monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
     monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
