@@ -13,9 +13,12 @@ measures, best of --repeat interleaved rounds:
   (time and tracemalloc peak), to show the cost does not depend on the file size.
 
 Checks the module returns exactly the lines tail prints, and the targets of the issue:
-peak memory < 64 MB and module time <= 2 x tail + fixed start-up.
+peak memory < 64 MB and module time <= 2 x tail + fixed start-up, on the best times (the
+least disturbed by other load). Medians, the median of the per-round difference between the
+big and the 100-line log, and the load average are printed too: on a busy machine the
+spread of one module run is far larger than anything the file size could add.
 
-Usage: .venv/bin/python bench/bench_log.py [--size-mb 1024] [--lines 100] [--repeat 15] [--dir /tmp]
+Usage: .venv/bin/python bench/bench_log.py [--size-mb 1024] [--lines 100] [--repeat 25] [--dir /tmp]
 Writes bench/results/bench_log.json (not committed) and prints a summary.
 """
 import argparse
@@ -112,6 +115,12 @@ def best(results):
     return min(r[0] for r in results), max(r[1] for r in results), results[-1][2]
 
 
+def median(values):
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2.0
+
+
 def module_argv(tmpdir, log_path, lines):
     args_file = os.path.join(tmpdir, 'args-%d.json' % abs(hash(log_path)))
     with open(args_file, 'w') as handle:
@@ -145,7 +154,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--size-mb', type=int, default=1024)
     parser.add_argument('--lines', type=int, default=100)
-    parser.add_argument('--repeat', type=int, default=15)
+    parser.add_argument('--repeat', type=int, default=25)
     parser.add_argument('--dir', default=None, help='where to create the temporary directory')
     opts = parser.parse_args()
 
@@ -183,6 +192,7 @@ def main():
         ip_big_s, ip_big_peak = in_process(big, opts.lines, opts.repeat)
         ip_med_s, ip_med_peak = in_process(medium, opts.lines, opts.repeat)
 
+        paired = [big[0] - small[0] for big, small in zip(mod_big, mod_tiny)]
         result = json.loads(mod_out)
         same = result['raw'].encode() == tail_out
         budget = 2 * tail_s + start_s
@@ -193,6 +203,11 @@ def main():
             'module_seconds': round(mod_s, 4), 'module_peak_rss_mb': round(mod_rss / 1024.0, 1),
             'module_startup_seconds_100_line_log': round(start_s, 4), 'module_startup_peak_rss_mb': round(start_rss / 1024.0, 1),
             'module_minus_startup_seconds': round(mod_s - start_s, 4),
+            'median_tail_seconds': round(median([r[0] for r in tail_runs]), 4),
+            'median_module_seconds': round(median([r[0] for r in mod_big]), 4),
+            'median_module_startup_seconds': round(median([r[0] for r in mod_tiny]), 4),
+            'median_paired_difference_big_minus_100_line_seconds': round(median(paired), 4),
+            'load_average_1min_at_end': round(os.getloadavg()[0], 2),
             'time_budget_seconds': round(budget, 4),
             'in_process_seconds_big_log': round(ip_big_s, 5), 'in_process_peak_alloc_kb_big_log': round(ip_big_peak / 1024.0, 1),
             'in_process_seconds_10mb': round(ip_med_s, 5), 'in_process_peak_alloc_kb_10mb': round(ip_med_peak / 1024.0, 1),
