@@ -69,6 +69,7 @@ _RE_SIZE = re.compile(r'^Size:\s*(\d+)$')
 _RE_HASH = re.compile(r'^hash:\s*(\d+)\s+lmaster:\s*(-?\d+)$')
 _RE_RECMODE = re.compile(r'^Recovery mode:\s*([A-Z]+)\s+\((\d+)\)$')
 _RE_LEADER = re.compile(r'^(Leader|Recovery master):\s*(-?\d+|UNKNOWN)$')
+_RE_NODE_PREFIX = re.compile(r'^(?:pnn|vnn):')
 
 
 def _pnn_or_none(value):
@@ -244,8 +245,8 @@ def parse_status_json(text):
             set_flags = set(name.upper() for name, value in (entry.get('flags') or {}).items() if value)
             if entry.get('partially_online'):
                 set_flags.add('PARTIALLYONLINE')
-            if set_flags & set(['DELETED']):
-                continue
+            if 'DELETED' in set_flags:
+                continue  # ctdb never lists deleted nodes; the count is in deleted_node_count
             flags = [flag for flag in FLAG_ORDER if flag in set_flags]
             flags.extend(sorted(set_flags - KNOWN_FLAGS))
             nodes.append(_node(int(entry['pnn']), entry['address'], flags, entry.get('this_node')))
@@ -335,6 +336,3 @@ def needs_machine_readable(parse_result):
     if any(_RE_NODE_PREFIX.match(line.strip()) for line in parse_result['parsed']['unparsable']):
         return True
     return any(flag not in KNOWN_FLAGS for node in parse_result['cluster']['nodes'] for flag in node['flags'])
-
-
-_RE_NODE_PREFIX = re.compile(r'^(?:pnn|vnn):')

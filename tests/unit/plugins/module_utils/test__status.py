@@ -472,3 +472,14 @@ def test_health_problems_name_each_bad_node():
         'node 0 (192.168.200.10) is DISCONNECTED|UNHEALTHY|INACTIVE',
         'node 1 (192.168.200.30) is DISCONNECTED|UNHEALTHY|INACTIVE',
     ]
+
+
+def test_json_skips_deleted_nodes_and_keeps_their_count():
+    doc = json.loads(_read('status/ctdb.status.001_3_json', 'output.txt'))
+    doc['node_status']['deleted_node_count'] = 1
+    doc['node_status']['nodes']['2']['flags']['deleted'] = True
+    doc['node_status']['nodes']['2']['flags']['inactive'] = True
+    cluster = st.parse_status_json(json.dumps(doc))
+    assert [node['pnn'] for node in cluster['nodes']] == [0, 1]
+    assert cluster['deleted_nodes'] == 1 and cluster['node_count'] == 3
+    assert cluster['healthy'] is True
