@@ -290,7 +290,15 @@ def main():
     if desired is not None:
         if two_steps and not module.check_mode:
             written = write_text(module, path, staged, backup=module.params['backup'])
-            runner.run(['reloadips', str(pnn)])
+            rc, out, err = runner.run(['reloadips', str(pnn)], check_rc=False)
+            if rc != 0:
+                # Put the file back as it was, so that a new run plans the same two steps again.
+                write_text(module, path, text)
+                module.fail_json(msg='ctdb reloadips %d failed (rc %d) in the first of the two steps of changing %s '
+                                     '(%s); the file was restored: fix the cause and run the task again'
+                                     % (pnn, rc, ', '.join(item['address'] for item in result['modified']),
+                                        (err or out).strip() or 'no output'),
+                                 rc=rc, stdout=out, stderr=err)
             final = write_text(module, path, content)
             written['diff']['after'] = final['diff']['after']
             written['changed'] = True

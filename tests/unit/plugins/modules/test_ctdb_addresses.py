@@ -337,3 +337,15 @@ def test_reload_needs_the_local_daemon(fake, base):
     assert result['msg'] == ('reload: true needs the ctdbd of this host running, and it is not: start it (systemctl '
                              'start ctdb), or leave reload out (the file is read when ctdbd starts)')
     assert (base / 'public_addresses').read_text() == FILE
+
+
+def test_failed_first_step_restores_the_file(fake, base):
+    fake.answer(['pnn'], '0\n')
+    fake.answer(['reloadips', '0'], (1, '', 'Failed to reload IPs on some nodes.\n'))
+    ok, result = run({'ctdb_base': str(base), 'reload': True,
+                      'addresses': _want(('192.168.6.84/16', 'eth1'), ('192.168.6.85/24', 'eth1'))})
+    assert not ok
+    assert result['msg'] == ('ctdb reloadips 0 failed (rc 1) in the first of the two steps of changing 192.168.6.84/16 '
+                             '(Failed to reload IPs on some nodes.); the file was restored: fix the cause and run the '
+                             'task again')
+    assert (base / 'public_addresses').read_text() == FILE
