@@ -1,0 +1,139 @@
+# Copyright: Contributors to the ctdb.cluster collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The etcd lock helper as the cluster lock of a real 3-node ctdbd sandbox.
+
+For each API: the sandbox (CTDB_SANDBOX_NAME / CTDB_SANDBOX_SUBNET) starts with
+``cluster lock = !<python> <helper> -c <config>`` pointing at an etcd started here;
+the leader must hold the lock; then the leader node is killed (every process,
+SIGKILL, as a crash) and the two others must elect a new leader that holds the
+lock and return to recovery mode NORMAL.
+"""
+import os
+import re
+import subprocess
+import time
+
+import pytest
+
+from sandbox import Sandbox
+from test_etcd_lock import EtcdServer, HELPER, PYTHON, unique_name, write_config
+
+LOCK_TTL = 9
+REFRESH = 2
+FAILOVER_LIMIT = 60
+
+
+def parse_status(text):
+    """`ctdb status` text -> (leader pnn or None, recovery mode name or None)."""
+    leader = re.search(r'^(?:Leader|Recovery master):(\d+)', text, re.M)
+    mode = re.search(r'^Recovery mode:(\w+)', text, re.M)
+    return (int(leader.group(1)) if leader else None, mode.group(1) if mode else None)
+
+
+def ancestors(pid):
+    """pid and its parents, up to init."""
+    chain = []
+    while pid and pid > 1:
+        chain.append(pid)
+        try:
+            with open('/proc/%d/status' % pid) as handle:
+                pid = int(re.search(r'^PPid:\s+(\d+)', handle.read(), re.M).group(1))
+        except (OSError, AttributeError):
+            break
+    return chain
+
+
+def lock_holder_node(cluster, etcd, api, key):
+    """Which node's ctdbd the helper that holds key runs under (None if no holder)."""
+    value = etcd.tree(api, os.path.dirname(key) + '/').get(key)
+    if not value:
+        return None
+    pid = int(value.split(':')[1])
+    chain = ancestors(pid)
+    for index in range(cluster.nodes):
+        ctdbd = cluster.ctdbd_pid(index)
+        if ctdbd and ctdbd in chain[1:]:
+            return index
+    return None
+
+
+def cluster_view(cluster, nodes):
+    """{node: (leader, recovery mode)} as each live node reports it."""
+    view = {}
+    for index in nodes:
+        try:
+            # during recovery `ctdb status` can block: bound it
+            result = cluster.ctdb(index, '-t', '2', 'status', timeout=3)
+        except subprocess.TimeoutExpired:
+            view[index] = (None, None)
+            continue
+        view[index] = parse_status(result.stdout) if result.returncode == 0 else (None, None)
+    return view
+
+
+def wait_for_new_leader(cluster, etcd, api, key, survivors, old_leader, limit):
+    """Poll until every survivor reports the same new leader, recovery NORMAL and
+    that leader's helper holding the key; returns (seconds, leader) or (None, view)."""
+    start = time.monotonic()
+    view = None
+    while time.monotonic() - start < limit:
+        view = cluster_view(cluster, survivors)
+        leaders = {leader for leader, _ in view.values()}
+        modes = {mode for _, mode in view.values()}
+        if len(leaders) == 1 and modes == {'NORMAL'}:
+            leader = leaders.pop()
+            if leader in survivors and leader != old_leader and lock_holder_node(cluster, etcd, api, key) == leader:
+                return time.monotonic() - start, leader
+        time.sleep(0.2)
+    return None, view
+
+
+@pytest.fixture(scope='module', params=['v2', 'v3'])
+def locked_cluster(request, tmp_path_factory):
+    api = request.param
+    name = os.environ.get('CTDB_SANDBOX_NAME', 'lock')
+    subnet = os.environ.get('CTDB_SANDBOX_SUBNET', '127.0.15')
+    etcd = EtcdServer().start()
+    lock_name = unique_name()
+    config = write_config(str(tmp_path_factory.mktemp('lock') / 'etcd'), api, etcd, name=lock_name,
+                          lock_ttl=LOCK_TTL, refresh=REFRESH)
+    lock = '!%s %s -c %s' % (PYTHON, HELPER, config)
+    Sandbox.attach(name).stop()
+    cluster = Sandbox(name, nodes=3, subnet=subnet, etcd=False, cluster_lock=lock)
+    try:
+        cluster.start(timeout=90)
+        yield cluster, etcd, api, '/_locks/_ctdb/%s.lock' % lock_name, lock
+    finally:
+        cluster.stop()
+        etcd.stop()
+
+
+def test_leader_holds_the_lock(locked_cluster):
+    cluster, etcd, api, key, lock = locked_cluster
+    for index in range(3):
+        result = cluster.ctdb(index, 'getreclock')
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == lock[1:] or result.stdout.strip() == lock, result.stdout
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        view = cluster_view(cluster, range(3))
+        leaders = {leader for leader, _ in view.values()}
+        if len(leaders) == 1 and lock_holder_node(cluster, etcd, api, key) in leaders:
+            break
+        time.sleep(0.5)
+    assert len(leaders) == 1, view
+    assert lock_holder_node(cluster, etcd, api, key) == leaders.pop()
+    assert {mode for _, mode in view.values()} == {'NORMAL'}, view
+
+
+def test_leader_crash_fails_over(locked_cluster):
+    cluster, etcd, api, key, _ = locked_cluster
+    old_leader, _ = parse_status(cluster.ctdb(0, 'status').stdout)
+    assert lock_holder_node(cluster, etcd, api, key) == old_leader
+    survivors = [i for i in range(3) if i != old_leader]
+    cluster.kill_node(old_leader)
+    elapsed, leader = wait_for_new_leader(cluster, etcd, api, key, survivors, old_leader, FAILOVER_LIMIT)
+    assert elapsed is not None, 'no new leader holding the lock within %d s: %r' % (FAILOVER_LIMIT, leader)
+    print('%s: failover after the leader crash took %.1f s' % (api, elapsed))
+    # within the target: TTL + 5 s (the stale key has to expire first)
+    assert elapsed <= LOCK_TTL + 10, elapsed

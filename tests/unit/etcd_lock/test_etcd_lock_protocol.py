@@ -1,0 +1,279 @@
+# Copyright: Contributors to the ctdb.cluster collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Holding loop, deadline and the mutex helper protocol, with a fake etcd and a fake clock."""
+import os
+import signal
+
+import pytest
+
+
+class FakeClock:
+    def __init__(self, start=1000.0):
+        self.now = start
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        assert seconds >= 0
+        self.now += seconds
+
+
+class FakeBackend:
+    """refresh() follows a script: 'ok', 'down' (Unavailable), 'lost' (LockLost),
+    or a number of seconds the request takes before succeeding."""
+
+    def __init__(self, lock, clock, script, default='ok'):
+        self.lock = lock
+        self.clock = clock
+        self.script = list(script)
+        self.default = default
+        self.calls = []
+        self.acquired = None
+        self.released = 0
+
+    def refresh(self):
+        self.calls.append(self.clock())
+        step = self.script.pop(0) if self.script else self.default
+        if step == 'down':
+            self.clock.now += 0.1
+            raise self.lock.Unavailable('Connection refused')
+        if step == 'lost':
+            raise self.lock.LockLost('lock key /k was taken by someone else')
+        if isinstance(step, (int, float)):
+            self.clock.now += step
+
+    def acquire(self):
+        if isinstance(self.acquired, Exception):
+            raise self.acquired
+        return self.acquired
+
+    def release(self):
+        self.released += 1
+
+
+def holding_state(lock, clock, ttl=9, refresh=2):
+    state = lock.LockState(ttl, refresh, clock=clock)
+    state.last_ok = clock()
+    state.holding = True
+    return state
+
+
+def run_hold(lock, backend, state, clock, parent=(lambda: 42), stop=(lambda: False)):
+    return lock.hold(backend, state, 42, stop, getppid=parent, sleep=clock.sleep)
+
+
+def test_refreshes_every_refresh_interval_until_stopped(lock):
+    clock = FakeClock()
+    backend = FakeBackend(lock, clock, [])
+    state = holding_state(lock, clock)
+    start = clock()
+    assert run_hold(lock, backend, state, clock, stop=lambda: clock() - start >= 10.05) == 'stopped'
+    assert [round(t - start, 6) for t in backend.calls] == [2, 4, 6, 8, 10]
+    assert state.last_ok == backend.calls[-1]
+
+
+def test_last_ok_is_taken_before_the_request(lock):
+    """A slow refresh proves the lock only from the moment it was sent."""
+    clock = FakeClock()
+    backend = FakeBackend(lock, clock, [1.4])
+    state = holding_state(lock, clock)
+    start = clock()
+    run_hold(lock, backend, state, clock, stop=lambda: clock() - start >= 3.5)
+    assert state.last_ok == start + 2  # not start + 3.4
+    assert state.deadline() == start + 2 + 9 - 2
+
+
+def test_etcd_down_gives_up_before_the_ttl(lock):
+    clock = FakeClock()
+    backend = FakeBackend(lock, clock, ['ok'], default='down')
+    state = holding_state(lock, clock)
+    start = clock()
+    with pytest.raises(lock.LockLost, match='no successful refresh for 7.0 s'):
+        run_hold(lock, backend, state, clock)
+    last_ok = start + 2
+    # it stops at last_ok + ttl - margin, one refresh interval before anyone else
+    # could take the expired key, and never after
+    assert last_ok + 7 <= clock() < last_ok + 7 + lock.TICK + 0.11
+    # it kept trying meanwhile, every RETRY_INTERVAL
+    retries = backend.calls[1:]
+    assert len(retries) >= 8
+    assert all(b - a <= lock.RETRY_INTERVAL + 0.11 for a, b in zip(retries, retries[1:]))
+
+
+def test_transient_failure_then_recovery_keeps_the_lock(lock):
+    clock = FakeClock()
+    backend = FakeBackend(lock, clock, ['down', 'down', 'ok'])
+    state = holding_state(lock, clock)
+    start = clock()
+    assert run_hold(lock, backend, state, clock, stop=lambda: clock() - start >= 12) == 'stopped'
+    assert state.last_ok > start + 9  # it went on refreshing
+
+
+def test_lock_taken_over_ends_hold(lock):
+    clock = FakeClock()
+    backend = FakeBackend(lock, clock, ['ok', 'lost'])
+    state = holding_state(lock, clock)
+    with pytest.raises(lock.LockLost, match='taken by someone else'):
+        run_hold(lock, backend, state, clock)
+    assert len(backend.calls) == 2
+
+
+def test_parent_gone_noticed_within_a_tick(lock):
+    clock = FakeClock()
+    backend = FakeBackend(lock, clock, [])
+    state = holding_state(lock, clock)
+    dies_at = clock() + 3.03
+    assert run_hold(lock, backend, state, clock, parent=lambda: 42 if clock() < dies_at else 1) == 'parent'
+    assert clock() - dies_at <= lock.TICK + 1e-9
+
+
+def test_hung_request_is_cut_by_the_deadline_check(lock):
+    """A request that hangs longer than the TTL: hold() cannot interrupt it, the
+    watchdog's check can (state.expired turns true at the deadline)."""
+    clock = FakeClock()
+    state = holding_state(lock, clock)
+    assert not state.expired()
+    clock.now += 6.99
+    assert not state.expired()
+    clock.now += 0.01
+    assert state.expired()
+    state.holding = False
+    assert not state.expired()
+
+
+def test_watchdog_exits_when_expired(lock):
+    clock = FakeClock()
+    state = holding_state(lock, clock)
+    exits = []
+    watchdog = lock.Watchdog(state, exit_func=exits.append, interval=0.001)
+    clock.now += 7.5
+    watchdog.start()
+    watchdog.join(2)
+    assert exits == [lock.EXIT_LOST]
+
+
+def test_write_status_reader_gone(lock):
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    assert lock.write_status('0', write_end) is False
+    os.close(write_end)
+    read_end, write_end = os.pipe()
+    assert lock.write_status('1', write_end) is True
+    assert os.read(read_end, 10) == b'1'
+    os.close(read_end)
+    os.close(write_end)
+
+
+# -- main(): what CTDB sees on stdout ---------------------------------------------------
+
+@pytest.fixture
+def fake_main(lock, monkeypatch, tmp_path, request):
+    """main() with a fake backend and no watchdog; returns (run, backend)."""
+    backend_box = {}
+
+    class Backend(FakeBackend):
+        def __init__(self, cfg, key, token):
+            super().__init__(lock, lock.time.monotonic, [])
+            self.cfg, self.key, self.token = cfg, key, token
+            backend_box['backend'] = self
+            self.acquired = backend_box.get('acquire', True)
+            self.refresh_script = backend_box.get('refresh', [])
+
+        def refresh(self):
+            step = self.refresh_script.pop(0) if self.refresh_script else 'ok'
+            if step == 'lost':
+                raise lock.LockLost('lock key %s was taken by someone else' % self.key)
+
+    monkeypatch.setitem(lock.BACKENDS, 'v2', Backend)
+    # main() installs handlers for these: give pytest its own back afterwards
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        previous = signal.getsignal(signum)
+        request.addfinalizer(lambda signum=signum, previous=previous: signal.signal(signum, previous))
+    monkeypatch.setattr(lock, 'Watchdog', lambda state: type('W', (), {'start': lambda self: None})())
+    monkeypatch.setattr(lock.os, 'getppid', lambda: 4242)
+    config = tmp_path / 'etcd'
+    config.write_text('name = unit\nlock_ttl = 2\nrefresh = 0.05\n')
+
+    def run(acquire=True, refresh=(), text=None, argv=None):
+        if text is not None:
+            config.write_text(text)
+        backend_box.update(acquire=acquire, refresh=list(refresh))
+        rc = lock.main(argv or ['-c', str(config)])
+        return rc, backend_box.get('backend')
+    return run
+
+
+def test_main_held_then_lost(fake_main, capfd):
+    rc, backend = fake_main(acquire=True, refresh=['ok', 'lost'])
+    out, err = capfd.readouterr()
+    assert out == '0'
+    assert rc == 2
+    assert err.strip().endswith('lock lost: lock key /_locks/_ctdb/unit.lock was taken by someone else; exiting')
+    assert len(err.strip().splitlines()) == 1
+    assert backend.released == 0  # not ours any more: nothing to release
+
+
+def test_main_contention_is_quiet(fake_main, capfd):
+    rc, backend = fake_main(acquire=False)
+    out, err = capfd.readouterr()
+    assert (out, err, rc) == ('1', '', 0)
+    assert backend.released == 0
+
+
+def test_main_etcd_unreachable(fake_main, lock, capfd):
+    rc, backend = fake_main(acquire=lock.Unavailable('[Errno 111] Connection refused'))
+    out, err = capfd.readouterr()
+    assert out == '3' and rc == 3
+    assert err.count('\n') == 1
+    assert 'cannot reach etcd (http://127.0.0.1:2379): [Errno 111] Connection refused' in err
+    assert backend.released == 1  # a create that etcd applied before the answer was lost is taken back
+
+
+def test_main_bad_config(fake_main, capfd, tmp_path):
+    rc, backend = fake_main(text='lock_ttl = 3\nrefresh = 3\n')
+    out, err = capfd.readouterr()
+    assert out == '3' and rc == 3 and backend is None
+    assert err.count('\n') == 1 and 'refresh (3 s) must be less than lock_ttl (3 s)' in err
+    assert str(tmp_path / 'etcd') in err
+
+
+def test_main_parent_is_init(fake_main, lock, monkeypatch, capfd):
+    monkeypatch.setattr(lock.os, 'getppid', lambda: 1)
+    rc, backend = fake_main()
+    out, err = capfd.readouterr()
+    assert out == '3' and rc == 3 and backend is None
+    assert 'parent process already gone' in err
+
+
+def test_main_parent_gone_releases(fake_main, lock, monkeypatch, capfd):
+    pids = iter([4242] + [4242] * 3 + [1] * 100)
+    monkeypatch.setattr(lock.os, 'getppid', lambda: next(pids))
+    rc, backend = fake_main()
+    out, err = capfd.readouterr()
+    assert out == '0' and rc == 0
+    assert 'parent process 4242 has gone; releasing the lock' in err
+    assert backend.released == 1
+
+
+def test_main_signal_releases(fake_main, lock, monkeypatch, capfd):
+    def refresh_then_signal(self):
+        raise lock.Terminated()
+    monkeypatch.setattr(lock, 'hold', lambda *args, **kwargs: refresh_then_signal(None))
+    rc, backend = fake_main()
+    out, err = capfd.readouterr()
+    assert out == '0' and rc == 0 and err == ''
+    assert backend.released == 1
+
+
+def test_check_mode(fake_main, capfd, tmp_path):
+    rc, _ = fake_main(argv=['--check', '-c', str(tmp_path / 'etcd')])
+    out, err = capfd.readouterr()
+    assert rc == 0 and err == ''
+    assert 'key = /_locks/_ctdb/unit.lock' in out
+    rc, _ = fake_main(text='bogus = 1\n', argv=['--check', '-c', str(tmp_path / 'etcd')])
+    out, err = capfd.readouterr()
+    assert rc == 1 and out == '' and "unknown key 'bogus'" in err
+    rc, _ = fake_main(argv=['--check', '-c', str(tmp_path / 'absent')])
+    out, err = capfd.readouterr()
+    assert rc == 1 and 'not found' in err
