@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 # Copyright: Contributors to the ctdb.cluster collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Benchmark the etcd cluster-lock helper against Samba's own ctdb_etcd_lock.
@@ -26,7 +26,6 @@ import os
 import random
 import re
 import statistics
-import subprocess
 import sys
 import time
 
@@ -75,8 +74,8 @@ def start_cluster(lock):
 
 def agreed_leader(cluster, nodes):
     view = cluster_view(cluster, nodes)
-    leaders = {leader for leader, _ in view.values()}
-    modes = {mode for _, mode in view.values()}
+    leaders = {pair[0] for pair in view.values()}
+    modes = {pair[1] for pair in view.values()}
     if len(leaders) == 1 and modes == {'NORMAL'}:
         leader = leaders.pop()
         if leader is not None:
@@ -177,8 +176,8 @@ def summarize(rows, key='failover_s'):
     groups = {}
     for row in rows:
         groups.setdefault((row['helper'], row['api']), []).append(row)
-    lines = ['%-6s %-3s %7s %9s %8s %8s %8s %s' % ('helper', 'api', 'trials', 'recovered', 'median', 'min', 'max',
-                                                  'contention msgs (median)')]
+    header = ('helper', 'api', 'trials', 'recovered', 'median', 'min', 'max', 'contention msgs (median)')
+    lines = ['%-6s %-3s %7s %9s %8s %8s %8s %s' % header]
     for (kind, api), group in sorted(groups.items()):
         times = [r[key] for r in group if r.get('recovered')]
         contention = [r.get('contention_messages', 0) for r in group]
@@ -265,7 +264,7 @@ def run_resources(args):
                 time.sleep(0.5)
             time.sleep(3)
             pid = holder_pid(cluster, leader, HELPER if kind == 'ours' else SAMBA_HELPER)
-            cpu0, _, _ = proc_stat(pid)
+            cpu0 = proc_stat(pid)[0]
             t0 = time.monotonic()
             rss = []
             while time.monotonic() - t0 < args.seconds:
@@ -292,9 +291,9 @@ def run_resources(args):
         if 'error' in row:
             print('%-6s %-3s %-28s error: %s' % (row['helper'], row['api'], row['python'], row['error']))
             continue
-        print('%-6s %-3s %-28s %10.1f %10.1f %8.3f' % (row['helper'], row['api'], row['python'],
-                                                         row['rss_kb_median'] / 1024.0, row['hwm_kb'] / 1024.0,
-                                                         row['cpu_percent']))
+        print('%-6s %-3s %-28s %10.1f %10.1f %8.3f' % (
+            row['helper'], row['api'], row['python'], row['rss_kb_median'] / 1024.0, row['hwm_kb'] / 1024.0,
+            row['cpu_percent']))
 
 
 def main(argv=None):

@@ -135,9 +135,10 @@ class EtcdServer:
         request = urllib.request.Request(self.url + path, data=data, headers=headers, method=method)
         try:
             with urllib.request.urlopen(request, timeout=timeout) as answer:
-                return json.load(answer)
+                body = answer.read()
         except urllib.error.HTTPError as exc:
-            return json.load(exc)
+            body = exc.read()
+        return json.loads(body) if body.strip() else {}
 
     def v2_tree(self, path='/'):
         """All v2 keys below path: {key: value}."""
@@ -219,8 +220,7 @@ class Helper:
 
     def read_status(self, timeout=10):
         """The first character written, or '' at EOF; None if nothing within timeout."""
-        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
-        if not ready:
+        if not select.select([self.process.stdout], [], [], timeout)[0]:
             return None
         char = os.read(self.process.stdout.fileno(), 1).decode()
         if char == '':
@@ -236,7 +236,7 @@ class Helper:
             left = deadline - time.monotonic()
             if left <= 0:
                 return None
-            ready, _, _ = select.select([self.process.stdout], [], [], min(left, 0.02))
+            ready = select.select([self.process.stdout], [], [], min(left, 0.02))[0]
             if ready and os.read(self.process.stdout.fileno(), 1) == b'':
                 self.eof_at = time.monotonic()
         return self.eof_at
@@ -344,9 +344,9 @@ def test_contention_leaves_nothing_behind(api, etcd, helpers, tmp_path):
     holder = helpers(config)
     assert holder.read_status() == '0'
     leases_before = set(etcd.v3_leases())
-    for _ in range(5):
+    for attempt in range(5):
         contender = helpers(config)
-        assert contender.read_status() == '1'
+        assert contender.read_status() == '1', attempt
         contender.wait(5)
     # exactly one key: no queue entries as Samba's helper leaves
     keys = etcd.tree(api, '/_locks/_ctdb/')
@@ -532,7 +532,7 @@ def test_unreachable_etcd_is_an_error(api, helpers, tmp_path):
     helper.wait(5)
     assert time.monotonic() - started < 5
     lines = helper.errors().strip().splitlines()
-    assert len(lines) == 1 and 'cannot reach etcd' in lines[0], lines
+    assert len(lines) == 1 and 'cannot take the lock: etcd at' in lines[0], lines
 
 
 @pytest.mark.parametrize('api', APIS)
@@ -637,4 +637,67 @@ def test_tls_without_client_certificate_is_an_error(api, tls_etcd, helpers, tmp_
     config = write_config(str(tmp_path / 'etcd'), api, server, name=unique_name(), ca_cert=pki['ca'])
     helper = helpers(config)
     assert helper.read_status() == '3'
-    assert 'cannot reach etcd' in helper.errors()
+    assert 'cannot take the lock: etcd at' in helper.errors()
+
+
+@pytest.fixture(scope='module')
+def auth_etcd():
+    """etcd with authentication on for both APIs: user root (password rootpw) and
+    user ctdb (password ctdbpw) allowed to read and write /_locks/."""
+    server = EtcdServer().start()
+    try:
+        # v3: users and roles through the gateway, then auth on
+        for path, payload in (
+                ('/v3/auth/user/add', {'name': 'root', 'password': 'rootpw'}),
+                ('/v3/auth/user/grant', {'user': 'root', 'role': 'root'}),
+                ('/v3/auth/user/add', {'name': 'ctdb', 'password': 'ctdbpw'}),
+                ('/v3/auth/role/add', {'name': 'locks'}),
+                ('/v3/auth/role/grant', {'name': 'locks', 'perm': {
+                    'permType': 'READWRITE', 'key': _b64('/_locks/'), 'range_end': _b64('/_locks0')}}),
+                ('/v3/auth/user/grant', {'user': 'ctdb', 'role': 'locks'}),
+                ('/v3/auth/enable', {})):
+            answer = server._request(path, payload)
+            assert 'error' not in answer, (path, answer)
+        # v2: its own users and roles
+        for path, payload in (
+                ('/v2/auth/users/root', {'user': 'root', 'password': 'rootpw'}),
+                ('/v2/auth/roles/locks', {'role': 'locks', 'permissions': {'kv': {
+                    'read': ['/_locks/*'], 'write': ['/_locks/*']}}}),
+                ('/v2/auth/users/ctdb', {'user': 'ctdb', 'password': 'ctdbpw', 'roles': ['locks']})):
+            server._request(path, payload, method='PUT')
+        server._request('/v2/auth/enable', {}, method='PUT')
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize('api', APIS)
+def test_username_and_password(api, auth_etcd, helpers, tmp_path):
+    config = write_config(str(tmp_path / 'etcd'), api, auth_etcd, name=unique_name(),
+                          username='ctdb', password='ctdbpw')
+    holder = helpers(config)
+    assert holder.read_status() == '0', holder.errors()
+    time.sleep(2.5)  # at least one refresh with the credentials
+    contender = helpers(config)
+    assert contender.read_status() == '1', contender.errors()
+    holder.signal(signal.SIGTERM)
+    holder.wait_eof(2)
+    assert holder.errors() == ''
+    wrong = helpers(write_config(str(tmp_path / 'wrong'), api, auth_etcd, name=unique_name(),
+                                 username='ctdb', password='nope'))
+    assert wrong.read_status() == '3'
+    assert 'authentication' in wrong.errors() or 'credentials' in wrong.errors(), wrong.errors()
+
+
+def test_runs_directly_as_ctdb_executes_it(etcd, helpers, tmp_path):
+    """CTDB execv()s the file itself: the first lines hand it to /usr/bin/python3."""
+    probe = subprocess.run(['/usr/bin/python3', '-c', 'import etcd'], capture_output=True, check=False)
+    if probe.returncode != 0:
+        pytest.skip('/usr/bin/python3 has no python-etcd (Debian: python3-etcd)')
+    config = write_config(str(tmp_path / 'etcd'), 'v2', etcd, name=unique_name())
+    holder = helpers(config, argv=[HELPER, '-c', config])
+    assert holder.read_status() == '0', holder.errors()
+    with open('/proc/%d/cmdline' % holder.process.pid, 'rb') as handle:
+        assert handle.read().split(b'\0')[0] == b'/usr/bin/python3'
+    holder.signal(signal.SIGTERM)
+    assert holder.wait_eof(2) is not None

@@ -78,8 +78,8 @@ def wait_for_new_leader(cluster, etcd, api, key, survivors, old_leader, limit):
     view = None
     while time.monotonic() - start < limit:
         view = cluster_view(cluster, survivors)
-        leaders = {leader for leader, _ in view.values()}
-        modes = {mode for _, mode in view.values()}
+        leaders = {pair[0] for pair in view.values()}
+        modes = {pair[1] for pair in view.values()}
         if len(leaders) == 1 and modes == {'NORMAL'}:
             leader = leaders.pop()
             if leader in survivors and leader != old_leader and lock_holder_node(cluster, etcd, api, key) == leader:
@@ -117,18 +117,18 @@ def test_leader_holds_the_lock(locked_cluster):
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         view = cluster_view(cluster, range(3))
-        leaders = {leader for leader, _ in view.values()}
+        leaders = {pair[0] for pair in view.values()}
         if len(leaders) == 1 and lock_holder_node(cluster, etcd, api, key) in leaders:
             break
         time.sleep(0.5)
     assert len(leaders) == 1, view
     assert lock_holder_node(cluster, etcd, api, key) == leaders.pop()
-    assert {mode for _, mode in view.values()} == {'NORMAL'}, view
+    assert {pair[1] for pair in view.values()} == {'NORMAL'}, view
 
 
 def test_leader_crash_fails_over(locked_cluster):
-    cluster, etcd, api, key, _ = locked_cluster
-    old_leader, _ = parse_status(cluster.ctdb(0, 'status').stdout)
+    cluster, etcd, api, key = locked_cluster[:4]
+    old_leader = parse_status(cluster.ctdb(0, 'status').stdout)[0]
     assert lock_holder_node(cluster, etcd, api, key) == old_leader
     survivors = [i for i in range(3) if i != old_leader]
     cluster.kill_node(old_leader)

@@ -44,9 +44,10 @@ class FakeBackend:
             self.clock.now += step
 
     def acquire(self):
-        if isinstance(self.acquired, Exception):
-            raise self.acquired
-        return self.acquired
+        outcome = self.acquired
+        if isinstance(outcome, Exception):
+            raise outcome  # pylint: disable=raising-bad-type
+        return outcome
 
     def release(self):
         self.released += 1
@@ -226,7 +227,7 @@ def test_main_etcd_unreachable(fake_main, lock, capfd):
     out, err = capfd.readouterr()
     assert out == '3' and rc == 3
     assert err.count('\n') == 1
-    assert 'cannot reach etcd (http://127.0.0.1:2379): [Errno 111] Connection refused' in err
+    assert 'cannot take the lock: etcd at http://127.0.0.1:2379: [Errno 111] Connection refused' in err
     assert backend.released == 1  # a create that etcd applied before the answer was lost is taken back
 
 
@@ -267,13 +268,13 @@ def test_main_signal_releases(fake_main, lock, monkeypatch, capfd):
 
 
 def test_check_mode(fake_main, capfd, tmp_path):
-    rc, _ = fake_main(argv=['--check', '-c', str(tmp_path / 'etcd')])
+    rc = fake_main(argv=['--check', '-c', str(tmp_path / 'etcd')])[0]
     out, err = capfd.readouterr()
     assert rc == 0 and err == ''
     assert 'key = /_locks/_ctdb/unit.lock' in out
-    rc, _ = fake_main(text='bogus = 1\n', argv=['--check', '-c', str(tmp_path / 'etcd')])
+    rc = fake_main(text='bogus = 1\n', argv=['--check', '-c', str(tmp_path / 'etcd')])[0]
     out, err = capfd.readouterr()
     assert rc == 1 and out == '' and "unknown key 'bogus'" in err
-    rc, _ = fake_main(argv=['--check', '-c', str(tmp_path / 'absent')])
+    rc = fake_main(argv=['--check', '-c', str(tmp_path / 'absent')])[0]
     out, err = capfd.readouterr()
     assert rc == 1 and 'not found' in err
