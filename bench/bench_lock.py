@@ -5,6 +5,7 @@
 
     .venv/bin/python bench/bench_lock.py failover [--trials 10] [--helpers ours samba] [--apis v2 v3]
     .venv/bin/python bench/bench_lock.py resources [--seconds 60]
+    .venv/bin/python bench/bench_lock.py pause [--trials 3]
 
 failover: for each trial a fresh etcd and a fresh 3-node sandbox (CTDB_SANDBOX_NAME /
 CTDB_SANDBOX_SUBNET, default lock / 127.0.15) whose cluster lock is the helper; once
@@ -16,6 +17,10 @@ there within --limit seconds is a failure.  Samba's helper speaks only the v2 AP
 
 resources: the lock holder of a sandbox cluster is sampled for --seconds: resident
 memory (VmRSS, VmHWM) and CPU time (utime+stime) as a share of one core.
+
+pause: no ctdbd; each helper holds a lock on its own etcd, which is then paused
+(SIGSTOP: requests hang); measured is the time until the holder closes stdout,
+against the 9 s TTL after which another node could take the lock.
 
 Results go to stdout as a table and, with --out, as JSON lines.
 """
@@ -35,7 +40,7 @@ sys.path.insert(0, os.path.join(REPO, 'tests', 'integration'))
 sys.path.insert(0, os.path.join(REPO, 'tests', 'sandbox'))
 
 from sandbox import Sandbox  # noqa: E402  pylint: disable=wrong-import-position
-from test_etcd_lock import EtcdServer, HELPER, write_config  # noqa: E402  pylint: disable=wrong-import-position
+from test_etcd_lock import EtcdServer, HELPER, Helper, write_config  # noqa: E402  pylint: disable=wrong-import-position
 from test_etcd_lock_ctdb import ancestors, cluster_view, lock_holder_node  # noqa: E402  pylint: disable=wrong-import-position
 
 SAMBA_HELPER = '/usr/libexec/ctdb/ctdb_etcd_lock'
@@ -296,6 +301,51 @@ def run_resources(args):
             row['cpu_percent']))
 
 
+def run_pause(args):
+    """Each helper holds a lock on its own etcd; etcd is paused (SIGSTOP: requests hang);
+    how long until the holder closes stdout, against the TTL?  Samba's helper needs
+    `ctdb pnn`: a stand-in `ctdb` printing 0 is put first on its PATH."""
+    tmpdir = os.path.join(REPO, '.cache', 'bench_lock')
+    fake_bin = os.path.join(tmpdir, 'fake-bin')
+    os.makedirs(fake_bin, exist_ok=True)
+    with open(os.path.join(fake_bin, 'ctdb'), 'w') as handle:
+        handle.write('#!/bin/sh\necho 0\n')
+    os.chmod(os.path.join(fake_bin, 'ctdb'), 0o755)
+    env = dict(os.environ, PATH=fake_bin + ':' + os.environ.get('PATH', ''))
+    rows = []
+    for trial in range(args.trials):
+        for kind, api in (('ours', 'v2'), ('ours', 'v3'), ('samba', 'v2')):
+            etcd = EtcdServer().start()
+            helper = None
+            row = {'helper': kind, 'api': api, 'trial': trial + 1, 'ttl': 9}
+            try:
+                setting = lock_setting(kind, api, etcd, tmpdir)[1:].split()
+                helper = Helper(None, argv=setting, env=env).start()
+                row['status'] = helper.read_status(10)
+                time.sleep(3 + trial * 0.2)
+                etcd.pause()
+                paused = time.monotonic()
+                eof = helper.wait_eof(args.limit)
+                row['exit_after_pause_s'] = round(eof - paused, 2) if eof else None
+                if eof is None:
+                    row['error'] = 'still running %d s after etcd was paused' % args.limit
+            finally:
+                if helper is not None:
+                    helper.stop()
+                etcd.stop()
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+            if args.out:
+                with open(args.out, 'a') as handle:
+                    handle.write(json.dumps(row) + '\n')
+    print('%-6s %-3s %7s %s' % ('helper', 'api', 'trials', 'seconds from etcd pause to stdout closed (TTL 9 s)'))
+    for kind, api in (('ours', 'v2'), ('ours', 'v3'), ('samba', 'v2')):
+        group = [r for r in rows if r['helper'] == kind and r['api'] == api]
+        values = ['%s' % r['exit_after_pause_s'] if r['exit_after_pause_s'] is not None else '>%d' % args.limit
+                  for r in group]
+        print('%-6s %-3s %7d %s' % (kind, api, len(group), ' '.join(values)))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest='command', required=True)
@@ -309,11 +359,12 @@ def main(argv=None):
     resources = sub.add_parser('resources', help='memory and CPU of the helper holding the lock')
     resources.add_argument('--seconds', type=int, default=60)
     resources.add_argument('--out', help='append JSON lines here')
+    pause = sub.add_parser('pause', help='time from etcd freezing to the holder giving up')
+    pause.add_argument('--trials', type=int, default=3)
+    pause.add_argument('--limit', type=int, default=90)
+    pause.add_argument('--out', help='append JSON lines here')
     args = parser.parse_args(argv)
-    if args.command == 'failover':
-        run_failover(args)
-    else:
-        run_resources(args)
+    {'failover': run_failover, 'resources': run_resources, 'pause': run_pause}[args.command](args)
 
 
 if __name__ == '__main__':

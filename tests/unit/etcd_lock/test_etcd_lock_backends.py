@@ -322,3 +322,13 @@ def test_v3_real_client_settings(lock, tmp_path):
     assert client.session.cert == str(cert)
     assert client.session.trust_env is False
     assert client.timeout == 1.5
+
+
+def test_v2_client_construction_failure_is_unavailable(lock, monkeypatch):
+    """python-etcd asks the network in its constructor with allow_reconnect or srv_domain."""
+    def refuse(**kwargs):
+        raise etcd.EtcdException('Could not get the list of servers, maybe you provided the wrong host(s) to connect to?')
+    monkeypatch.setattr(etcd, 'Client', refuse)
+    backend = lock.V2Backend(settings(lock, 'allow_reconnect = true\n'), KEY, 'me')
+    with pytest.raises(lock.Unavailable, match='Could not get the list of servers'):
+        backend.acquire()
