@@ -332,3 +332,12 @@ def test_v2_client_construction_failure_is_unavailable(lock, monkeypatch):
     backend = lock.V2Backend(settings(lock, 'allow_reconnect = true\n'), KEY, 'me')
     with pytest.raises(lock.Unavailable, match='Could not get the list of servers'):
         backend.acquire()
+
+
+def test_v2_directory_in_the_way_is_an_error_not_a_crash(lock):
+    class DirClient(FakeV2Client):
+        def write(self, key, value, ttl=None, **kwargs):
+            raise etcd.EtcdNotFile('Not a file')
+    backend = v2_backend(lock, {'a': DirClient({}), 'b': DirClient({})})
+    with pytest.raises(lock.Unavailable, match='Not a file'):
+        backend.acquire()

@@ -278,3 +278,11 @@ def test_check_mode(fake_main, capfd, tmp_path):
     rc = fake_main(argv=['--check', '-c', str(tmp_path / 'absent')])[0]
     out, err = capfd.readouterr()
     assert rc == 1 and 'not found' in err
+
+
+def test_main_unexpected_error_is_status_3_and_one_line(fake_main, lock, capfd):
+    rc, backend = fake_main(acquire=KeyError('surprise'))
+    out, err = capfd.readouterr()
+    assert out == '3' and rc == 3
+    assert err.count('\n') == 1 and "unexpected error: KeyError: 'surprise'" in err
+    assert backend.released == 1
