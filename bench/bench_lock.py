@@ -34,6 +34,9 @@ import statistics
 import sys
 import time
 
+# the bench's own sandbox unless told otherwise (etcd listens on <subnet>.200)
+os.environ.setdefault('CTDB_SANDBOX_NAME', 'lock')
+os.environ.setdefault('CTDB_SANDBOX_SUBNET', '127.0.15')
 BENCH = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(BENCH)
 sys.path.insert(0, os.path.join(REPO, 'tests', 'integration'))
@@ -51,7 +54,7 @@ LOG_TIME = re.compile(r'^(\S+) (\S+) ')
 
 
 def sandbox_settings():
-    return os.environ.get('CTDB_SANDBOX_NAME', 'lock'), os.environ.get('CTDB_SANDBOX_SUBNET', '127.0.15')
+    return os.environ['CTDB_SANDBOX_NAME'], os.environ['CTDB_SANDBOX_SUBNET']
 
 
 def lock_setting(kind, api, etcd, directory, python=None):

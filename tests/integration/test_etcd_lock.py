@@ -36,7 +36,7 @@ APIS = ('v2', 'v3')
 
 
 def etcd_host():
-    return '%s.200' % os.environ.get('CTDB_SANDBOX_SUBNET', '127.0.15')
+    return '%s.200' % os.environ.get('CTDB_SANDBOX_SUBNET', '127.0.10')  # conftest's default subnet
 
 
 def free_port(host):

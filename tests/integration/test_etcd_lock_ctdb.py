@@ -91,8 +91,8 @@ def wait_for_new_leader(cluster, etcd, api, key, survivors, old_leader, limit):
 @pytest.fixture(scope='module', params=['v2', 'v3'])
 def locked_cluster(request, tmp_path_factory):
     api = request.param
-    name = os.environ.get('CTDB_SANDBOX_NAME', 'lock')
-    subnet = os.environ.get('CTDB_SANDBOX_SUBNET', '127.0.15')
+    name = os.environ.get('CTDB_SANDBOX_NAME', 'test')  # the defaults of conftest.sandbox_settings()
+    subnet = os.environ.get('CTDB_SANDBOX_SUBNET', '127.0.10')
     etcd = EtcdServer().start()
     lock_name = unique_name()
     config = write_config(str(tmp_path_factory.mktemp('lock') / 'etcd'), api, etcd, name=lock_name,
