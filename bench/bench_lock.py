@@ -32,6 +32,7 @@ import random
 import re
 import statistics
 import sys
+import tempfile
 import time
 
 # the bench's own sandbox unless told otherwise (etcd listens on <subnet>.200)
@@ -58,8 +59,9 @@ def sandbox_settings():
 
 
 def lock_setting(kind, api, etcd, directory, python=None):
-    """The `cluster lock` string for helper kind 'ours' or 'samba'."""
-    path = os.path.join(directory, 'etcd-%s-%s' % (kind, api))
+    """The `cluster lock` string for helper kind 'ours' or 'samba'; the configuration
+    goes to a new file, so that concurrent runs never share one."""
+    path = os.path.join(tempfile.mkdtemp(prefix='%s-%s-' % (kind, api), dir=directory), 'etcd')
     if kind == 'ours':
         write_config(path, api, etcd, name=LOCK_NAME, lock_ttl=9, refresh=2)
         # v2 runs with the system python3 and python3-etcd, as Samba's helper;

@@ -3,6 +3,8 @@
 """The v2 and v3 backends against fake clients: which requests they make and how
 answers map to held / contention / lost / unavailable."""
 import base64
+import subprocess
+import sys
 
 import pytest
 
@@ -341,3 +343,22 @@ def test_v2_directory_in_the_way_is_an_error_not_a_crash(lock):
     backend = v2_backend(lock, {'a': DirClient({}), 'b': DirClient({})})
     with pytest.raises(lock.Unavailable, match='Not a file'):
         backend.acquire()
+
+
+@pytest.mark.parametrize('config, loads_dns', [('', False), ('srv_domain = example.invalid\n', True)])
+def test_v2_loads_dnspython_only_for_srv_domain(lock, config, loads_dns):
+    """In a fresh interpreter: python-etcd works, and dnspython (with httpx and
+    requests on Debian 12: ~25 MB) is loaded only when srv_domain needs it."""
+    script = (
+        'import importlib.machinery, importlib.util, sys\n'
+        'loader = importlib.machinery.SourceFileLoader("h", %r)\n'
+        'spec = importlib.util.spec_from_loader("h", loader)\n'
+        'lock = importlib.util.module_from_spec(spec)\n'
+        'loader.exec_module(lock)\n'
+        'cfg = lock.build_settings(lock.parse_config_text(%r))\n'
+        'backend = lock.V2Backend(cfg, "/k", "t")\n'
+        'assert backend.etcd.Client and backend.etcd.EtcdKeyNotFound\n'
+        'print("dns.resolver" in sys.modules and hasattr(sys.modules["dns.resolver"], "Resolver"))\n'
+    ) % (lock.__file__, config)
+    result = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == str(loads_dns)
