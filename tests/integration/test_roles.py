@@ -74,11 +74,28 @@ def pids(sandbox, nodes):
     return {index: sandbox.ctdbd_pid(index) for index in nodes}
 
 
+def explain(run):
+    """The failing lines of a run, then its end: enough to see why it failed."""
+    lines = [line for line in run.stdout.splitlines() if line.startswith(('fatal:', '[ERROR]', 'failed:'))]
+    return '\n'.join(lines)[:6000] + '\n...\n' + run.stdout[-3000:] + run.stderr[-2000:]
+
+
+def changed_tasks(run):
+    """'TASK name: changed: [host]' for every change the run reports."""
+    found, task = [], None
+    for line in run.stdout.splitlines():
+        if line.startswith(('TASK [', 'RUNNING HANDLER [')):
+            task = line.rstrip(' *')
+        elif line.startswith('changed:'):
+            found.append('%s: %s' % (task, line))
+    return found
+
+
 def assert_unchanged(run):
-    assert run.rc == 0, run
+    assert run.rc == 0, explain(run)
     assert run.recap, run
     for host, counts in run.recap.items():
-        assert counts['changed'] == 0 and counts['failed'] == 0, (host, counts, run)
+        assert counts['changed'] == 0 and counts['failed'] == 0, (host, counts, changed_tasks(run), explain(run))
 
 
 def assert_healthy(sandbox, index=0):
@@ -127,7 +144,7 @@ def break_files(sandbox):
 
 
 def assert_repaired(sandbox, run):
-    assert run.rc == 0, run
+    assert run.rc == 0, explain(run)
     assert read(os.path.join(sandbox.node_base(1), 'nodes')) == sandbox.nodes_text()
     assert read(os.path.join(sandbox.node_base(2), 'public_addresses')) == sandbox.public_addresses_text()
     conf = read(os.path.join(sandbox.node_base(0), 'ctdb.conf'))
@@ -174,7 +191,7 @@ def test_add_a_node_through_the_inventory(sandbox, run_playbook):
     shutil.rmtree(os.path.join(sandbox.node_base(index), 'db'))
 
     run = run_playbook(SITE, extra_vars=NO_LOCK)
-    assert run.rc == 0, run
+    assert run.rc == 0, explain(run)
     assert sandbox.ctdbd_pid(index), 'the new node was not started'
     # Adding a node reloads nodes and addresses; it restarts no running node.
     assert pids(sandbox, range(3)) == running
@@ -190,7 +207,7 @@ def test_remove_a_node_through_the_inventory(sandbox, run_playbook, tmp_path):
     inventory = write_inventory(sandbox, tmp_path, absent=['node1'])
     running = pids(sandbox, [0, 2, 3])
     run = run_playbook(SITE, extra_vars=NO_LOCK, inventory=inventory)
-    assert run.rc == 0, run
+    assert run.rc == 0, explain(run)
     assert sandbox.ctdbd_pid(1) is None
     expected = '%s\n#%s\n%s\n%s\n' % (sandbox.address(0), sandbox.address(1), sandbox.address(2), sandbox.address(3))
     for node in (0, 2, 3):
@@ -216,7 +233,7 @@ def test_switch_the_lock_from_none_to_etcd(sandbox, run_playbook, tmp_path):
     inventory = write_inventory(sandbox, tmp_path, absent=['node1'])
     members = [0, 2, 3]
     run = run_playbook(SITE, inventory=inventory)
-    assert run.rc == 0, run
+    assert run.rc == 0, explain(run)
     lock = '!%s/bin/ctdb_etcd_lock' % sandbox.root
     for node in members:
         conf = read(os.path.join(sandbox.node_base(node), 'ctdb.conf'))
@@ -234,3 +251,35 @@ def test_switch_the_lock_from_none_to_etcd(sandbox, run_playbook, tmp_path):
     running = pids(sandbox, members)
     assert_unchanged(run_playbook(SITE, inventory=inventory))
     assert pids(sandbox, members) == running
+
+
+def test_event_scripts_and_nodes_file_on_the_shared_filesystem(sandbox, run_playbook, tmp_path):
+    inventory = write_inventory(sandbox, tmp_path, absent=['node1'])
+    members = [0, 2, 3]
+    # In CTDB test mode the shipped event scripts are read from $CTDB_BASE/share/events/legacy:
+    # give each node a harmless stand-in for 01.reclock there (the real one needs CTDB's functions file).
+    for node in members:
+        shipped = os.path.join(sandbox.node_base(node), 'share', 'events', 'legacy')
+        os.makedirs(shipped, exist_ok=True)
+        with open(os.path.join(shipped, '01.reclock.script'), 'w') as handle:
+            handle.write('#!/bin/sh\nexit 0\n')
+        os.chmod(os.path.join(shipped, '01.reclock.script'), 0o755)
+    dfs = os.path.join(sandbox.root, 'dfs')
+    os.makedirs(dfs, exist_ok=True)
+    extra = {'ctdb_event_scripts_enabled': ['01.reclock'], 'ctdb_link_dfs_path': dfs,
+             'ctdb_link_require_mount': False}
+    running = pids(sandbox, members)
+    nodes_text = read(os.path.join(sandbox.node_base(0), 'nodes'))
+
+    run = run_playbook(SITE, extra_vars=extra, inventory=inventory)
+    assert run.rc == 0, explain(run)
+    for node in members:
+        base = sandbox.node_base(node)
+        assert os.path.realpath(os.path.join(base, 'nodes')) == os.path.join(dfs, '.ctdb', 'nodes')
+        assert read(os.path.join(base, 'nodes')) == nodes_text
+        assert os.path.islink(os.path.join(base, 'events', 'legacy', '01.reclock.script'))
+        assert '* 01.reclock' in sandbox.ctdb(node, 'event', 'script', 'list', 'legacy').stdout
+    # Neither change touches ctdb.conf: no ctdbd restarted.
+    assert pids(sandbox, members) == running
+    sandbox.wait_healthy(60)
+    assert_unchanged(run_playbook(SITE, extra_vars=extra, inventory=inventory))
