@@ -179,6 +179,9 @@ def test_repair_restarts_only_the_node_whose_ctdb_conf_changed(sandbox, run_play
     after = pids(sandbox, range(3))
     assert after[0] != running[0]
     assert (after[1], after[2]) == (running[1], running[2])
+    changed = changed_tasks(run)
+    assert len([task for task in changed if 'Reload the CTDB public addresses on the cluster' in task]) == 1, changed
+    assert not [task for task in changed if 'Make sure each running node serves' in task], changed
     assert_unchanged(run_playbook(SITE, extra_vars=NO_LOCK))
 
 
