@@ -417,7 +417,8 @@ def test_release_leaves_no_key_and_no_lease(api, etcd, helpers, tmp_path):
     holder.signal(signal.SIGTERM)
     holder.wait(5)
     assert key not in etcd.tree(api, '/_locks/_ctdb/')
-    assert set(etcd.v3_leases()) == leases_before
+    # leases of earlier tests may expire meanwhile; what matters is that ours is gone
+    assert set(etcd.v3_leases()) - leases_before == set()
 
 
 @pytest.mark.parametrize('api', APIS)
