@@ -18,7 +18,7 @@ SANDBOX := $(BIN)/python tests/sandbox/sandbox.py
 TEST_SANDBOX_NAME ?= test
 TEST_SANDBOX_SUBNET ?= 127.0.10
 
-.PHONY: setup packages venv collection-link demo sandbox sandbox-stop sandbox-status test units sanity integration bench clean
+.PHONY: setup packages venv collection-link demo sandbox sandbox-stop sandbox-status test units sanity integration clean
 
 setup: packages venv collection-link
 
@@ -67,9 +67,6 @@ integration: setup
 	  $(SANDBOX) stop --name $(TEST_SANDBOX_NAME) >/dev/null; exit $$rc
 
 test: units sanity integration
-
-bench: sandbox
-	$(BIN)/python bench/run_all.py
 
 clean: sandbox-stop
 	rm -rf .cache .sandbox tests/output
