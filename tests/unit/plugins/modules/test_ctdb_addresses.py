@@ -5,7 +5,6 @@
 Includes the bad-input table: every bad input fails with its exact message and leaves the
 public_addresses file byte for byte as it was.
 """
-import json
 import os
 import re
 
@@ -15,29 +14,11 @@ from ansible.module_utils import basic
 
 from ansible_collections.ctdb.cluster.plugins.modules import ctdb_addresses
 
-try:
-    from ansible.module_utils.testing import patch_module_args
-except ImportError:  # ansible-core < 2.19
-    import contextlib
-    from unittest import mock
-
-    @contextlib.contextmanager
-    def patch_module_args(args=None):
-        payload = json.dumps({'ANSIBLE_MODULE_ARGS': args or {}}).encode()
-        with mock.patch.object(basic, '_ANSIBLE_ARGS', payload):
-            yield
+from ansible_collections.ctdb.cluster.tests.unit.plugins.modules.utils import ExitJson, FailJson, patch_module_args
 
 FILE = '# node 0\n192.168.6.84/24 eth1\n192.168.6.85/24 eth1\n'
 IP_BEFORE = 'Public IPs on node 0\n192.168.6.84 node[0] active[eth1] available[eth1] configured[eth1]\n' \
             '192.168.6.85 node[1] active[] available[eth1] configured[eth1]\n'
-
-
-class ExitJson(Exception):
-    pass
-
-
-class FailJson(Exception):
-    pass
 
 
 class FakeCtdb:

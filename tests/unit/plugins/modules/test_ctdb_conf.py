@@ -7,7 +7,6 @@ test needs another ctdb version, and ``open``/``get_bin_path`` where a test need
 cannot produce (an unreadable file, ctdb-config not installed).
 """
 import builtins
-import json
 import os
 
 import pytest
@@ -16,17 +15,7 @@ from ansible.module_utils import basic
 
 from ansible_collections.ctdb.cluster.plugins.modules import ctdb_conf
 
-try:
-    from ansible.module_utils.testing import patch_module_args
-except ImportError:  # ansible-core < 2.19
-    import contextlib
-    from unittest import mock
-
-    @contextlib.contextmanager
-    def patch_module_args(args=None):
-        payload = json.dumps({'ANSIBLE_MODULE_ARGS': args or {}}).encode()
-        with mock.patch.object(basic, '_ANSIBLE_ARGS', payload):
-            yield
+from ansible_collections.ctdb.cluster.tests.unit.plugins.modules.utils import ExitJson, FailJson, patch_module_args
 
 SAMPLES = os.path.normpath(os.path.join(os.path.dirname(__file__), '..', '..', '..', 'fixtures', 'ctdb-samples',
                                         'config_samples', 'ctdb.conf'))
@@ -43,14 +32,6 @@ def sample(name):
 
 DEBIAN_DEFAULT = sample('samba.config.ctdb.conf')
 DOC_EXAMPLE = sample('samba.doc.examples.ctdb.conf')
-
-
-class ExitJson(Exception):
-    pass
-
-
-class FailJson(Exception):
-    pass
 
 
 class Harness:

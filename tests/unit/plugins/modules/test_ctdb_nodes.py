@@ -5,7 +5,6 @@
 Includes the bad-input table: every bad input fails with its exact message and leaves the
 nodes file byte for byte as it was.
 """
-import json
 import os
 import re
 
@@ -15,17 +14,7 @@ from ansible.module_utils import basic
 
 from ansible_collections.ctdb.cluster.plugins.modules import ctdb_nodes
 
-try:
-    from ansible.module_utils.testing import patch_module_args
-except ImportError:  # ansible-core < 2.19
-    import contextlib
-    from unittest import mock
-
-    @contextlib.contextmanager
-    def patch_module_args(args=None):
-        payload = json.dumps({'ANSIBLE_MODULE_ARGS': args or {}}).encode()
-        with mock.patch.object(basic, '_ANSIBLE_ARGS', payload):
-            yield
+from ansible_collections.ctdb.cluster.tests.unit.plugins.modules.utils import ExitJson, FailJson, patch_module_args
 
 THREE = '192.168.20.41\n192.168.20.42\n192.168.20.43\n'
 
@@ -43,14 +32,6 @@ def status_text(flags=('OK', 'OK', 'OK'), deleted=()):
         pnn += 1
     lines += ['Generation:1', 'Size:3', 'hash:0 lmaster:0', 'Recovery mode:NORMAL (0)', 'Leader:0']
     return '\n'.join(lines) + '\n'
-
-
-class ExitJson(Exception):
-    pass
-
-
-class FailJson(Exception):
-    pass
 
 
 class FakeCtdb:

@@ -5,7 +5,6 @@
 The real CtdbRunner runs, so its argv, environment and failure messages are tested too;
 only the process it would start is replaced by scripted answers.
 """
-import json
 import os
 
 import pytest
@@ -14,17 +13,7 @@ from ansible.module_utils import basic
 
 from ansible_collections.ctdb.cluster.plugins.modules import ctdb_status
 
-try:
-    from ansible.module_utils.testing import patch_module_args
-except ImportError:  # ansible-core < 2.19
-    import contextlib
-    from unittest import mock
-
-    @contextlib.contextmanager
-    def patch_module_args(args=None):
-        payload = json.dumps({'ANSIBLE_MODULE_ARGS': args or {}}).encode()
-        with mock.patch.object(basic, '_ANSIBLE_ARGS', payload):
-            yield
+from ansible_collections.ctdb.cluster.tests.unit.plugins.modules.utils import ExitJson, FailJson, patch_module_args
 
 SAMPLES = os.path.normpath(os.path.join(os.path.dirname(__file__), '..', '..', '..', 'fixtures', 'ctdb-samples'))
 
@@ -37,14 +26,6 @@ MACHINE = ('|Node|IP|Disconnected|Unknown|Banned|Disabled|Unhealthy|Stopped|Inac
            '|0|127.0.11.1|0|0|0|0|0|0|0|0|Y|\n|1|127.0.11.2|0|0|0|1|0|0|0|0|N|\n|2|127.0.11.3|0|0|0|0|0|0|0|0|N|\n')
 DAEMON_DOWN = (1, '', 'connect() failed, errno=2\nFailed to connect to CTDB daemon (/var/run/ctdb/ctdbd.socket)\n')
 PERMISSION = (1, '', 'connect() failed, errno=13\nFailed to connect to CTDB daemon (/var/run/ctdb/ctdbd.socket)\n')
-
-
-class ExitJson(Exception):
-    pass
-
-
-class FailJson(Exception):
-    pass
 
 
 class FakeCtdb:
