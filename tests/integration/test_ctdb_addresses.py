@@ -5,12 +5,13 @@
 The tests run in file order on one sandbox (module scope). The sandbox starts with
 SUBNET.101-103/32 on lo on every node.
 """
-import json
 import os
 import re
 import time
 
 import pytest
+
+from playbook_helpers import bad_input_playbook
 
 READ = '''
 - hosts: ctdb_cluster
@@ -86,28 +87,6 @@ def test_read_returns_the_api_shape(sandbox, run_playbook):
     assert all(counts['changed'] == 0 for counts in run.recap.values()), run
 
 
-def _bad_input_playbook(module, cases):
-    """One task per bad case on node0, each expected to fail with expected[i]."""
-    tasks = []
-    for index, (dummy, args) in enumerate(cases):
-        tasks.append("""    - name: bad input {index}
-      {module}: {args}
-      register: bad{index}
-      ignore_errors: true
-    - ansible.builtin.assert:
-        that:
-          - bad{index} is failed
-          - bad{index}.msg == expected[{index}]
-        fail_msg: "{{{{ bad{index}.msg }}}}"
-""".format(index=index, module=module, args=json.dumps(args)))
-    return """
-- hosts: node0
-  gather_facts: false
-  environment: "{{ ctdb_environment }}"
-  tasks:
-""" + ''.join(tasks)
-
-
 def test_bad_input_table(sandbox, run_playbook, tmp_path):
     path = os.path.join(sandbox.node_base(0), 'public_addresses')
     prefix = sandbox.subnet
@@ -143,7 +122,7 @@ def test_bad_input_table(sandbox, run_playbook, tmp_path):
          {'path': sandbox.node_base(0) + '/absent/public_addresses', 'addresses': []}),
     ]
     before = _file(sandbox, 0)
-    run = run_playbook(_bad_input_playbook('ctdb.cluster.ctdb_addresses', cases),
+    run = run_playbook(bad_input_playbook('ctdb.cluster.ctdb_addresses', cases),
                        extra_vars={'expected': [message for message, dummy in cases]})
     assert run.rc == 0, run
     assert run.recap['node0']['ignored'] == len(cases) and run.recap['node0']['failed'] == 0, run

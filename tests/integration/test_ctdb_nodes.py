@@ -5,12 +5,13 @@
 The tests run in file order on one sandbox (module scope): the cluster they leave is the one
 the next test starts from.
 """
-import json
 import os
 import re
 import time
 
 import pytest
+
+from playbook_helpers import bad_input_playbook
 
 READ = '''
 - hosts: ctdb_cluster
@@ -83,28 +84,6 @@ def test_read_returns_the_api_shape(sandbox, run_playbook):
     assert all(counts['changed'] == 0 and counts['failed'] == 0 for counts in run.recap.values()), run
 
 
-def _bad_input_playbook(module, cases):
-    """One task per bad case on node0, each expected to fail with expected[i]."""
-    tasks = []
-    for index, (dummy, args) in enumerate(cases):
-        tasks.append("""    - name: bad input {index}
-      {module}: {args}
-      register: bad{index}
-      ignore_errors: true
-    - ansible.builtin.assert:
-        that:
-          - bad{index} is failed
-          - bad{index}.msg == expected[{index}]
-        fail_msg: "{{{{ bad{index}.msg }}}}"
-""".format(index=index, module=module, args=json.dumps(args)))
-    return """
-- hosts: node0
-  gather_facts: false
-  environment: "{{ ctdb_environment }}"
-  tasks:
-""" + ''.join(tasks)
-
-
 def test_bad_input_table(sandbox, run_playbook, tmp_path):
     path = '%s/nodes' % sandbox.node_base(0)
     a = [sandbox.address(i) for i in range(3)]
@@ -139,7 +118,7 @@ def test_bad_input_table(sandbox, run_playbook, tmp_path):
          'again.' % a[2], {'nodes': a[:2], 'reload': True}),
     ]
     before = _nodes_file(sandbox, 0)
-    run = run_playbook(_bad_input_playbook('ctdb.cluster.ctdb_nodes', cases),
+    run = run_playbook(bad_input_playbook('ctdb.cluster.ctdb_nodes', cases),
                        extra_vars={'expected': [message for message, dummy in cases]})
     assert run.rc == 0, run
     assert run.recap['node0']['ignored'] == len(cases) and run.recap['node0']['failed'] == 0, run
