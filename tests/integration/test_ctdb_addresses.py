@@ -105,8 +105,8 @@ def test_bad_input_table(sandbox, run_playbook, tmp_path):
          'address; list it once' % (path, prefix),
          {'addresses': [{'address': prefix + '.150/32', 'interface_name': 'lo'},
                         {'address': prefix + '.150/24', 'interface_name': 'lo'}]}),
-        ("%s: addresses[0] (%s.150/32): invalid interface name 'lo:1': a Linux interface name has 1 to 15 characters "
-         "and no blank, \"/\", \":\", \",\" or \"#\"" % (path, prefix),
+        ("%s: addresses[0] (%s.150/32): invalid interface name 'lo:1': a Linux interface name has 1 to 15 bytes (UTF-8) "
+         "and no blank, NUL, \"/\", \":\", \",\" or \"#\"" % (path, prefix),
          {'addresses': [{'address': prefix + '.150/32', 'interface_name': 'lo:1'}]}),
         ('%s: addresses[0] (%s.150/32) has no interface: CTDB needs one (interface_name: eth0, or interfaces: '
          '[eth0, eth1])' % (path, prefix), {'addresses': [{'address': prefix + '.150/32'}]}),
