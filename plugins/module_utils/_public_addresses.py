@@ -204,7 +204,7 @@ def _same(existing, wanted):
     return existing['mask'] == wanted['mask'] and existing['interfaces'] == wanted['interfaces']
 
 
-def plan_public_addresses(text, addresses):
+def plan_addresses(text, addresses):
     """Plan the file holding exactly ``addresses``.
 
     Lines of addresses that stay unchanged are kept verbatim and in place (comments and blank
@@ -257,6 +257,10 @@ def plan_public_addresses(text, addresses):
     staged_content = join(staged, lines) if modified else content
     return {'content': content, 'staged_content': staged_content, 'added': added, 'removed': removed,
             'modified': modified, 'entries': parse_public_addresses(content)}
+
+
+# The earlier name, for code written against it.
+plan_public_addresses = plan_addresses
 
 
 def missing_interfaces(entries, present):

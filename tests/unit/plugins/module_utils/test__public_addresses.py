@@ -49,7 +49,7 @@ def test_every_loadable_sample_parses_line_by_line(name):
 def test_keeping_the_same_addresses_rewrites_nothing(name):
     text = _config(name)
     desired = [{'address': e['address'], 'interface_name': e['interface_name']} for e in pa.parse_public_addresses(text)]
-    plan = pa.plan_public_addresses(text, desired)
+    plan = pa.plan_addresses(text, desired)
     assert plan['content'] == text
     assert (plan['added'], plan['removed'], plan['modified']) == ([], [], [])
 
@@ -123,20 +123,20 @@ def _want(*items):
 
 
 def test_plan_adds_at_the_end_and_keeps_comments():
-    plan = pa.plan_public_addresses(BASE, _want(('10.0.0.1/24', 'eth1'), ('10.0.0.2/24', 'eth1'),
+    plan = pa.plan_addresses(BASE, _want(('10.0.0.1/24', 'eth1'), ('10.0.0.2/24', 'eth1'),
                                                 ('10.0.1.1/24', 'eth2,eth3'), ('10.0.0.3/24', 'eth1')))
     assert plan['content'] == BASE + '10.0.0.3/24 eth1\n'
     assert plan['added'] == ['10.0.0.3/24'] and plan['staged_content'] == plan['content']
 
 
 def test_plan_removes_only_the_line():
-    plan = pa.plan_public_addresses(BASE, _want(('10.0.0.1/24', 'eth1'), ('10.0.1.1/24', 'eth2,eth3')))
+    plan = pa.plan_addresses(BASE, _want(('10.0.0.1/24', 'eth1'), ('10.0.1.1/24', 'eth2,eth3')))
     assert plan['content'] == '# public addresses of node 0\n10.0.0.1/24 eth1\n\n10.0.1.1/24 eth2,eth3\n'
     assert plan['removed'] == ['10.0.0.2/24']
 
 
 def test_plan_changing_mask_or_interface_has_a_staged_first_step():
-    plan = pa.plan_public_addresses(BASE, [
+    plan = pa.plan_addresses(BASE, [
         {'address': '10.0.0.1/16', 'interface_name': 'eth1'},
         {'address': '10.0.0.2/24', 'interfaces': ['eth1', 'eth4']},
         {'address': '10.0.1.1/24', 'interfaces': ['eth2', 'eth3']},
@@ -152,16 +152,16 @@ def test_plan_changing_mask_or_interface_has_a_staged_first_step():
 
 def test_plan_compares_ipv6_canonically():
     text = 'fc00:10::1:1/64 lo\n'
-    plan = pa.plan_public_addresses(text, _want(('FC00:10:0::1:1/64', 'lo')))
+    plan = pa.plan_addresses(text, _want(('FC00:10:0::1:1/64', 'lo')))
     assert plan['content'] == text
 
 
 def test_plan_empty_list_empties_the_file():
-    assert pa.plan_public_addresses(BASE, [])['content'] == '# public addresses of node 0\n\n'
+    assert pa.plan_addresses(BASE, [])['content'] == '# public addresses of node 0\n\n'
 
 
 def test_plan_on_missing_file():
-    plan = pa.plan_public_addresses(None, _want(('127.0.13.101/32', 'lo')))
+    plan = pa.plan_addresses(None, _want(('127.0.13.101/32', 'lo')))
     assert plan['content'] == '127.0.13.101/32 lo\n'
 
 
@@ -188,7 +188,7 @@ def test_plan_on_missing_file():
 ])
 def test_plan_refuses_bad_desired(desired, message):
     with pytest.raises(pa.AddressesError) as err:
-        pa.plan_public_addresses(BASE, desired)
+        pa.plan_addresses(BASE, desired)
     assert str(err.value) == message
 
 
@@ -262,7 +262,7 @@ def test_interface_names_are_what_the_kernel_and_ctdb_take(name, valid):
 ])
 def test_plan_refuses_values_ctdb_reads_otherwise(desired, message):
     with pytest.raises(pa.AddressesError) as error:
-        pa.plan_public_addresses('', desired)
+        pa.plan_addresses('', desired)
     assert str(error.value) == message
 
 
