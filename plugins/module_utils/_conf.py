@@ -757,8 +757,10 @@ def apply_settings(text, changes, version=None, where='settings', path='ctdb.con
             notes.extend(remove_option(entries, spec))
         else:
             notes.extend(set_option(entries, spec, render_value(spec, value, where)))
-    # Lines keep their original numbers, so a complaint about an untouched line points at the file as it is.
-    warnings.extend(check_entries(entries, path, version, check_values=False, allow_unknown=allow_unknown))
+    # Lines keep their original numbers, so a complaint about an untouched line points at the file as it is;
+    # new lines (number 0) were checked above.
+    warnings.extend(check_entries([e for e in entries if e.lineno], path, version, check_values=False,
+                                  allow_unknown=allow_unknown))
     return render(entries), warnings, notes
 
 

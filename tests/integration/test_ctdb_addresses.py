@@ -108,6 +108,18 @@ def test_bad_input_table(sandbox, run_playbook, tmp_path):
         ("%s: addresses[0] (%s.150/32): invalid interface name 'lo:1': a Linux interface name has 1 to 15 bytes (UTF-8) "
          "and no blank, NUL, \"/\", \":\", \",\" or \"#\"" % (path, prefix),
          {'addresses': [{'address': prefix + '.150/32', 'interface_name': 'lo:1'}]}),
+        ("%s: addresses[0]: invalid address 'fe80::1%%lo/64': CTDB refuses an IPv6 zone (\"%%lo\"): give the address "
+         "without it" % path, {'addresses': [{'address': 'fe80::1%lo/64', 'interface_name': 'lo'}]}),
+        ('%s: address %s.150 is listed twice (addresses[0] and addresses[1]): CTDB refuses a duplicate public IP '
+         'address; list it once' % (path, prefix),
+         {'addresses': [{'address': prefix + '.150/32', 'interface_name': 'lo'},
+                        {'address': '::ffff:%s.150/32' % prefix, 'interface_name': 'lo'}]}),
+        (u"%s: addresses[0] (%s.150/32): invalid interface name '\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9': a "
+         u"Linux interface name has 1 to 15 bytes (UTF-8) and no blank, NUL, \"/\", \":\", \",\" or \"#\"" % (path, prefix),
+         {'addresses': [{'address': prefix + '.150/32', 'interface_name': u'\u00e9' * 8}]}),
+        ("%s: addresses[0] (%s.150/32): invalid interface name 'lo\\x00': a Linux interface name has 1 to 15 bytes "
+         "(UTF-8) and no blank, NUL, \"/\", \":\", \",\" or \"#\"" % (path, prefix),
+         {'addresses': [{'address': prefix + '.150/32', 'interface_name': 'lo\x00'}]}),
         ('%s: addresses[0] (%s.150/32) has no interface: CTDB needs one (interface_name: eth0, or interfaces: '
          '[eth0, eth1])' % (path, prefix), {'addresses': [{'address': prefix + '.150/32'}]}),
         ('Unsupported parameters for (ctdb.cluster.ctdb_addresses) module: addresses.iface. Supported parameters '

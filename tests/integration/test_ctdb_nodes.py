@@ -106,6 +106,14 @@ def test_bad_input_table(sandbox, run_playbook, tmp_path):
         ('%s: nodes is empty: a cluster needs at least one node. To remove nodes, list the ones that stay; to read the '
          'file, leave nodes out' % path, {'nodes': []}),
         (renumber, {'nodes': [a[1], a[0], a[2]]}),
+        ("%s: invalid node address 'fe80::1%%eth0': CTDB refuses an IPv6 zone (\"%%eth0\"): give a global or unique "
+         "local address, not a link-local one with its interface" % path, {'nodes': a + ['fe80::1%eth0']}),
+        ("%s: node address %s is listed twice in nodes (as '%s' and '::ffff:%s'): list every node once"
+         % (path, a[0], a[0], a[0]), {'nodes': a + ['::ffff:' + a[0]]}),
+        ("%s: invalid node address '::ffff:a00:1': CTDB reads an IPv4-mapped address by its dotted tail and cannot "
+         "read this one: write it as 10.0.0.1" % path, {'nodes': a + ['::ffff:a00:1']}),
+        ("%s: invalid node address '%s\\x00': a node address contains no NUL byte" % (path, a[2]),
+         {'nodes': a[:2] + [a[2] + '\x00']}),
         ('Unsupported parameters for (ctdb.cluster.ctdb_nodes) module: node. Supported parameters include: backup, '
          'ctdb_base, nodes, path, reload (addresses).', {'node': a}),
         ('%s is a directory, not a file: give the path of the file itself' % sandbox.node_base(0),
