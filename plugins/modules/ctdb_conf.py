@@ -360,8 +360,12 @@ def manage_conf(module):
         result['validated'] = validate_candidate(module, validator, candidate, path, base)
 
     written = write_text(module, path, candidate, backup=params['backup'])
-    result.update(read(candidate), changed=written['changed'], changes=plan['notes'] if written['changed'] else [],
-                  exists=before is not None or not module.check_mode)
+    return report_write(module, result, written, candidate, plan['notes'], before is not None)
+
+
+def report_write(module, result, written, candidate, notes, existed):
+    result.update(read(candidate), changed=written['changed'], changes=notes if written['changed'] else [],
+                  exists=existed or not module.check_mode)
     if module._diff:
         result['diff'] = written['diff']
     if written['backup_file']:
