@@ -41,9 +41,8 @@ os.environ.setdefault('CTDB_SANDBOX_SUBNET', '127.0.15')
 BENCH = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(BENCH)
 sys.path.insert(0, os.path.join(REPO, 'tests', 'integration'))
-sys.path.insert(0, os.path.join(REPO, 'tests', 'sandbox'))
 
-from sandbox import Sandbox  # noqa: E402  pylint: disable=wrong-import-position
+from ctdbtest.sandbox import Sandbox  # noqa: E402  pylint: disable=wrong-import-position
 from test_etcd_lock import EtcdServer, HELPER, Helper, write_config  # noqa: E402  pylint: disable=wrong-import-position
 from test_etcd_lock_ctdb import ancestors, cluster_view, lock_holder_node  # noqa: E402  pylint: disable=wrong-import-position
 

@@ -28,9 +28,8 @@ import sys
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO, 'tests', 'sandbox'))
 
-from sandbox import Sandbox, parse_health  # noqa: E402  pylint: disable=wrong-import-position
+from ctdbtest.sandbox import Sandbox, parse_health  # noqa: E402  pylint: disable=wrong-import-position
 
 SITE = os.path.join(REPO, 'playbooks', 'site.yml')
 DEFAULT_SANDBOXES = {3: ('roles', '127.0.16'), 8: ('roles8', '127.0.17')}

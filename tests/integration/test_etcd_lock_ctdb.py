@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from sandbox import Sandbox
+from ctdbtest.sandbox import Sandbox
 from test_etcd_lock import EtcdServer, HELPER, PYTHON, unique_name, write_config
 
 LOCK_TTL = 9
