@@ -251,10 +251,10 @@ BAD_INPUTS = [
      'address; list it once'),
     ('interface with blank', lambda b: {'addresses': _one('192.168.6.86/24', 'eth 1')},
      "{path}: addresses[0] (192.168.6.86/24): invalid interface name 'eth 1': a Linux interface name has 1 to 15 "
-     "characters and no blank, \"/\", \":\", \",\" or \"#\""),
+     "bytes (UTF-8) and no blank, NUL, \"/\", \":\", \",\" or \"#\""),
     ('interface too long', lambda b: {'addresses': _one('192.168.6.86/24', 'interface_name_16')},
      "{path}: addresses[0] (192.168.6.86/24): invalid interface name 'interface_name_16': a Linux interface name has 1 "
-     "to 15 characters and no blank, \"/\", \":\", \",\" or \"#\""),
+     "to 15 bytes (UTF-8) and no blank, NUL, \"/\", \":\", \",\" or \"#\""),
     ('no interface', lambda b: {'addresses': [{'address': '192.168.6.86/24'}]},
      '{path}: addresses[0] (192.168.6.86/24) has no interface: CTDB needs one (interface_name: eth0, or interfaces: '
      '[eth0, eth1])'),

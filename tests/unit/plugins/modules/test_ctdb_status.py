@@ -218,6 +218,10 @@ def test_output_without_node_lines_fails(ctdb):
 @pytest.mark.parametrize('args,message', [
     ({'timeout': -1}, 'timeout must be 0 or more seconds, not -1'),
     ({'delay': 0}, 'delay must be more than 0 seconds, not 0'),
+    ({'delay': 'nan'}, 'delay must be a finite number of seconds, not nan'),
+    ({'delay': float('inf')}, 'delay must be a finite number of seconds, not inf'),
+    ({'delay': 10 ** 9}, 'delay must be at most 31536000 seconds (a year), not 1000000000.0'),
+    ({'timeout': 10 ** 20}, 'timeout must be at most 31536000 seconds (a year), not 100000000000000000000'),
     ({'machine_readable': 'sometimes'}, 'machine_readable'),
 ])
 def test_bad_options(ctdb, args, message):
