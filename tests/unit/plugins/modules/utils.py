@@ -165,7 +165,9 @@ def patch_exits(monkeypatch):
 # ------------------------------------------------------------------ cases as data
 
 CASE_KEYS = {'id', 'files', 'args', 'ctdb', 'check_modes', 'diff', 'failed', 'msg', 'msg_contains', 'result',
-             'commands', 'environ', 'files_after'}
+             'commands', 'environ', 'files_after', 'needs'}
+SAMPLES = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'fixtures',
+                                        'ctdb-samples'))
 
 
 def load_cases(test_file):
@@ -194,15 +196,20 @@ def render(value, mapping):
 
 def write_files(base, files, mapping):
     """Files of a case in ``base``: text written encoded latin-1 (so "\\xe9" is the byte 0xE9),
-    ``{directory: true}`` a directory; returns nothing."""
+    ``{directory: true}`` a directory, ``{sample: PATH}`` a copy of tests/fixtures/ctdb-samples/PATH."""
     for name, content in (files or {}).items():
         path = os.path.join(str(base), name)
         if isinstance(content, dict) and content.get('directory'):
             os.makedirs(path)
             continue
+        if isinstance(content, dict):
+            with open(os.path.join(SAMPLES, content['sample']), 'rb') as handle:
+                data = handle.read()
+        else:
+            data = render(content, mapping).encode('latin-1')
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, 'wb') as handle:
-            handle.write(render(content, mapping).encode('latin-1'))
+            handle.write(data)
 
 
 def tree(root):
@@ -218,7 +225,7 @@ def tree(root):
                 content = ('dir',)
             else:
                 with open(path, 'rb') as handle:
-                    content = ('file', handle.read(), info.st_mtime_ns)
+                    content = ('file', handle.read(), info.st_mtime_ns, info.st_ino)
             state[os.path.relpath(path, str(root))] = content + (info.st_mode,)
     return state
 
@@ -254,8 +261,11 @@ def assert_matches(actual, expected, where='result', partial=True):
 def check_case(case, run, ctdb, base):
     """Run one case (see the YAML files' headers) and assert everything it says.
 
-    For a failing case, nothing under ``base`` may change (content, mode, mtime; no file added).
+    For a failing case, nothing under ``base`` may change (content, mode, mtime, inode; no file
+    added or removed) and the module's temporary directory stays empty.
     """
+    if case.get('needs') and not os.access(case['needs'], os.X_OK):
+        pytest.skip('%s is not installed' % case['needs'])
     mapping = {'base': str(base), 'tmp': os.path.dirname(str(base))}
     write_files(base, case.get('files'), mapping)
     for command, answers in (case.get('ctdb') or {}).items():
@@ -273,6 +283,7 @@ def check_case(case, run, ctdb, base):
         assert_matches(dict(outcome), render(case.get('result') or {}, mapping))
         if failed:
             assert tree(base) == before, 'a refused input changed files under %s' % base
+            assert os.listdir(str(run.tmpdir)) == [], 'a refused input left files in the temporary directory'
     if 'commands' in case:
         assert [' '.join(words) for words in ctdb.commands()] == case['commands']
     for dummy, environ in ctdb.calls:
