@@ -27,9 +27,10 @@ import subprocess
 import sys
 import time
 
+from ctdbtest.sandbox import Sandbox, parse_health
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-from ctdbtest.sandbox import Sandbox, parse_health  # noqa: E402  pylint: disable=wrong-import-position
 
 SITE = os.path.join(REPO, 'playbooks', 'site.yml')
 DEFAULT_SANDBOXES = {3: ('roles', '127.0.16'), 8: ('roles8', '127.0.17')}
