@@ -398,6 +398,7 @@ def render_value(spec, value, where):
     """The text to write for ``value`` (bools as true/false), or ConfError saying what is expected."""
     if value is None or canonical_value(spec, value) is None:
         shown = '' if value is None else (str(value).lower() if isinstance(value, bool) else str(value))
+        shown = shown.replace('\x00', '\\x00')
         raise ConfError('%s: invalid value "%s" for [%s] "%s": expected %s'
                         % (where, shown, spec['section'], spec['key'], _expected(spec)))
     if isinstance(value, bool):

@@ -7,8 +7,6 @@ import os
 
 from ansible_collections.ctdb.cluster.plugins.module_utils._conf import parse_getreclock
 
-from playbook_helpers import bad_input_playbook
-
 NODES = (0, 1, 2)
 
 
@@ -180,80 +178,6 @@ def test_deprecated_name_is_written_as_cluster_lock_with_a_warning(sandbox, run_
     # ansible prints a warning once however many hosts raise it.
     assert ('[WARNING]: option: [cluster] "recovery lock" is deprecated since Samba 4.16; writing [cluster] '
             '"cluster lock" instead') in run.stdout + run.stderr, run
-    assert snapshot(sandbox) == before
-
-
-BAD_PLAY = '''
-- hosts: ctdb_cluster
-  gather_facts: false
-  environment: "{{ ctdb_environment }}"
-  vars:
-    typo_message: >-
-      settings: unknown option "clustr lock" in section [cluster]; did you mean "cluster lock"?
-    rejected_message: >-
-      ctdb-config validate rejected the new ctdb.conf, so {{ ctdb_base }}/ctdb.conf was left unchanged:
-      volatile database directory "/does/not/exist" does not exist; conf: validation for option
-      "volatile database directory" failed
-  tasks:
-    - name: A typo ctdbd would silently ignore
-      ctdb.cluster.ctdb_conf:
-        settings:
-          cluster:
-            clustr lock: /x
-      register: typo
-      ignore_errors: true
-    - name: A file ctdb-config rejects
-      ctdb.cluster.ctdb_conf:
-        content: |
-          [database]
-          \tvolatile database directory = /does/not/exist
-      register: rejected
-      ignore_errors: true
-    - name: Both fail with the message that names the fix
-      ansible.builtin.assert:
-        that:
-          - typo is failed
-          - typo.msg == typo_message
-          - rejected is failed
-          - rejected.msg == rejected_message
-'''
-
-
-def test_bad_input_through_ansible_playbook_leaves_files_unchanged(sandbox, run_playbook):
-    for check in (True, False):
-        before = snapshot(sandbox)
-        run = run_playbook(BAD_PLAY, check=check)
-        assert run.rc == 0, run
-        assert all(c['failed'] == 0 and c['ignored'] == 2 and c['changed'] == 0 for c in run.recap.values()), run
-        assert snapshot(sandbox) == before
-    assert reclocks(sandbox) == {0: lock_string(sandbox), 1: lock_string(sandbox), 2: lock_string(sandbox)}
-
-
-def test_values_ctdb_reads_otherwise_and_newer_options_through_ansible_playbook(sandbox, run_playbook):
-    path = conf_path(sandbox, 0)
-    cases = [
-        ('content holds a NUL byte (at character 28): ctdbd reads a line only up to it; remove it',
-         {'content': '[logging]\n\tlocation = syslog\x00\n'}),
-        ('settings: invalid value "/a\x00b" for [cluster] "cluster lock": expected a non-empty single-line string '
-         'without NUL, not ending in a backslash', {'settings': {'cluster': {'cluster lock': '/a\x00b'}}}),
-        ('settings: invalid value "fe80::1%eth0" for [cluster] "node address": expected an IPv4 or IPv6 address '
-         'without a port', {'settings': {'cluster': {'node address': 'fe80::1%eth0'}}}),
-        ('settings: [failover] "shutdown failover timeout" needs Samba 4.23 (or 4.21.6, 4.22.2) or later, and ctdb '
-         'here is 4.17.12', {'settings': {'failover': {'shutdown failover timeout': 5}}}),
-        # A ctdb newer than the module's table: the installed ctdb-config (4.17 here) has the last word.
-        ('ctdb-config validate rejected the new ctdb.conf, so %s was left unchanged: conf: unknown option '
-         '[failover] -> "brand new option"' % path,
-         {'settings': {'failover': {'brand new option': 1}}, 'ctdb_version': '4.99.0'}),
-        ('settings: unknown option "brand new option" in section [failover]; known options there are "disabled", '
-         '"shutdown failover timeout", "shutdown extra timeout"; ctdb here is 4.99.0, newer than the Samba releases '
-         'this module knows (up to 4.24): with ctdb-config installed and validate=true, ctdb-config validate decides '
-         'instead', {'settings': {'failover': {'brand new option': 1}}, 'ctdb_version': '4.99.0', 'validate': False}),
-    ]
-    before = snapshot(sandbox)
-    run = run_playbook(bad_input_playbook('ctdb.cluster.ctdb_conf', cases),
-                       extra_vars={'expected': [message for message, dummy in cases]})
-    assert run.rc == 0, run
-    assert run.recap['node0']['ignored'] == len(cases) and run.recap['node0']['failed'] == 0, run
     assert snapshot(sandbox) == before
 
 

@@ -666,7 +666,7 @@ def test_a_ctdb_newer_than_the_table_gets_unknown_options_through_to_ctdb_config
 def test_nul_bytes_are_refused_in_values_and_files():
     with pytest.raises(conf.ConfError) as error:
         conf.apply_settings('', [('cluster', 'cluster lock', '/a\x00b')], V417)
-    assert error.value.msg == ('settings: invalid value "/a\x00b" for [cluster] "cluster lock": expected a non-empty '
+    assert error.value.msg == ('settings: invalid value "/a\\x00b" for [cluster] "cluster lock": expected a non-empty '
                                'single-line string without NUL, not ending in a backslash')
     with pytest.raises(conf.ConfError) as error:
         conf.check_content('[cluster]\n\tcluster lock = /a\x00b\n', V417)
