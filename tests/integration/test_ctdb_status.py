@@ -299,4 +299,3 @@ def test_wait_for_healthy_times_out(sandbox, run_playbook):
                     % re.escape(sandbox.address(1)), result['msg']), result['msg']
     assert 4 <= result['elapsed'] < 15
     assert time.monotonic() - started >= 4
-
