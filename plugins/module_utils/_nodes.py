@@ -24,6 +24,8 @@ import re
 
 from ansible.module_utils.six import text_type
 
+from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError
+
 from ansible_collections.ctdb.cluster.plugins.module_utils._status import (  # noqa: F401  (re-exported)
     NODE_FLAGS_BANNED,
     NODE_FLAGS_DELETED,
@@ -37,7 +39,7 @@ from ansible_collections.ctdb.cluster.plugins.module_utils._status import (  # n
 STOP_FIRST_HINT = 'stop it first (ctdb -n {pnn} shutdown, or systemctl stop ctdb on that node)'
 
 
-class NodesError(ValueError):
+class NodesError(CtdbError, ValueError):
     """A nodes file or a desired node list that CTDB would refuse; the message says why and what to do."""
 
 

@@ -26,6 +26,7 @@ import re
 
 from ansible.module_utils.six import text_type
 
+from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError
 from ansible_collections.ctdb.cluster.plugins.module_utils._nodes import canonical_address, split_lines
 
 # An interface name as the kernel takes it (dev_valid_name(), net/core/dev.c): 1 to 15 bytes
@@ -37,7 +38,7 @@ IFNAMSIZ = 16
 _IFACE_BAD_BYTES = frozenset(b'/:,# \t\n\v\f\r\x00\xa0')
 
 
-class AddressesError(ValueError):
+class AddressesError(CtdbError, ValueError):
     """A public_addresses file or desired list that CTDB would refuse; the message says why and what to do."""
 
 
