@@ -33,7 +33,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import difflib
-import ipaddress
 import re
 
 from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError

@@ -25,14 +25,9 @@ import re
 from ansible.module_utils.six import text_type
 
 from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError
-
-from ansible_collections.ctdb.cluster.plugins.module_utils._status import (  # noqa: F401  (re-exported)
-    NODE_FLAGS_BANNED,
+from ansible_collections.ctdb.cluster.plugins.module_utils._status import (
     NODE_FLAGS_DELETED,
-    NODE_FLAGS_DISABLED,
     NODE_FLAGS_DISCONNECTED,
-    NODE_FLAGS_STOPPED,
-    NODE_FLAGS_UNHEALTHY,
     flags_mask,
 )
 

@@ -255,8 +255,7 @@ def read_and_plan(path, text, desired):
     try:
         if desired is None:
             return parse_public_addresses(text), text or '', text or '', None
-        plan = plan_addresses(text, [dict((k, v) for k, v in item.items() if v is not None)
-                                            for item in desired])
+        plan = plan_addresses(text, [dict((k, v) for k, v in item.items() if v is not None) for item in desired])
         return plan['entries'], plan['content'], plan['staged_content'], plan
     except AddressesError as exc:
         raise CtdbError('%s: %s' % (path, exc), path=path)
