@@ -20,6 +20,7 @@ What ctdbd 4.17 does (ctdb/common/tunable.c ``ctdb_tunable_load_file``, checked 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import difflib
 import re
 
 TUNABLES_FILE = 'ctdb.tunables'
@@ -77,9 +78,9 @@ def canonical_name(name, known):
 
 
 def _suggest(name, known):
-    lowered = str(name).lower()
-    close = [k for k in known if lowered[:5] and lowered[:5] in k.lower()]
-    return ' (did you mean %s?)' % ', '.join(close[:3]) if close else ''
+    by_lower = dict((k.lower(), k) for k in known)
+    close = difflib.get_close_matches(str(name).lower(), list(by_lower), n=3, cutoff=0.75)
+    return ' (did you mean %s?)' % ', '.join(by_lower[c] for c in close) if close else ''
 
 
 def check_value(name, value):
