@@ -16,8 +16,10 @@ LOCK_KEYS = ('cluster lock', 'recovery lock')
 HOST_OPTIONS = (('cluster', 'node address'),)
 
 
-def split_conf(parsed):
+def split_conf(parsed, host_options=HOST_OPTIONS):
     """``{section: {key: value}}`` of ctdb.conf -> (ctdb_conf, ctdb_conf_host, lock, lock key).
+
+    ``host_options``: (section, key) pairs that belong to this node, so they go to ctdb_conf_host.
 
     The lock is taken out (the role keeps it in ctdb_cluster_lock); ``cluster lock`` wins over the
     deprecated ``recovery lock`` as in ctdbd, and the key the file used is kept, so the role writes it back alike.
@@ -33,7 +35,7 @@ def split_conf(parsed):
         for key, value in parsed[section].items():
             if section == 'cluster' and key in LOCK_KEYS:
                 continue
-            target = host if (section, key) in HOST_OPTIONS else conf
+            target = host if (section, key) in host_options else conf
             target.setdefault(section, {})[key] = value
     return conf, host, lock, lock_key
 
@@ -49,14 +51,26 @@ def public_addresses_var(entries):
     return out
 
 
-def role_vars(base, conf_parsed, slots, public_entries, scripts, tunables_file, node_address=None):
+def parse_host_options(names):
+    """``['cluster/node address', 'logging/location']`` -> (section, key) pairs; ValueError names a bad entry."""
+    pairs = []
+    for name in names:
+        section, sep, key = str(name).partition('/')
+        if not sep or not section.strip() or not key.strip():
+            raise ValueError('host_options entry %r is not SECTION/KEY, for example logging/location' % (name,))
+        pairs.append((section.strip().lower(), ' '.join(key.split())))
+    return tuple(pairs)
+
+
+def role_vars(base, conf_parsed, slots, public_entries, scripts, tunables_file, node_address=None,
+              host_options=HOST_OPTIONS):
     """The ctdb role's variables for this node.
 
     ``slots``: _nodes.parse_nodes of the nodes file; ``scripts``: names of the enabled legacy event
     scripts; ``tunables_file``: ``{Name: int}`` the tunables file sets; ``node_address``: this node's
     address from ctdb status, used when ctdb.conf does not set ``node address``.
     """
-    conf, host, lock, lock_key = split_conf(conf_parsed)
+    conf, host, lock, lock_key = split_conf(conf_parsed, host_options)
     address = host.get('cluster', {}).get('node address') or node_address or ''
     return {
         'ctdb_base': base,

@@ -34,6 +34,14 @@ attributes:
     support: full
     platforms: posix
     description: Reads files in the CTDB configuration directory and runs the C(ctdb) tool when ctdbd runs.
+options:
+  host_options:
+    description:
+      - The C(ctdb.conf) options that belong to one node, as C(SECTION/KEY); they go to C(ctdb_conf_host) instead of
+        C(ctdb_conf) in RV(role_vars), so that comparing C(ctdb_conf) between nodes shows only real drift.
+    type: list
+    elements: str
+    default: [cluster/node address]
 notes:
   - The enabled event scripts come from C(ctdb event script list legacy) when ctdbd runs and answers it; otherwise they
     are the executable C(NN.name.script) entries of C($CTDB_BASE/events/legacy).
@@ -195,6 +203,10 @@ def read_files(module, base):
 
 
 def body(module):
+    try:
+        host_options = _info.parse_host_options(module.params['host_options'])
+    except ValueError as exc:
+        raise CtdbError(to_native(exc))
     runner = CtdbRunner(module)
     base = runner.base
     conf, slots, public, tunable_entries, problems = read_files(module, base)
@@ -215,13 +227,14 @@ def body(module):
     result['problems'] = problems
     result['nodes_file'] = [{'pnn': s['pnn'], 'address': s['address'], 'deleted': s['deleted']} for s in slots]
     result['role_vars'] = _info.role_vars(base, conf, slots, public, event_scripts(runner, running, base),
-                                          _tunables.file_values(tunable_entries, known), address)
+                                          _tunables.file_values(tunable_entries, known), address, host_options)
     return result
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
+            host_options=dict(type='list', elements='str', default=['cluster/node address']),
             ctdb_base=dict(type='path'),
         ),
         supports_check_mode=True,

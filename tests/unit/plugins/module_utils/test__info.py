@@ -54,3 +54,18 @@ def test_every_public_addresses_sample_round_trips_through_the_role_shape():
         items = _info.public_addresses_var(entries)
         again = _public_addresses.normalize_desired(items)
         assert [e['ip'] for e in again] == [e['ip'] for e in entries], name
+
+
+def test_host_options():
+    pairs = _info.parse_host_options(['cluster/node address', ' Logging / location ', 'database/state  database directory'])
+    assert pairs == (('cluster', 'node address'), ('logging', 'location'), ('database', 'state database directory'))
+    conf, host, dummy, dummy = _info.split_conf(_conf.read(CONF)['parsed'], pairs)
+    assert host == {'cluster': {'node address': '10.0.0.1'}, 'logging': {'location': 'file:/var/log/ctdb/log.ctdb'}}
+    assert conf == {'logging': {'log level': 'NOTICE'}, 'legacy': {'start as disabled': 'true'}}
+    for bad in ('location', '/location', 'logging/'):
+        try:
+            _info.parse_host_options([bad])
+        except ValueError as exc:
+            assert repr(bad) in str(exc) and 'SECTION/KEY' in str(exc)
+        else:
+            raise AssertionError(bad)

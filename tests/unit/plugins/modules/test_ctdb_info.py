@@ -66,3 +66,9 @@ def test_broken_nodes_file_is_a_clear_error(ctdb, tmp_path):
     (tmp_path / 'nodes').write_text('127.0.26.1\nnot-an-address\n')
     result = run(ctdb_info, {'ctdb_base': str(tmp_path)}, expect=FailJson)
     assert result['msg'].startswith("line 2 of the nodes file is 'not-an-address'")
+
+
+def test_bad_host_option(ctdb, tmp_path):
+    result = run(ctdb_info, {'ctdb_base': str(tmp_path), 'host_options': ['nokey']}, expect=FailJson)
+    assert result['msg'] == "host_options entry 'nokey' is not SECTION/KEY, for example logging/location"
+    assert ctdb.calls == []
