@@ -149,6 +149,20 @@ def tunables_path(module):
     return module.params['path'] or os.path.join(CtdbRunner(module).base, _tunables.TUNABLES_FILE)
 
 
+def apply_runtime(module, runner, running, run_wanted, result):
+    """setvar each tunable (nothing in check mode); the tunables after, checked against listvars."""
+    if module.check_mode:
+        return dict(running, **run_wanted)
+    for name, value in sorted(run_wanted.items()):
+        run_or_raise(runner, ['setvar', name, str(value)])
+    running = read_tunables(runner)
+    wrong = sorted(n for n, v in run_wanted.items() if running.get(n) != v)
+    if wrong:
+        raise CtdbError('ctdb setvar exited 0 but listvars shows %s' % ', '.join(
+            '%s = %s, not %s' % (n, running.get(n), run_wanted[n]) for n in wrong), **result)
+    return running
+
+
 def body(module):
     params = module.params
     runner = CtdbRunner(module)
@@ -180,16 +194,7 @@ def body(module):
     result['file'] = in_file
     if run_wanted:
         result['changed'] = True
-        if not module.check_mode:
-            for name, value in sorted(run_wanted.items()):
-                run_or_raise(runner, ['setvar', name, str(value)])
-            running = read_tunables(runner)
-            wrong = sorted(n for n, v in run_wanted.items() if running.get(n) != v)
-            if wrong:
-                raise CtdbError('ctdb setvar exited 0 but listvars shows %s' % ', '.join(
-                    '%s = %s, not %s' % (n, running.get(n), run_wanted[n]) for n in wrong), **result)
-        else:
-            running = dict(running, **run_wanted)
+        running = apply_runtime(module, runner, running, run_wanted, result)
     result['tunables'] = running
     return result
 
