@@ -182,8 +182,8 @@ def file_problems(entries, known):
         if entry['kind'] == 'invalid':
             problems.append('line %d %r: %s' % (entry['lineno'], entry['line'], entry['reason']))
         elif entry['kind'] == 'setting' and canonical_name(entry['name'], known) is None:
-            problems.append('line %d %r: unknown or obsolete tunable %s' % (entry['lineno'], entry['line'],
-                                                                           entry['name']))
+            problems.append('line %d %r: unknown or obsolete tunable %s'
+                            % (entry['lineno'], entry['line'], entry['name']))
     return problems
 
 

@@ -83,7 +83,7 @@ role_vars:
       description: This node's address (C([cluster] node address), else the address ctdb status shows for this node).
       type: str
     ctdb_public_addresses:
-      description: The public_addresses file as C({address, interface_name}) (or C(interfaces)) items.
+      description: The public_addresses file as items with C(address) and C(interface_name) (or C(interfaces)).
       type: list
       elements: dict
     ctdb_cluster_lock:
@@ -93,7 +93,7 @@ role_vars:
       description: The key it is written under, C(cluster lock) or C(recovery lock).
       type: str
     ctdb_conf:
-      description: The other ctdb.conf settings, C({section: {key: value}}).
+      description: The other ctdb.conf settings, as C(section) to C(key) to C(value).
       type: dict
     ctdb_conf_host:
       description: The settings that belong to this node only (C([cluster] node address)).
@@ -125,7 +125,7 @@ nodes:
   type: list
   elements: dict
 nodes_file:
-  description: The nodes file's slots, C({pnn, address, deleted}).
+  description: The nodes file's slots, each with C(pnn), C(address) and C(deleted).
   returned: always
   type: list
   elements: dict

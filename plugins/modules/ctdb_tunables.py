@@ -39,7 +39,7 @@ attributes:
 options:
   tunables:
     description:
-      - Tunables to set, name to value, for example C({MonitorInterval: 20, NoIPFailback: 1}). Tunables not named are left
+      - Tunables to set, name to value, for example C(MonitorInterval=20) and C(NoIPFailback=1). Tunables not named are left
         as they are, at run time and in the file.
       - Empty (the default) only reads.
     type: dict

@@ -117,7 +117,9 @@ def test_placement_from_real_stopped_node_outputs():
 
 def test_move_refusals_name_the_reason():
     places = _stopped_placement()
-    find = lambda address: _ips.find_address(places, address)  # noqa: E731
+
+    def find(address):
+        return _ips.find_address(places, address)
     assert _ips.move_refusal(find('127.0.26.101'), '127.0.26.101', 0, NODES) is None
     assert 'does not exist (the nodes are 0, 1, 2)' in _ips.move_refusal(find('127.0.26.101'), '127.0.26.101', 7, NODES)
     assert 'not a public address' in _ips.move_refusal(None, '127.0.26.99', 0, NODES)

@@ -100,8 +100,8 @@ FILE = ('# comment\n'
 
 def test_parse_file_kinds():
     entries = tu.parse_file(FILE)
-    assert [e['kind'] for e in entries] == ['comment', 'setting', 'setting', 'blank', 'setting', 'setting',
-                                             'invalid', 'setting']
+    kinds = ['comment', 'setting', 'setting', 'blank', 'setting', 'setting', 'invalid', 'setting']
+    assert [e['kind'] for e in entries] == kinds
     assert entries[1]['name'] == 'RecoverInterval' and entries[1]['value'] == 2
     assert 'digits only' in entries[6]['reason'] and entries[6]['name'] == 'RecoveryBanPeriod'
 

@@ -75,7 +75,7 @@ def ctdb(monkeypatch):
         raise FailJson(kwargs)
 
     monkeypatch.setattr(basic.AnsibleModule, 'run_command', fake.run_command)
-    monkeypatch.setattr(basic.AnsibleModule, 'get_bin_path', 
+    monkeypatch.setattr(basic.AnsibleModule, 'get_bin_path',
                         lambda module, name, *a, **kw: '/usr/bin/ctdb' if name == 'ctdb' else None)
     monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
     monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)

@@ -12,6 +12,7 @@ STOPPED = real('status_node1_stopped.txt')
 HEALTHY = STOPPED.replace('STOPPED|INACTIVE', 'OK')
 IPS = real('X_ip_all.txt')
 OWN = real('n1_X_ip_v.txt')
+NO_ADDRESSES = '|Public IP|Node|ActiveInterfaces|AvailableInterfaces|ConfiguredInterfaces|\n'
 MOVED = IPS.replace('|127.0.26.103|0|', '|127.0.26.103|1|')
 
 
@@ -74,8 +75,7 @@ def test_move_timeout(ctdb, clock):
      'public_addresses of the nodes that should host it and run ctdb reloadips all'),
     ({'address': '127.0.26.101', 'pnn': 1}, STOPPED, None,
      'node 1 cannot host 127.0.26.101: it is STOPPED|INACTIVE; bring it back first (ctdb_node state=enabled)'),
-    ({'address': '127.0.26.103', 'pnn': 2}, HEALTHY, {2: '|Public IP|Node|ActiveInterfaces|AvailableInterfaces|'
-                                                        'ConfiguredInterfaces|\n'},
+    ({'address': '127.0.26.103', 'pnn': 2}, HEALTHY, {2: NO_ADDRESSES},
      "node 2 cannot host 127.0.26.103: the address is not in that node's public_addresses (it is in those of "
      "node(s) 0, 1); add it there and run ctdb reloadips all"),
     ({'address': 'not-an-ip', 'pnn': 1}, HEALTHY, None,
