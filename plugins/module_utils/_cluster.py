@@ -1,0 +1,77 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the ctdb.cluster collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Reads the cluster through a CtdbRunner: node table, public address placement, tunables.
+
+The runner is passed in, failures raise CtdbError, and all the parsing is done by the pure
+parsers (_status, _ips, _tunables); these functions only run the commands and glue.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError
+from ansible_collections.ctdb.cluster.plugins.module_utils._runner import explain_failure
+from ansible_collections.ctdb.cluster.plugins.module_utils import _ips, _status, _tunables
+
+
+def run_or_raise(runner, args, timeout=None):
+    """Run ``ctdb ARGS``; the stdout, or CtdbError with ctdb's own words and the fix when known."""
+    rc, out, err = runner.run(args, check_rc=False, timeout=timeout)
+    if rc != 0:
+        command = ' '.join(['ctdb'] + [str(arg) for arg in args])
+        reason = explain_failure(out, err) or 'exit code %d: %s' % (rc, ((err or '') + (out or '')).strip()
+                                                                    or 'no output')
+        raise CtdbError('%s failed: %s' % (command, reason), rc=rc, stdout=out, stderr=err)
+    return out
+
+
+def read_status(runner, timeout=None):
+    """The typed cluster view of ``ctdb status`` (``-X status`` too when the text has lines it cannot read)."""
+    out = run_or_raise(runner, ['status'], timeout)
+    parsed = _status.parse_status_text(out)
+    cluster = parsed['cluster']
+    if _status.needs_machine_readable(parsed):
+        machine = _status.parse_status_machine(run_or_raise(runner, ['-X', 'status'], timeout))
+        if machine['nodes'] and not machine['unparsable']:
+            cluster = _status.merge_machine_nodes(cluster, machine)
+    if not cluster['nodes']:
+        raise CtdbError('ctdb status printed no node line this module can read: %r' % out[:500], stdout=out)
+    return cluster
+
+
+def read_ips(runner, pnn=None, verbose=False, timeout=None):
+    """Rows of ``ctdb -X ip all`` (every address, serving node) or, with ``pnn``, ``ctdb -n PNN -X ip``."""
+    args = (['-n', str(pnn)] if pnn is not None else []) + ['-X', 'ip'] + (['-v'] if verbose else [])
+    if pnn is None:
+        args.append('all')
+    out = run_or_raise(runner, args, timeout)
+    try:
+        return _ips.parse_ip_machine(out)
+    except ValueError as exc:
+        raise CtdbError('cannot read the output of ctdb %s: %s' % (' '.join(args), exc), stdout=out)
+
+
+def read_placement(runner, cluster, timeout=None):
+    """(rows of ip all, placement list) with every answering node asked for its own addresses."""
+    rows = read_ips(runner, timeout=timeout)
+    node_rows = {}
+    for node in cluster['nodes']:
+        if 'DISCONNECTED' in node['flags']:
+            continue
+        rc, out, dummy = runner.run(['-n', str(node['pnn']), '-X', 'ip', '-v'], check_rc=False, timeout=timeout)
+        if rc == 0:
+            try:
+                node_rows[node['pnn']] = _ips.parse_ip_machine(out)
+            except ValueError:
+                continue
+    return rows, _ips.placement(rows, node_rows, cluster['nodes'])
+
+
+def read_tunables(runner, pnn=None, timeout=None):
+    """``{Name: int}`` of ``ctdb listvars`` (on node ``pnn`` when given)."""
+    args = (['-n', str(pnn)] if pnn is not None else []) + ['listvars']
+    values = _tunables.parse_listvars(run_or_raise(runner, args, timeout))
+    if not values:
+        raise CtdbError('ctdb listvars printed no tunable this module can read')
+    return values

@@ -1,0 +1,86 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the ctdb.cluster collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What one node's CTDB files say, shaped as the ctdb role's variables (pure: data in, dict out).
+
+The result can be handed back to the role (``ctdb_conf``, ``ctdb_conf_host``, ``ctdb_cluster_lock``,
+``ctdb_nodes``, ``ctdb_public_addresses``, ...), so that adopting a running cluster starts from what
+it already has instead of from the role's defaults.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+LOCK_KEYS = ('cluster lock', 'recovery lock')
+# ctdb.conf options that belong to one node, so they go to ctdb_conf_host.
+HOST_OPTIONS = (('cluster', 'node address'),)
+
+
+def split_conf(parsed, host_options=HOST_OPTIONS):
+    """``{section: {key: value}}`` of ctdb.conf -> (ctdb_conf, ctdb_conf_host, lock, lock key).
+
+    ``host_options``: (section, key) pairs that belong to this node, so they go to ctdb_conf_host.
+
+    The lock is taken out (the role keeps it in ctdb_cluster_lock); ``cluster lock`` wins over the
+    deprecated ``recovery lock`` as in ctdbd, and the key the file used is kept, so the role writes it back alike.
+    """
+    conf, host = {}, {}
+    lock, lock_key = '', 'cluster lock'
+    cluster = parsed.get('cluster', {})
+    for key in LOCK_KEYS:
+        if cluster.get(key):
+            lock, lock_key = cluster[key], key
+            break
+    for section in sorted(parsed):
+        for key, value in parsed[section].items():
+            if section == 'cluster' and key in LOCK_KEYS:
+                continue
+            target = host if (section, key) in host_options else conf
+            target.setdefault(section, {})[key] = value
+    return conf, host, lock, lock_key
+
+
+def public_addresses_var(entries):
+    """Entries of _public_addresses.parse_public_addresses -> the role's ctdb_public_addresses items."""
+    out = []
+    for entry in entries:
+        if len(entry['interfaces']) > 1:
+            out.append({'address': entry['address'], 'interfaces': list(entry['interfaces'])})
+        else:
+            out.append({'address': entry['address'], 'interface_name': entry['interface_name']})
+    return out
+
+
+def parse_host_options(names):
+    """``['cluster/node address', 'logging/location']`` -> (section, key) pairs; ValueError names a bad entry."""
+    pairs = []
+    for name in names:
+        section, sep, key = str(name).partition('/')
+        if not sep or not section.strip() or not key.strip():
+            raise ValueError('host_options entry %r is not SECTION/KEY, for example logging/location' % (name,))
+        pairs.append((section.strip().lower(), ' '.join(key.split())))
+    return tuple(pairs)
+
+
+def role_vars(base, conf_parsed, slots, public_entries, scripts, tunables_file, node_address=None,
+              host_options=HOST_OPTIONS):
+    """The ctdb role's variables for this node.
+
+    ``slots``: _nodes.parse_nodes of the nodes file; ``scripts``: names of the enabled legacy event
+    scripts; ``tunables_file``: ``{Name: int}`` the tunables file sets; ``node_address``: this node's
+    address from ctdb status, used when ctdb.conf does not set ``node address``.
+    """
+    conf, host, lock, lock_key = split_conf(conf_parsed, host_options)
+    address = host.get('cluster', {}).get('node address') or node_address or ''
+    return {
+        'ctdb_base': base,
+        'ctdb_nodes': [slot['address'] for slot in slots if not slot['deleted']],
+        'ctdb_node_address': address,
+        'ctdb_public_addresses': public_addresses_var(public_entries),
+        'ctdb_cluster_lock': lock,
+        'ctdb_cluster_lock_key': lock_key,
+        'ctdb_conf': conf,
+        'ctdb_conf_host': host,
+        'ctdb_event_scripts_enabled': list(scripts),
+        'ctdb_tunables': dict(tunables_file),
+    }

@@ -1,0 +1,131 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the ctdb.cluster collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A node's administrative state (enabled, disabled, stopped, banned): read it, plan the change, judge the wait.
+
+Pure functions over the typed nodes of ``_status`` (``pnn``, ``address``, ``flags``) and the rows of
+``_ips``. Checked against ctdbd 4.17: ``disable``/``stop``/``ban`` move the node's public addresses to
+other nodes before the command returns, ``enable``/``continue``/``unban`` let it take addresses again.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+ADMIN_FLAGS = ('DISABLED', 'STOPPED', 'BANNED')
+STATES = ('enabled', 'disabled', 'stopped', 'banned')
+_STATE_FLAG = {'disabled': 'DISABLED', 'stopped': 'STOPPED', 'banned': 'BANNED'}
+_SET = {'DISABLED': ['disable'], 'STOPPED': ['stop'], 'BANNED': ['ban']}
+_CLEAR = {'DISABLED': ['enable'], 'STOPPED': ['continue'], 'BANNED': ['unban']}
+# Flags under which a node serves no public address (INACTIVE = disconnected, banned or stopped).
+OUT_OF_SERVICE = ('DISCONNECTED', 'UNKNOWN', 'BANNED', 'DISABLED', 'STOPPED', 'UNHEALTHY', 'INACTIVE')
+
+
+def admin_state(flags):
+    """The administrative state a flag list shows: ``banned`` over ``stopped`` over ``disabled``, else ``enabled``."""
+    for flag, state in (('BANNED', 'banned'), ('STOPPED', 'stopped'), ('DISABLED', 'disabled')):
+        if flag in flags:
+            return state
+    return 'enabled'
+
+
+def plan(flags, state, ban_time=None):
+    """ctdb commands (argument lists, without ``-n``) that bring a node with ``flags`` to ``state``.
+
+    ``enabled`` clears every administrative flag; another state sets its flag and clears the other two.
+    The flag is set before the others are cleared, so the node never serves addresses in between.
+    A node that is already banned is not banned again (its remaining ban time cannot be read).
+    """
+    wanted = _STATE_FLAG.get(state)
+    commands = []
+    if wanted and wanted not in flags:
+        command = list(_SET[wanted])
+        if wanted == 'BANNED':
+            command.append(str(int(ban_time)))
+        commands.append(command)
+    for flag in ('BANNED', 'STOPPED', 'DISABLED'):
+        if flag != wanted and flag in flags:
+            commands.append(list(_CLEAR[flag]))
+    return commands
+
+
+def expected_flags(flags, state):
+    """The administrative flags the node will have after :func:`plan` (other flags unchanged)."""
+    kept = [flag for flag in flags if flag not in ADMIN_FLAGS and flag != 'INACTIVE']
+    wanted = _STATE_FLAG.get(state)
+    if wanted:
+        kept.append(wanted)
+    return kept
+
+
+def in_service(flags):
+    return not set(flags) & set(OUT_OF_SERVICE)
+
+
+def refusal(nodes, node_count, pnn, state):
+    """Why ``pnn`` cannot be put in ``state``, or None.
+
+    ``nodes``: the typed status nodes (deleted nodes are never listed); ``node_count``: the header's
+    count, deleted nodes included, so a PNN below it that is not listed is a deleted node.
+    """
+    listed = dict((node['pnn'], node) for node in nodes)
+    if pnn not in listed:
+        if node_count is not None and 0 <= pnn < node_count:
+            return ('node %d is a deleted node (its line in the nodes file is commented out): it has no state '
+                    'to change; pick one of the nodes %s' % (pnn, _pnns(listed)))
+        return 'node %d does not exist: the cluster has the nodes %s' % (pnn, _pnns(listed))
+    if state == 'enabled':
+        return None
+    others = [node for node in nodes if node['pnn'] != pnn and in_service(node['flags'])]
+    if not others and in_service(listed[pnn]['flags']):
+        states = ', '.join('%d %s' % (node['pnn'], node['status']) for node in nodes if node['pnn'] != pnn)
+        return ('refusing to make node %d %s: it is the last node in service (the others: %s), so no node would '
+                'serve the public addresses; bring another node back first' % (pnn, state, states or 'none'))
+    return None
+
+
+def _pnns(listed):
+    return ', '.join(str(p) for p in sorted(listed)) or 'none'
+
+
+def out_of_service_reached(pnn, state, nodes, rows):
+    """Why the wait for ``pnn`` to be out of service is not over yet (a sentence), or None when it is.
+
+    Over when ctdb status shows the node's flag and no public address is served by it.
+    """
+    node = [n for n in nodes if n['pnn'] == pnn]
+    if not node:
+        return 'node %d is not in ctdb status' % pnn
+    wanted = _STATE_FLAG[state]
+    if wanted not in node[0]['flags']:
+        return 'node %d is %s, not yet %s' % (pnn, node[0]['status'], wanted)
+    still = sorted(row['address'] for row in rows if row['pnn'] == pnn)
+    if still:
+        return 'node %d still serves %s' % (pnn, ', '.join(still))
+    return None
+
+
+def enabled_reached(pnn, nodes, rows, hostable, failback):
+    """Why the wait for ``pnn`` to be back in service is not over yet, or None when it is.
+
+    Over when the node is OK; and, when it can host addresses (``hostable``: how many public addresses it
+    could serve), CTDB fails addresses back (``failback``: NoIPFailback is 0) and there are at least as many
+    addresses as healthy nodes, when it serves one again.
+    """
+    node = [n for n in nodes if n['pnn'] == pnn]
+    if not node:
+        return 'node %d is not in ctdb status' % pnn
+    if node[0]['flags']:
+        return 'node %d is %s, not yet OK' % (pnn, node[0]['status'])
+    healthy = len([n for n in nodes if not n['flags']])
+    if hostable and failback and len(rows) >= healthy and not any(row['pnn'] == pnn for row in rows):
+        return 'node %d is OK but serves no public address yet' % pnn
+    return None
+
+
+def moved(before, after):
+    """Addresses whose serving node changed: list of ``{address, from, to}`` (None = unassigned)."""
+    out = []
+    for address in sorted(set(before) | set(after)):
+        if before.get(address) != after.get(address):
+            out.append({'address': address, 'from': before.get(address), 'to': after.get(address)})
+    return out
