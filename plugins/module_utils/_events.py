@@ -62,7 +62,8 @@ def resolve(requested, available):
         value = value[:-len(SCRIPT_SUFFIX)]
     if value in names:
         return value
-    matches = [n for n in names if n.split('.', 1)[1] == value]
+    # a listed name without a dot (a local entry printed as is) has no bare part to match
+    matches = [n for n in names if '.' in n and n.split('.', 1)[1] == value]
     if len(matches) == 1:
         return matches[0]
     if len(matches) > 1:

@@ -195,3 +195,20 @@ def test_apply_plan():
     after = _events.apply_plan(scripts, ['50.samba'], 'disabled')
     assert _events.enabled_names(after) == []
     assert _events.enabled_names(scripts) == ['50.samba']  # the input is not changed
+
+
+def test_a_listed_name_without_a_dot_does_not_break_resolving():
+    # `ctdb event script list` can print a name without a dot (a local entry CTDB lists as is):
+    # resolving any name against such a list must answer, not raise IndexError.
+    scripts = _events.parse_script_list('* 00.ctdb\n  50.samba\n\n* local\n')
+    assert [s['name'] for s in scripts] == ['00.ctdb', '50.samba', 'local']
+    available = [s['name'] for s in scripts]
+    assert _events.resolve('samba', available) == '50.samba'
+    assert _events.resolve('ctdb', available) == '00.ctdb'
+    assert _events.resolve('local', available) == 'local'
+    with pytest.raises(ValueError) as exc:
+        _events.resolve('nothere', available)
+    assert str(exc.value) == ("unknown event script 'nothere': available scripts are 00.ctdb, 50.samba, local "
+                              "(or the services nfs, samba, winbind)")
+    names, changes = _events.plan(scripts, ['ctdb'], 'disabled')
+    assert (names, changes) == (['00.ctdb'], ['00.ctdb'])
