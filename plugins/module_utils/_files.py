@@ -286,14 +286,49 @@ def snapshot(path):
 
 
 def restore(snap):
-    """Put back what :func:`snapshot` saw (only links, files and absence can be put back)."""
+    """Put back what :func:`snapshot` saw (only links, files and absence can be put back).
+
+    A path that is still as it was is left alone (the step that failed may not have touched it).
+    """
     path = snap['path']
+    if snapshot(path) == snap:
+        return
     if snap['type'] == 'link':
         link(snap['link'], path)
     elif snap['type'] == 'file':
         atomic_write(path, snap['data'], mode=snap['mode'], owner=snap['owner'])
     elif snap['type'] == 'missing' and os.path.lexists(path):
         unlink(path)
+
+
+class Undo:
+    """What a run changed, to put it back when a later step fails.
+
+    ``save(path)`` before changing ``path``; ``made(path)`` for a file the run created
+    beside (a backup); ``rollback()`` restores the saved paths, last first, removes the
+    made files, and returns the paths it could not put back (empty: all as before).
+    """
+
+    def __init__(self):
+        self.saved = []
+        self.created = []
+
+    def save(self, path):
+        self.saved.append(snapshot(path))
+
+    def made(self, path):
+        self.created.append(path)
+
+    def rollback(self):
+        failed = []
+        for snap in reversed(self.saved):
+            try:
+                restore(snap)
+            except (IOError, OSError) as exc:
+                failed.append('%s (%s)' % (snap['path'], to_native(exc)))
+        for path in self.created:
+            _unlink_quietly(path)
+        return failed
 
 
 @contextlib.contextmanager

@@ -6,8 +6,13 @@ The "distributed filesystem" is a directory of this machine that all sandbox nod
 real cluster filesystem would be; its being a mount point is tested with require_mount.
 """
 import os
+import shutil
+import subprocess
+import tempfile
 
 import pytest
+
+from playbook_helpers import bad_input_playbook
 
 
 @pytest.fixture(scope='module')
@@ -124,3 +129,175 @@ def test_link_check_apply_idempotent_then_absent(sandbox, dfs, run_playbook):
     run = run_playbook(PLAY, extra_vars={'dfs': dfs, 'link_state': 'absent'})
     assert run.rc == 0, run
     assert all(c['changed'] == 0 for c in run.recap.values()), run
+
+
+def state_of(paths):
+    """Every path as it is: a link's text, a file's bytes, mode and owner, or absent."""
+    out = {}
+    for path in paths:
+        if os.path.islink(path):
+            out[path] = ('link', os.readlink(path))
+        elif os.path.isfile(path):
+            st = os.stat(path)
+            with open(path, 'rb') as handle:
+                out[path] = ('file', handle.read(), st.st_mode & 0o7777, st.st_uid, st.st_gid)
+        else:
+            out[path] = ('absent' if not os.path.lexists(path) else 'other',)
+    return out
+
+
+def watched(sandbox, *roots):
+    """The node0 files ctdb_link may touch, and everything under the given trees, by name."""
+    base = sandbox.node_base(0)
+    paths = [os.path.join(base, name) for name in sorted(os.listdir(base)) if not name.startswith('log')]
+    for root in roots:
+        for dirpath, dirnames, filenames in os.walk(str(root)):
+            paths.extend(os.path.join(dirpath, name) for name in sorted(dirnames + filenames))
+    return paths
+
+
+@pytest.fixture
+def bad_trees(tmp_path):
+    """Distributed filesystems as a careless or hostile writer of <dfs>/.ctdb could leave them."""
+    tmp_path = tmp_path / 'trees'
+    tmp_path.mkdir()
+    outside = tmp_path / 'outside'
+    outside.write_text('not for ctdb\n')
+    trees = {}
+    for name in ('out', 'dangling', 'secret', 'dir'):
+        shared = tmp_path / name / '.ctdb'
+        shared.mkdir(parents=True)
+        (shared / 'nodes').write_text('127.0.0.1\n')
+        trees[name] = str(tmp_path / name)
+    os.symlink(str(outside), str(tmp_path / 'out' / '.ctdb' / 'public_addresses'))
+    os.symlink('/nonexistent/ctdb-test/public_addresses', str(tmp_path / 'dangling' / '.ctdb' / 'public_addresses'))
+    (tmp_path / 'secret' / '.ctdb' / 'etcd').write_text('[etcd]\npassword = hunter2\n')
+    os.chmod(str(tmp_path / 'secret' / '.ctdb' / 'etcd'), 0o644)
+    (tmp_path / 'dir' / '.ctdb' / 'public_addresses').mkdir()
+    trees['outside'] = str(outside)
+    trees['root'] = str(tmp_path)
+    return trees
+
+
+def test_bad_inputs_are_refused_and_change_nothing(sandbox, run_playbook, bad_trees):
+    shm = tempfile.mkdtemp(prefix='ctdb-link-test.', dir='/dev/shm')
+    try:
+        _bad_inputs(sandbox, run_playbook, bad_trees, shm)
+    finally:
+        shutil.rmtree(shm)
+
+
+def _bad_inputs(sandbox, run_playbook, trees, shm):
+    base = sandbox.node_base(0)
+    out, dangling, secret = trees['out'], trees['dangling'], trees['secret']
+    cases = [
+        ('dfs_path=relative/dfs is a relative path: give the absolute path of the mount point, e.g. /lfsmnt/robin',
+         {'dfs_path': 'relative/dfs'}),
+        ('shared_dir=shared is a relative path: give an absolute path, e.g. %s/.ctdb' % out,
+         {'dfs_path': out, 'shared_dir': 'shared'}),
+        ('%s/.ctdb/public_addresses leads out of %s/.ctdb (to %s): the shared copy of public_addresses must be a '
+         'regular file inside %s/.ctdb, not a link to elsewhere' % (out, out, trees['outside'], out),
+         {'dfs_path': out}),
+        ('%s/.ctdb/public_addresses does not exist on the distributed filesystem: put the shared public_addresses '
+         'there first (or check dfs_path/shared_dir)' % dangling, {'dfs_path': dangling}),
+        ('%s/.ctdb/public_addresses is not a regular file (dir): the shared copy of public_addresses must be a file'
+         % trees['dir'], {'dfs_path': trees['dir']}),
+        ('shared_dir=%s/.ctdb is not under dfs_path=/proc: with require_mount the shared copies must be on the '
+         'distributed filesystem (put them under /proc)' % out,
+         {'dfs_path': '/proc', 'shared_dir': out + '/.ctdb', 'require_mount': True, 'files': ['nodes']}),
+        ('shared_dir=%s is on another filesystem than dfs_path=/ (a local directory or another mount under it): with '
+         'require_mount the shared copies must be on the distributed filesystem' % shm,
+         {'dfs_path': '/', 'shared_dir': shm, 'require_mount': True, 'files': ['nodes']}),
+        ('%s/.ctdb/etcd is readable by group or others (mode 0644) but %s/etcd holds credentials: chmod go-rwx '
+         '%s/.ctdb/etcd first, then link it' % (secret, base, secret), {'dfs_path': secret, 'files': ['etcd']}),
+    ]
+    before = state_of(watched(sandbox, trees['root'], shm))
+    run = run_playbook(bad_input_playbook('ctdb.cluster.ctdb_link', cases),
+                       extra_vars={'expected': [message for message, dummy in cases]})
+    assert run.rc == 0, run
+    assert run.recap['node0']['ignored'] == len(cases) and run.recap['node0']['failed'] == 0, run
+    assert state_of(watched(sandbox, trees['root'], shm)) == before
+    assert not os.path.exists('/nonexistent/ctdb-test')
+
+
+def _chattr(path, flag):
+    return subprocess.run(['chattr', flag, path], capture_output=True).returncode == 0
+
+
+def test_a_failure_half_way_puts_everything_back(sandbox, dfs, run_playbook):
+    """public_addresses cannot be replaced (immutable): nodes, linked just before, becomes the file it was again."""
+    base = sandbox.node_base(0)
+    for name in ('nodes', 'public_addresses'):
+        path = os.path.join(base, name)
+        if os.path.islink(path):  # left linked by another test: make it a file again
+            with open(path, 'rb') as handle:
+                data = handle.read()
+            os.unlink(path)
+            with open(path, 'wb') as handle:
+                handle.write(data)
+    blocked = os.path.join(base, 'public_addresses')
+    if not _chattr(blocked, '+i'):
+        pytest.skip('chattr +i is not permitted here')
+    try:
+        before = state_of(watched(sandbox, dfs))
+        run = run_playbook('''
+- hosts: node0
+  gather_facts: false
+  environment: "{{ ctdb_environment }}"
+  tasks:
+    - ctdb.cluster.ctdb_link:
+        dfs_path: "{{ dfs }}"
+      register: link
+      ignore_errors: true
+    - ansible.builtin.assert:
+        that:
+          - link is failed
+          - link.msg == expected
+        fail_msg: "{{ link.msg }}"
+''', extra_vars={'dfs': dfs, 'expected': 'cannot link %s: Operation not permitted; every file was put back as it was'
+                 % blocked})
+        assert run.rc == 0, run
+        assert state_of(watched(sandbox, dfs)) == before
+    finally:
+        _chattr(blocked, '-i')
+    sandbox.wait_healthy(30)
+
+
+def test_a_secret_keeps_its_mode_and_owner_both_ways(sandbox, run_playbook, tmp_path):
+    base = sandbox.node_base(0)
+    shared = tmp_path / 'dfs' / '.ctdb'
+    shared.mkdir(parents=True)
+    local = os.path.join(base, 'etcd')
+    secret = b'[etcd]\npassword = hunter2\n'
+    with open(local, 'wb') as handle:
+        handle.write(secret)
+    os.chmod(local, 0o600)
+    (shared / 'etcd').write_bytes(secret)
+    os.chmod(str(shared / 'etcd'), 0o600)
+    os.chown(str(shared / 'etcd'), 0, 4)
+    play = '''
+- hosts: node0
+  gather_facts: false
+  environment: "{{ ctdb_environment }}"
+  tasks:
+    - ctdb.cluster.ctdb_link:
+        dfs_path: "{{ dfs }}"
+        files: [etcd]
+        state: "{{ link_state }}"
+'''
+    try:
+        run = run_playbook(play, extra_vars={'dfs': str(tmp_path / 'dfs'), 'link_state': 'present'})
+        assert run.rc == 0 and run.recap['node0']['changed'] == 1, run
+        assert os.readlink(local) == str(shared / 'etcd')
+        # someone loosens the shared copy afterwards: a warning, and absent still brings back a 0600 file
+        os.chmod(str(shared / 'etcd'), 0o644)
+        run = run_playbook(play, extra_vars={'dfs': str(tmp_path / 'dfs'), 'link_state': 'present'})
+        assert run.rc == 0 and run.recap['node0']['changed'] == 0, run
+        assert 'is readable by group or others (mode 0644) but %s holds credentials' % local in run.stdout + run.stderr
+        run = run_playbook(play, extra_vars={'dfs': str(tmp_path / 'dfs'), 'link_state': 'absent'})
+        assert run.rc == 0 and run.recap['node0']['changed'] == 1, run
+        assert state_of([local]) == {local: ('file', secret, 0o600, 0, 4)}
+    finally:
+        for name in os.listdir(base):
+            if name == 'etcd' or name.startswith('etcd.'):
+                os.unlink(os.path.join(base, name))

@@ -2,6 +2,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """_files: the one writer, on real temporary directories, without any AnsibleModule."""
 import os
+import subprocess
 
 import pytest
 
@@ -287,3 +288,30 @@ def test_module_adapters_turn_errors_into_fail_json(tmp_path):
         _files.read_text(module, str(tmp_path), missing_ok=True)
     assert exited.value.code == {'msg': '%s is a directory, not a file: give the path of the file itself' % tmp_path,
                                  'path': str(tmp_path)}
+
+
+def _immutable(path, on):
+    return subprocess.run(['chattr', '+i' if on else '-i', str(path)], capture_output=True).returncode == 0
+
+
+def test_undo_puts_back_what_a_failed_run_changed(tmp_path):
+    # a real failure: renaming a link over an immutable file is refused even to root
+    (tmp_path / 'nodes').write_text('10.0.0.1\n')
+    (tmp_path / 'public_addresses').write_text('10.0.1.1/24 eth1\n')
+    (tmp_path / 'old').symlink_to('/old/target')
+    if not _immutable(tmp_path / 'public_addresses', True):
+        pytest.skip('chattr +i is not permitted here')
+    try:
+        before = tree_bytes(tmp_path)
+        undo = _files.Undo()
+        with pytest.raises(OSError):
+            for name in ('nodes', 'old', 'new', 'public_addresses'):
+                undo.save(str(tmp_path / name))
+                if name == 'nodes':
+                    undo.made(_files.backup(str(tmp_path / name)))
+                _files.link('/dfs/.ctdb/' + name, str(tmp_path / name))
+        assert os.readlink(str(tmp_path / 'nodes')) == '/dfs/.ctdb/nodes'
+        assert undo.rollback() == []
+        assert tree_bytes(tmp_path) == before
+    finally:
+        _immutable(tmp_path / 'public_addresses', False)
