@@ -12,6 +12,8 @@ import os
 
 import pytest
 
+from playbook_helpers import bad_input_playbook
+
 SHIPPED_DIR = '/usr/share/ctdb/events/legacy'
 
 
@@ -214,3 +216,52 @@ def test_daemon_down_uses_the_files(events, run_playbook):
     finally:
         events.start_node(2)
         events.wait_healthy(90)
+
+
+def etc_state(sandbox, index):
+    """events/legacy of a node, byte for byte: links by their text, files by content and mode."""
+    etc = os.path.join(sandbox.node_base(index), 'events', 'legacy')
+    out = {}
+    for name in sorted(os.listdir(etc)):
+        path = os.path.join(etc, name)
+        if os.path.islink(path):
+            out[name] = ('link', os.readlink(path))
+        elif os.path.isfile(path):
+            with open(path, 'rb') as handle:
+                out[name] = ('file', handle.read(), os.stat(path).st_mode & 0o7777)
+        else:
+            out[name] = ('other', os.lstat(path).st_mode)
+    return out
+
+
+def test_bad_inputs_are_refused_and_change_nothing(events, run_playbook):
+    # a directory where a script belongs: ctdb lists it as an enabled local script, but cannot disable it
+    blocker = os.path.join(events.node_base(0), 'events', 'legacy', '91.lvs.script')
+    os.mkdir(blocker)
+    try:
+        listed = ctdb_list(events, 0)
+        names = sorted({line[2:].strip() for line in listed.splitlines() if line[:2] in ('* ', '  ')})
+        cases = [
+            ("unknown event script '42.nosuch': available scripts are %s (or the services nfs, samba, winbind)"
+             % ', '.join(names), {'name': ['samba', '42.nosuch'], 'state': 'enabled'}),
+            ('state/action=enabled needs name: the services (samba, nfs, winbind) or event scripts to enable',
+             {'state': 'enabled'}),
+            ('state/action=disable needs name: the services (samba, nfs, winbind) or event scripts to disable',
+             {'action': 'disable'}),
+            ("name=['samba', ' '] holds an empty name: give services (samba, nfs, winbind) or script names",
+             {'name': ['samba', ' '], 'state': 'enabled'}),
+            ('the shipped event script directory /nonexistent/ctdb-events does not exist: install the ctdb package, '
+             'or give the directory with script_dir=',
+             {'method': 'files', 'script_dir': '/nonexistent/ctdb-events', 'name': ['samba'], 'state': 'enabled'}),
+            ('91.lvs.script is neither a file nor a link: remove it first',
+             {'method': 'files', 'name': ['lvs'], 'state': 'disabled'}),
+        ]
+        before = [etc_state(events, i) for i in range(events.nodes)]
+        run = run_playbook(bad_input_playbook('ctdb.cluster.ctdb_event', cases),
+                           extra_vars={'expected': [message for message, dummy in cases]})
+        assert run.rc == 0, run
+        assert run.recap['node0']['ignored'] == len(cases) and run.recap['node0']['failed'] == 0, run
+        assert [etc_state(events, i) for i in range(events.nodes)] == before
+        assert ctdb_list(events, 0) == listed
+    finally:
+        os.rmdir(blocker)
