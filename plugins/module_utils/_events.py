@@ -59,7 +59,7 @@ def resolve(requested, available):
         if name in names:
             return name
         raise CtdbError('service %r is the event script %s, which is not installed on this node; '
-                         'available scripts: %s' % (requested, name, ', '.join(names) or 'none'))
+                        'available scripts: %s' % (requested, name, ', '.join(names) or 'none'))
     if value.endswith(SCRIPT_SUFFIX):
         value = value[:-len(SCRIPT_SUFFIX)]
     if value in names:
@@ -71,7 +71,7 @@ def resolve(requested, available):
     if len(matches) > 1:
         raise CtdbError('%r is ambiguous: it could be %s; give the full script name' % (requested, ' or '.join(matches)))
     raise CtdbError('unknown event script %r: available scripts are %s (or the services %s)'
-                     % (requested, ', '.join(names) or 'none', ', '.join(sorted(SERVICES))))
+                    % (requested, ', '.join(names) or 'none', ', '.join(sorted(SERVICES))))
 
 
 def parse_script_list(text):
@@ -200,7 +200,7 @@ def file_action(name, state, currently_enabled, etc_entry, shipped):
         if kind == 'link':
             if not shipped:
                 raise CtdbError('%s%s is a link to nothing runnable and %s is not shipped with CTDB: fix or remove the link'
-                                 % (name, SCRIPT_SUFFIX, name))
+                                % (name, SCRIPT_SUFFIX, name))
             return 'relink'
         if kind == 'file':
             return 'chmod+x'
