@@ -85,12 +85,14 @@ def read_file(path, missing_ok=True):
     """The UTF-8 text of ``path``; None when it does not exist and ``missing_ok``.
 
     Anything else that keeps the file from being read (a directory, no permission,
-    bytes that are not UTF-8) raises CtdbError naming the path.
+    bytes that are not UTF-8, a chain of links leading out, see link_target) raises
+    CtdbError naming the path.
     """
     if os.path.isdir(path):
         raise CtdbError('%s is a directory, not a file: give the path of the file itself' % path, path=path)
+    target = link_target(path, 'read')
     try:
-        with open(path, 'rb') as handle:
+        with open(target, 'rb') as handle:
             data = handle.read()
     except (IOError, OSError) as exc:
         if exc.errno == errno.ENOENT:
@@ -113,22 +115,38 @@ def write_target(path):
     ctdb_link keeps CTDB's files as links into the distributed filesystem; replacing the
     link itself with a file would silently unlink the node from it. But root must not be
     aimed elsewhere by whoever can write the link's directory: a link that dangles (the
-    filesystem not mounted, the shared copy gone) or whose chain leads out of the directory
-    the link points into is refused, so is one that ends in anything but a regular file.
+    filesystem not mounted, the shared copy gone), whose chain leads out of the directory
+    the link points into, or into a directory that is itself a link, is refused, so is one
+    that ends in anything but a regular file.
+    """
+    return link_target(path, 'write')
+
+
+def link_target(path, use):
+    """What ``path`` leads to, for ``use`` 'read' or 'write' (see write_target).
+
+    Reading refuses the same chains, so that no error message or diff shows a file the
+    chain was aimed at; a dangling link reads as a missing file.
     """
     if not os.path.islink(path):
         return path
     first = os.path.normpath(os.path.join(os.path.dirname(path), os.readlink(path)))
     real = os.path.realpath(path)
     tree = os.path.realpath(os.path.dirname(first))
+    if os.path.islink(os.path.dirname(first)):
+        # the directory the link names was swapped for a link: the tree would follow it anywhere
+        raise CtdbError('%s is a link into %s, which is itself a link (to %s): refusing to %s there; link to the '
+                        'real directory instead' % (path, os.path.dirname(first), tree, use), path=path)
     if not os.path.lexists(real):
+        if use == 'read':
+            return real
         raise CtdbError('%s is a link to %s, which does not exist: refusing to create a file through a dangling link '
                         '(mount the distributed filesystem, put the shared copy there, or remove the link)'
                         % (path, first), path=path)
     if not is_under(real, tree):
-        raise CtdbError('%s is a link whose chain leads out of %s (to %s): refusing to write there; make %s a regular '
-                        'file inside %s' % (path, tree, real, first, tree), path=path)
-    if not os.path.isfile(real) or os.path.islink(real):
+        raise CtdbError('%s is a link whose chain leads out of %s (to %s): refusing to %s there; make %s a regular '
+                        'file inside %s' % (path, tree, real, use, first, tree), path=path)
+    if use == 'write' and (not os.path.isfile(real) or os.path.islink(real)):
         raise CtdbError('%s is a link to %s, which is not a regular file: refusing to write through it'
                         % (path, real), path=path)
     return real

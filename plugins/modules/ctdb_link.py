@@ -50,7 +50,8 @@ options:
   shared_dir:
     description:
       - The directory holding the shared copies, an absolute path. Default C(<dfs_path>/.ctdb).
-      - Each shared copy in it must be a regular file (or a link to one inside O(shared_dir)).
+      - It must not be a symbolic link itself, and each shared copy in it must be a regular file (or a link to one
+        inside O(shared_dir)).
     type: path
   files:
     description:
@@ -173,6 +174,10 @@ def check_places(params, base):
     if not os.path.isdir(dfs_path):
         raise CtdbError('dfs_path=%s does not exist or is not a directory: mount the distributed filesystem there '
                         'or give its mount point' % dfs_path)
+    if os.path.islink(shared_dir):
+        raise CtdbError('shared_dir=%s is a link (to %s): give the directory itself, so that nobody who can write %s '
+                        'can turn the links elsewhere' % (shared_dir, os.path.realpath(shared_dir),
+                                                          os.path.dirname(shared_dir)))
     if params['require_mount']:
         if not os.path.isdir(shared_dir):
             raise CtdbError('shared_dir=%s does not exist or is not a directory: create it on the distributed '

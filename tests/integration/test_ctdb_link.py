@@ -176,6 +176,9 @@ def bad_trees(tmp_path):
     (tmp_path / 'dir' / '.ctdb' / 'public_addresses').mkdir()
     trees['outside'] = str(outside)
     trees['root'] = str(tmp_path)
+    (tmp_path / 'swapped').mkdir()
+    (tmp_path / 'swapped' / '.ctdb').symlink_to(tmp_path / 'out' / '.ctdb')
+    trees['swapped'] = str(tmp_path / 'swapped')
     return trees
 
 
@@ -208,6 +211,8 @@ def _bad_inputs(sandbox, run_playbook, trees, shm):
         ('shared_dir=%s is on another filesystem than dfs_path=/ (a local directory or another mount under it): with '
          'require_mount the shared copies must be on the distributed filesystem' % shm,
          {'dfs_path': '/', 'shared_dir': shm, 'require_mount': True, 'files': ['nodes']}),
+        ('shared_dir=%s/.ctdb is a link (to %s/.ctdb): give the directory itself, so that nobody who can write %s '
+         'can turn the links elsewhere' % (trees['swapped'], out, trees['swapped']), {'dfs_path': trees['swapped']}),
         ('%s/.ctdb/etcd is readable by group or others (mode 0644) but %s/etcd holds credentials: chmod go-rwx '
          '%s/.ctdb/etcd first, then link it' % (secret, base, secret), {'dfs_path': secret, 'files': ['etcd']}),
     ]
@@ -301,3 +306,55 @@ def test_a_secret_keeps_its_mode_and_owner_both_ways(sandbox, run_playbook, tmp_
         for name in os.listdir(base):
             if name == 'etcd' or name.startswith('etcd.'):
                 os.unlink(os.path.join(base, name))
+
+
+def test_later_writes_do_not_follow_a_shared_copy_turned_into_a_link(sandbox, run_playbook, tmp_path):
+    """The review's case: after linking, the shared public_addresses becomes a link to a file elsewhere;
+    ctdb_addresses, run as root, must refuse instead of rewriting that file (or showing a line of it)."""
+    base = sandbox.node_base(0)
+    local = os.path.join(base, 'public_addresses')
+    with open(local, 'rb') as handle:
+        original = handle.read()
+    shared = tmp_path / 'trees' / 'dfs' / '.ctdb'
+    shared.mkdir(parents=True)
+    (shared / 'public_addresses').write_bytes(original)
+    outside = tmp_path / 'trees' / 'outside'
+    outside.write_text('root owned, not CTDB\'s\n')
+    first = original.decode().split('\n')[0].split()
+    play = '''
+- hosts: node0
+  gather_facts: false
+  environment: "{{ ctdb_environment }}"
+  tasks:
+    - ctdb.cluster.ctdb_link:
+        dfs_path: "{{ dfs }}"
+        files: [public_addresses]
+        backup: false
+        force: true
+    - name: Whoever can write the shared directory aims the shared copy elsewhere
+      ansible.builtin.command: ln -sfn {{ outside }} {{ dfs }}/.ctdb/public_addresses
+      changed_when: true
+    - ctdb.cluster.ctdb_addresses:
+        addresses: [{address: "{{ address }}", interface_name: "{{ iface }}"}]
+      register: written
+      ignore_errors: true
+    - ansible.builtin.assert:
+        that:
+          - written is failed
+          - written.msg == expected
+        fail_msg: "{{ written.msg }}"
+'''
+    dfs = str(tmp_path / 'trees' / 'dfs')
+    expected = ('%s is a link whose chain leads out of %s/.ctdb (to %s): refusing to read there; make '
+                '%s/.ctdb/public_addresses a regular file inside %s/.ctdb' % (local, dfs, outside, dfs, dfs))
+    try:
+        run = run_playbook(play, extra_vars={'dfs': dfs, 'outside': str(outside), 'address': first[0],
+                                             'iface': first[1], 'expected': expected})
+        assert run.rc == 0, run
+        assert outside.read_text() == 'root owned, not CTDB\'s\n'
+        assert os.readlink(local) == os.path.join(dfs, '.ctdb', 'public_addresses')
+    finally:
+        if os.path.islink(local):
+            os.unlink(local)
+            with open(local, 'wb') as handle:
+                handle.write(original)

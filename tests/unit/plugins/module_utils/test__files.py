@@ -122,6 +122,16 @@ def test_a_symlink_stays_a_link_and_its_target_is_written(tmp_path):
     assert shared.read_text() == 'new\n'
 
 
+def test_a_link_through_a_linked_parent_of_the_directory_is_fine(tmp_path):
+    # /dfs -> /mnt/dfs, the link into /dfs/.ctdb: only the last directory may not be a link
+    (tmp_path / 'mnt' / '.ctdb').mkdir(parents=True)
+    (tmp_path / 'mnt' / '.ctdb' / 'nodes').write_text('old\n')
+    (tmp_path / 'dfs').symlink_to(tmp_path / 'mnt')
+    (tmp_path / 'nodes').symlink_to(tmp_path / 'dfs' / '.ctdb' / 'nodes')
+    _files.write_file(str(tmp_path / 'nodes'), 'new\n')
+    assert (tmp_path / 'mnt' / '.ctdb' / 'nodes').read_text() == 'new\n'
+
+
 def test_a_chain_inside_the_links_directory_is_followed(tmp_path):
     dfs = tmp_path / 'dfs'
     (dfs / 'real').mkdir(parents=True)
@@ -164,7 +174,17 @@ def _link_to_dir(tmp_path):
             % (tmp_path, tmp_path))
 
 
-@pytest.mark.parametrize('setup', [_dangling, _chain_out, _dangling_chain, _link_to_dir])
+def _swapped_dir(tmp_path):
+    # whoever can write <dfs> replaces the shared directory by a link to /etc-like ground
+    (tmp_path / 'etc').mkdir()
+    (tmp_path / 'etc' / 'nodes').write_text('root owned\n')
+    (tmp_path / 'dfs').symlink_to(tmp_path / 'etc')
+    (tmp_path / 'nodes').symlink_to(tmp_path / 'dfs' / 'nodes')
+    return ('%s/nodes is a link into %s/dfs, which is itself a link (to %s/etc): refusing to write there; link to the '
+            'real directory instead' % (tmp_path, tmp_path, tmp_path))
+
+
+@pytest.mark.parametrize('setup', [_dangling, _chain_out, _dangling_chain, _link_to_dir, _swapped_dir])
 def test_writes_through_a_bad_link_are_refused_and_change_nothing(tmp_path, setup):
     message = setup(tmp_path)
     before = tree_bytes(tmp_path)
@@ -175,6 +195,23 @@ def test_writes_through_a_bad_link_are_refused_and_change_nothing(tmp_path, setu
         assert failure.value.data == {'path': str(tmp_path / 'nodes')}
     assert tree_bytes(tmp_path) == before
     assert not os.path.exists('/nonexistent/ctdb-test')
+
+
+@pytest.mark.parametrize('setup', [_chain_out, _swapped_dir])
+def test_reads_through_a_chain_leading_out_are_refused(tmp_path, setup):
+    # else the error message or the diff shows a line of whatever file the chain was aimed at
+    message = setup(tmp_path).replace('refusing to write there', 'refusing to read there')
+    with pytest.raises(CtdbError) as failure:
+        _files.read_file(str(tmp_path / 'nodes'))
+    assert failure.value.msg == message
+
+
+def test_a_dangling_link_reads_as_missing(tmp_path):
+    _dangling(tmp_path)
+    assert _files.read_file(str(tmp_path / 'nodes')) is None
+    with pytest.raises(CtdbError) as failure:
+        _files.read_file(str(tmp_path / 'nodes'), missing_ok=False)
+    assert failure.value.msg == '%s/nodes does not exist: create it first or give the right path' % tmp_path
 
 
 @pytest.mark.parametrize('setup, message', [
