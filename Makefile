@@ -13,12 +13,15 @@ export ANSIBLE_NOCOLOR := 1
 SANDBOX_NAME ?= sandbox
 SANDBOX_NODES ?= 3
 SANDBOX_SUBNET ?= 127.0.0
-SANDBOX := $(BIN)/python tests/sandbox/sandbox.py
+# Test support (sandbox, playbook runs, bad-input tables) is the importable package tests/support/ctdbtest.
+export PYTHONPATH := $(CURDIR)/tests/support$(if $(PYTHONPATH),:$(PYTHONPATH))
+SANDBOX := $(BIN)/python -m ctdbtest.sandbox
 # The integration tests use their own sandbox, so they never disturb the demo's.
 TEST_SANDBOX_NAME ?= test
 TEST_SANDBOX_SUBNET ?= 127.0.10
 
-.PHONY: setup packages venv collection-link demo sandbox sandbox-stop sandbox-status test units sanity integration clean
+.PHONY: setup packages venv collection-link demo sandbox sandbox-stop sandbox-status test units sanity integration \
+	bad-inputs-doc clean
 
 setup: packages venv collection-link
 
@@ -55,6 +58,10 @@ demo: sandbox
 
 units: setup
 	$(BIN)/pytest -q tests/unit
+
+# docs/bad_inputs.md from tests/integration/bad_inputs/*.yml (a unit test fails when it is stale).
+bad-inputs-doc:
+	$(BIN)/python -m ctdbtest.bad_inputs
 
 sanity: setup
 	bash tests/sanity/run.sh

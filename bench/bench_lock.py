@@ -31,21 +31,20 @@ import os
 import random
 import re
 import statistics
-import sys
 import tempfile
 import time
+
+from ctdbtest.etcd import EtcdServer
+from ctdbtest.lock_cluster import ancestors, cluster_view, lock_holder_node
+from ctdbtest.lock_helper import HELPER, Helper, write_config
+from ctdbtest.sandbox import Sandbox
 
 # the bench's own sandbox unless told otherwise (etcd listens on <subnet>.200)
 os.environ.setdefault('CTDB_SANDBOX_NAME', 'lock')
 os.environ.setdefault('CTDB_SANDBOX_SUBNET', '127.0.15')
 BENCH = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(BENCH)
-sys.path.insert(0, os.path.join(REPO, 'tests', 'integration'))
-sys.path.insert(0, os.path.join(REPO, 'tests', 'sandbox'))
 
-from sandbox import Sandbox  # noqa: E402  pylint: disable=wrong-import-position
-from test_etcd_lock import EtcdServer, HELPER, Helper, write_config  # noqa: E402  pylint: disable=wrong-import-position
-from test_etcd_lock_ctdb import ancestors, cluster_view, lock_holder_node  # noqa: E402  pylint: disable=wrong-import-position
 
 SAMBA_HELPER = '/usr/libexec/ctdb/ctdb_etcd_lock'
 SYSTEM_PYTHON = '/usr/bin/python3'

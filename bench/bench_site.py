@@ -27,10 +27,10 @@ import subprocess
 import sys
 import time
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO, 'tests', 'sandbox'))
+from ctdbtest.sandbox import Sandbox, parse_health
 
-from sandbox import Sandbox, parse_health  # noqa: E402  pylint: disable=wrong-import-position
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
 
 SITE = os.path.join(REPO, 'playbooks', 'site.yml')
 DEFAULT_SANDBOXES = {3: ('roles', '127.0.16'), 8: ('roles8', '127.0.17')}

@@ -26,11 +26,11 @@ import sys
 import tempfile
 import time
 
+from ctdbtest.sandbox import Sandbox
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
-sys.path.insert(0, os.path.join(REPO, 'tests', 'sandbox'))
 
-from sandbox import Sandbox  # noqa: E402  pylint: disable=wrong-import-position
 
 COLLECTIONS = os.path.join(REPO, '.cache', 'collections')
 ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')

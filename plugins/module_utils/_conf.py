@@ -19,10 +19,14 @@ Two things ``tini`` accepts silently are refused here, because ctdbd then runs w
 configuration than the file seems to hold: a line with no ``=`` (ignored by ctdbd), and a
 section header with no ``]`` or an option with an empty key (ctdbd stops reading the file there).
 
-Known sections and options come from ctdb.conf(5) and ``ctdb-config dump`` (Samba 4.17), with the
-Samba release that added or removed each one, so a key can be checked against the installed ctdb:
-``recovery lock`` became ``cluster lock`` and ``[legacy] recmaster capability`` became
-``[cluster] leader capability`` in Samba 4.16; ``nodes list`` appeared in 4.22.
+Known sections and options were read from Samba's sources (the ``conf_define_*`` calls of
+``ctdb/conf/*_conf.c``, formerly ``ctdb/{cluster,database,event,failover,common}``) for every
+release from 4.9, when ctdb.conf appeared, to 4.24 and master, with the release that added or
+removed each one, so a key can be checked against the installed ctdb: ``recovery lock`` became
+``cluster lock`` and ``[legacy] recmaster capability`` became ``[cluster] leader capability``
+in 4.16; ``nodes list`` appeared in 4.22; ``[failover] shutdown failover timeout`` and
+``shutdown extra timeout`` in 4.23 and, backported, in 4.21.6 and 4.22.2. For a ctdb newer than
+:data:`KNOWN_UNTIL`, an option this table does not know is left to ``ctdb-config validate``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -31,6 +35,9 @@ __metaclass__ = type
 import difflib
 import ipaddress
 import re
+
+from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError
+from ansible_collections.ctdb.cluster.plugins.module_utils._nodes import canonical_address
 
 CONF_FILE = 'ctdb.conf'
 
@@ -45,9 +52,13 @@ SYSLOG_METHODS = ('nonblocking', 'udp', 'udp-rfc5424')
 INT_MAX = 2147483647
 
 NEWEST = (9999,)
+# Options whose value is a script name looked up in CTDB_BASE.
+SCRIPT_OPTIONS = (('event', 'debug script'), ('database', 'lock debug script'))
+# The newest Samba release series whose options the table was checked against.
+KNOWN_UNTIL = (4, 24)
 
 
-class ConfError(Exception):
+class ConfError(CtdbError, ValueError):
     """Input CTDB would reject or misread; the message names the value and the fix."""
 
 
@@ -61,7 +72,8 @@ def _opt(section, key, kind, default=None, since=None, until=None, choices=None,
 
 
 # Every option ctdbd reads from ctdb.conf. ``since``/``until`` are Samba releases (until = first
-# release without it); ``replaced_by`` names the (section, key) that took its place.
+# release without it); ``since`` may list one first release per release series, for an option
+# backported to older series; ``replaced_by`` names the (section, key) that took its place.
 OPTIONS = (
     _opt('logging', 'location', 'location', 'file:/var/log/ctdb/log.ctdb',
          description='where ctdbd logs: file:FILENAME or syslog[:nonblocking|udp|udp-rfc5424]'),
@@ -90,6 +102,10 @@ OPTIONS = (
     _opt('event', 'debug script', 'string',
          description='script name relative to CTDB_BASE run when an event times out'),
     _opt('failover', 'disabled', 'bool', False, description='disable public IP failover'),
+    _opt('failover', 'shutdown failover timeout', 'int', 10, since=((4, 21, 6), (4, 22, 2), (4, 23)), minimum=0,
+         description='seconds a shutting-down node waits for its public addresses to fail over (0: no failover)'),
+    _opt('failover', 'shutdown extra timeout', 'int', 0, since=((4, 21, 6), (4, 22, 2), (4, 23)), minimum=0,
+         description='extra seconds a shutting-down node waits after the failover'),
     _opt('legacy', 'realtime scheduling', 'bool', True, description='run with real-time priority'),
     _opt('legacy', 'recmaster capability', 'bool', True, until=(4, 16),
          replaced_by=('cluster', 'leader capability'),
@@ -109,10 +125,33 @@ def format_version(version):
     return '.'.join(str(part) for part in version) if version and version != NEWEST else 'current'
 
 
+def newer_than_table(version):
+    """Whether ``version`` belongs to a Samba release series newer than this module's table."""
+    return bool(version) and tuple(version) != NEWEST and tuple(version)[:2] > KNOWN_UNTIL
+
+
+def _since_list(since):
+    """``since`` -> list of first releases, one per release series, oldest first."""
+    if not since:
+        return []
+    return sorted(tuple(v) for v in since) if isinstance(since[0], tuple) else [tuple(since)]
+
+
+def _reached(version, since):
+    """Whether ``version`` has an option first released in ``since`` (backports per series)."""
+    firsts = _since_list(since)
+    if not firsts:
+        return True
+    earlier = [first for first in firsts if first[:2] <= version[:2]]
+    if not earlier:
+        return False
+    return version >= earlier[-1] if earlier[-1][:2] == version[:2] else True
+
+
 def option_available(spec, version=None):
     """Whether ``spec`` is an option the given Samba/ctdb version (a tuple; None = newest) reads."""
     version = tuple(version) if version else NEWEST
-    if spec['since'] and version < tuple(spec['since']):
+    if not _reached(version, spec['since']):
         return False
     if spec['until'] and version >= tuple(spec['until']):
         return False
@@ -160,9 +199,13 @@ def _suggest(word, candidates):
     return by_norm[close[0]] if close else None
 
 
-def canonical_section(name, where):
-    """The known section ``name`` means (sections compare without case), or ConfError."""
-    if name is not None and name.lower() in SECTIONS:
+def canonical_section(name, where, allow_unknown=False):
+    """The known section ``name`` means (sections compare without case), or ConfError.
+
+    With ``allow_unknown`` (a ctdb newer than the table, whose ctdb-config will validate the
+    file), an unknown section is taken as it is.
+    """
+    if name is not None and (name.lower() in SECTIONS or (allow_unknown and name.strip(_WS))):
         return name.lower()
     guess = _suggest(name or '', SECTIONS)
     if guess:
@@ -171,11 +214,41 @@ def canonical_section(name, where):
                     % (where, name, ', '.join('[%s]' % s for s in SECTIONS)))
 
 
-def lookup_option(section, key, where, version=None):
-    """The spec of ``[section] key`` (section already canonical) or ConfError naming the closest key."""
+def unknown_spec(section, key):
+    """The spec of an option the table does not know, left to a newer ctdb's ``ctdb-config validate``."""
+    spec = _opt(section, key, 'string', description='not known to this module: checked by ctdb-config validate')
+    spec['unknown'] = True
+    return spec
+
+
+def unknown_warning(where, spec, version):
+    return ('%s: [%s] "%s" is not an option of Samba up to %s; ctdb here is %s, so ctdb-config validate decides'
+            % (where, spec['section'], spec['key'], format_version(KNOWN_UNTIL), format_version(version)))
+
+
+def lookup_option(section, key, where, version=None, allow_unknown=False):
+    """The spec of ``[section] key`` (section already canonical) or ConfError naming the closest key.
+
+    With ``allow_unknown``, an unknown key gets :func:`unknown_spec`. For a ctdb newer than the
+    table without it, the message says how to let ``ctdb-config validate`` decide.
+    """
     spec = _BY_KEY.get((section, key))
     if spec is not None:
         return spec
+    if allow_unknown:
+        return unknown_spec(section, key)
+    try:
+        _refuse_unknown(section, key, where, version)
+    except ConfError as exc:
+        if not newer_than_table(version):
+            raise
+        raise ConfError('%s; ctdb here is %s, newer than the Samba releases this module knows (up to %s): '
+                        'with ctdb-config installed and validate=true, ctdb-config validate decides instead'
+                        % (exc.msg, format_version(version), format_version(KNOWN_UNTIL)))
+
+
+def _refuse_unknown(section, key, where, version):
+    """Raise ConfError for an unknown ``[section] key``, naming the closest known option."""
     same_section = [o['key'] for o in OPTIONS if o['section'] == section and option_available(o, version)]
     guess = _suggest(key, same_section)
     if guess:
@@ -191,14 +264,16 @@ def lookup_option(section, key, where, version=None):
                     % (where, key, section, ', '.join('"%s"' % k for k in same_section)))
 
 
-def resolve_option(section, key, where, version=None):
+def resolve_option(section, key, where, version=None, allow_unknown=False):
     """Map a wanted ``[section] key`` to the spec the installed ctdb reads; returns (spec, warnings).
 
     A renamed option is translated both ways (``cluster lock`` is written as ``recovery lock``
     for ctdb < 4.16, and the other way round), with a warning when the old name was given.
     """
-    section = canonical_section(section, where)
-    spec = lookup_option(section, key, where, version)
+    section = canonical_section(section, where, allow_unknown)
+    spec = lookup_option(section, key, where, version, allow_unknown)
+    if spec.get('unknown'):
+        return spec, [unknown_warning(where, spec, version)]
     if option_available(spec, version) and not option_deprecated(spec, version):
         return spec, []
     for alias in sorted(_aliases(spec)):
@@ -218,10 +293,12 @@ def resolve_option(section, key, where, version=None):
 
 
 def _availability(spec):
+    firsts = [format_version(first) for first in _since_list(spec['since'])]
+    since = firsts[-1] if len(firsts) < 2 else '%s (or %s)' % (firsts[-1], ', '.join(firsts[:-1]))
     if spec['since'] and spec['until']:
-        return 'exists only from Samba %s to %s' % (format_version(spec['since']), format_version(spec['until']))
+        return 'exists only from Samba %s to %s' % (since, format_version(spec['until']))
     if spec['since']:
-        return 'needs Samba %s or later' % format_version(spec['since'])
+        return 'needs Samba %s or later' % since
     return 'was removed in Samba %s' % format_version(spec['until'])
 
 
@@ -271,22 +348,19 @@ def canonical_value(spec, value):
     if kind == 'int':
         if isinstance(value, int):
             number = value
-        elif re.match(r'^\s*\d+\s*$', value):
+        elif re.match(r'^\s*\d+\s*$', value) and _same_in_octal(value.strip()):
             number = int(value)
         else:
             return None
         return number if (spec['min'] is None or number >= spec['min']) and number <= INT_MAX else None
     text = tini_normalize(str(value))
-    if not text or '\n' in text or '\r' in text or text.endswith('\\'):
-        # A line break would split the line; a trailing backslash would join the next line to the value.
+    if not text or '\n' in text or '\r' in text or '\x00' in text or text.endswith('\\'):
+        # A line break would split the line, a NUL end it; a trailing backslash would join the next line.
         return None
     if kind == 'enum':
         return text if text in spec['choices'] else None
     if kind == 'ipaddr':
-        try:
-            return str(ipaddress.ip_address(text))
-        except ValueError:
-            return None
+        return canonical_address(text)
     if kind == 'location':
         if text == 'syslog' or text.startswith('file:'):
             return text
@@ -294,6 +368,13 @@ def canonical_value(spec, value):
             return text
         return None
     return text
+
+
+def _same_in_octal(digits):
+    """CTDB reads numbers with strtol(..., 0): 010 is 8 and 08 is 0 there. Accept a leading zero
+    only where that reading is the decimal one (05)."""
+    return not digits.startswith('0') or re.match(r'^[0-7]+$', digits) is not None \
+        and int(digits, 8) == int(digits, 10)
 
 
 def _expected(spec):
@@ -310,7 +391,7 @@ def _expected(spec):
         return 'an IPv4 or IPv6 address without a port'
     if kind == 'location':
         return 'file:FILENAME, syslog, or syslog:METHOD with METHOD one of %s' % ', '.join(SYSLOG_METHODS)
-    return 'a non-empty single-line string not ending in a backslash'
+    return 'a non-empty single-line string without NUL, not ending in a backslash'
 
 
 def render_value(spec, value, where):
@@ -484,7 +565,7 @@ def parse_getreclock(text):
 
 
 # --------------------------------------------------------------------------- checking
-def check_entries(entries, where, version=None, check_values=True):
+def check_entries(entries, where, version=None, check_values=True, allow_unknown=False):
     """Refuse what ctdbd would reject or misread; returns warnings (deprecated keys).
 
     ``where`` names the text for messages (``content``, or the file's path).
@@ -492,31 +573,39 @@ def check_entries(entries, where, version=None, check_values=True):
     warnings = []
     for entry in entries:
         at = '%s line %d' % (where, entry.lineno)
+        if '\x00' in entry.raw:
+            raise ConfError('%s: a NUL byte: ctdbd reads the line only up to it; remove it' % at)
         if entry.kind == 'invalid':
             raise ConfError('%s: %s: %s' % (at, entry.raw.strip(_WS), entry.reason))
         if entry.kind == 'section':
-            canonical_section(entry.name, at)
+            canonical_section(entry.name, at, allow_unknown)
         elif entry.kind == 'option':
-            if entry.section is None:
-                homes = [o['section'] for o in OPTIONS if o['key'] == entry.key]
-                hint = 'put it under [%s]' % homes[0] if homes else 'put it under a [section]'
-                raise ConfError('%s: option "%s" is outside any section; %s' % (at, entry.key, hint))
-            section = canonical_section(entry.section, at)
-            spec = lookup_option(section, entry.key, at, version)
-            if not option_available(spec, version):
-                replacement = [_BY_KEY[a] for a in _aliases(spec) if option_available(_BY_KEY[a], version)]
-                hint = '; use [%s] "%s"' % (replacement[0]['section'], replacement[0]['key']) if replacement else ''
-                raise ConfError('%s: [%s] "%s" %s, and ctdb here is %s%s'
-                                % (at, section, entry.key, _availability(spec), format_version(version), hint))
-            if option_deprecated(spec, version):
-                new = _BY_KEY[spec['replaced_by']]
-                warnings.append('%s: [%s] "%s" is deprecated since Samba %s: use [%s] "%s"'
-                                % (at, section, entry.key, format_version(spec['deprecated_since']),
-                                   new['section'], new['key']))
-            if check_values and canonical_value(spec, entry.value) is None:
-                raise ConfError('%s: invalid value "%s" for [%s] "%s": expected %s'
-                                % (at, entry.value, section, entry.key, _expected(spec)))
+            warnings.extend(_check_option(entry, at, version, check_values, allow_unknown))
     return warnings
+
+
+def _check_option(entry, at, version, check_values, allow_unknown):
+    if entry.section is None:
+        homes = [o['section'] for o in OPTIONS if o['key'] == entry.key]
+        hint = 'put it under [%s]' % homes[0] if homes else 'put it under a [section]'
+        raise ConfError('%s: option "%s" is outside any section; %s' % (at, entry.key, hint))
+    section = canonical_section(entry.section, at, allow_unknown)
+    spec = lookup_option(section, entry.key, at, version, allow_unknown)
+    if spec.get('unknown'):
+        return [unknown_warning(at, spec, version)]
+    if not option_available(spec, version):
+        replacement = [_BY_KEY[a] for a in _aliases(spec) if option_available(_BY_KEY[a], version)]
+        hint = '; use [%s] "%s"' % (replacement[0]['section'], replacement[0]['key']) if replacement else ''
+        raise ConfError('%s: [%s] "%s" %s, and ctdb here is %s%s'
+                        % (at, section, entry.key, _availability(spec), format_version(version), hint))
+    if check_values and canonical_value(spec, entry.value) is None:
+        raise ConfError('%s: invalid value "%s" for [%s] "%s": expected %s'
+                        % (at, entry.value, section, entry.key, _expected(spec)))
+    if option_deprecated(spec, version):
+        new = _BY_KEY[spec['replaced_by']]
+        return ['%s: [%s] "%s" is deprecated since Samba %s: use [%s] "%s"'
+                % (at, section, entry.key, format_version(spec['deprecated_since']), new['section'], new['key'])]
+    return []
 
 
 # --------------------------------------------------------------------------- editing
@@ -649,7 +738,7 @@ def normalize_settings(settings, where='settings'):
     return changes
 
 
-def apply_settings(text, changes, version=None, where='settings', path='ctdb.conf'):
+def apply_settings(text, changes, version=None, where='settings', path='ctdb.conf', allow_unknown=False):
     """Apply (section, key, value) changes to ``text``; value None removes the option.
 
     Returns ``(new_text, warnings, notes)``. Raises ConfError (naming the bad section, key or
@@ -662,17 +751,23 @@ def apply_settings(text, changes, version=None, where='settings', path='ctdb.con
                             % (path, entry.lineno, entry.raw.strip(_WS), entry.reason))
     warnings, notes = [], []
     for section, key, value in changes:
-        spec, more = resolve_option(section, key, where, version)
+        spec, more = resolve_option(section, key, where, version, allow_unknown)
         warnings.extend(more)
         if value is None:
             notes.extend(remove_option(entries, spec))
         else:
             notes.extend(set_option(entries, spec, render_value(spec, value, where)))
     # Lines keep their original numbers, so a complaint about an untouched line points at the file as it is.
-    warnings.extend(check_entries(entries, path, version, check_values=False))
+    warnings.extend(check_entries(entries, path, version, check_values=False, allow_unknown=allow_unknown))
     return render(entries), warnings, notes
 
 
-def check_content(content, version=None, where='content'):
+def check_content(content, version=None, where='content', allow_unknown=False):
     """Check a whole candidate file given as text; returns warnings or raises ConfError."""
-    return check_entries(parse(content), where, version, check_values=True)
+    return check_entries(parse(content), where, version, check_values=True, allow_unknown=allow_unknown)
+
+
+def script_names(text):
+    """Names of the scripts ``text`` refers to relative to CTDB_BASE (ctdb-config checks they exist)."""
+    parsed = read(text)['parsed']
+    return [parsed[section][key] for section, key in SCRIPT_OPTIONS if parsed.get(section, {}).get(key)]

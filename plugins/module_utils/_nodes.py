@@ -24,22 +24,15 @@ import re
 
 from ansible.module_utils.six import text_type
 
-# Flag bits of a node (ctdb/protocol/protocol.h).
-NODE_FLAGS_DISCONNECTED = 0x01
-NODE_FLAGS_UNHEALTHY = 0x02
-NODE_FLAGS_DISABLED = 0x04
-NODE_FLAGS_BANNED = 0x08
-NODE_FLAGS_DELETED = 0x10
-NODE_FLAGS_STOPPED = 0x20
-
-_FLAG_BITS = {
-    'DISCONNECTED': NODE_FLAGS_DISCONNECTED,
-    'UNHEALTHY': NODE_FLAGS_UNHEALTHY,
-    'DISABLED': NODE_FLAGS_DISABLED,
-    'BANNED': NODE_FLAGS_BANNED,
-    'DELETED': NODE_FLAGS_DELETED,
-    'STOPPED': NODE_FLAGS_STOPPED,
-}
+from ansible_collections.ctdb.cluster.plugins.module_utils._status import (  # noqa: F401  (re-exported)
+    NODE_FLAGS_BANNED,
+    NODE_FLAGS_DELETED,
+    NODE_FLAGS_DISABLED,
+    NODE_FLAGS_DISCONNECTED,
+    NODE_FLAGS_STOPPED,
+    NODE_FLAGS_UNHEALTHY,
+    flags_mask,
+)
 
 STOP_FIRST_HINT = 'stop it first (ctdb -n {pnn} shutdown, or systemctl stop ctdb on that node)'
 
@@ -53,26 +46,60 @@ def _blank_strip(line):
 
 
 def canonical_address(value):
-    """The address as CTDB compares it (IPv6 compressed, lower case); None when it is not an IP address."""
+    """The address as CTDB reads and compares it; None when CTDB would not read it as an IP address.
+
+    CTDB parses addresses with inet_pton() (ctdb/protocol/protocol_util.c, ip_from_string()):
+    an IPv6 zone (``fe80::1%eth0``) is refused, and an IPv4-mapped IPv6 address
+    (``::ffff:10.0.0.1``) is read again from its text after the last ``:`` as plain IPv4, so
+    it is the same node as ``10.0.0.1`` (and ``::ffff:a00:1``, whose tail is not dotted, is refused).
+    IPv6 comes back compressed and in lower case.
+    """
     try:
-        return text_type(ipaddress.ip_address(text_type(value)))
+        text = text_type(value)
+        if '%' in text:
+            return None
+        address = ipaddress.ip_address(text)
+        if address.version == 6 and address.ipv4_mapped is not None:
+            return text_type(ipaddress.IPv4Address(text.rsplit(':', 1)[1]))
     except ValueError:
         return None
+    return text_type(address)
 
 
 def _why_not_address(value):
     """Why ``value`` is not a node address CTDB accepts, as a fix-it sentence."""
     if value == '':
         return 'an empty string is not a node address'
+    if '\x00' in value:
+        return 'a node address contains no NUL byte'
     if re.search(r'\s', value):
         return 'a node address contains no blanks or comments (CTDB has no inline comments)'
     if '/' in value:
         return 'a node address has no /MASK (masks belong to public addresses, not to the nodes file)'
+    zone = re.match(r'^([0-9A-Fa-f:.]+)%(.*)$', value)
+    if zone and canonical_address(zone.group(1)):
+        return ('CTDB refuses an IPv6 zone ("%%%s"): give a global or unique local address, not a link-local '
+                'one with its interface' % zone.group(2))
+    mapped = _mapped_without_dots(value)
+    if mapped:
+        return mapped
     port = re.match(r'^\[([0-9A-Fa-f:.]+)\]:(\d+)$', value) or re.match(r'^([0-9.]+):(\d+)$', value)
     if port and canonical_address(port.group(1)):
         return ('a node address has no port: give %s without ":%s" (CTDB uses the port of '
                 'ctdb.conf, 4379 by default)' % (port.group(1), port.group(2)))
     return 'not an IPv4 or IPv6 address (host names are not allowed in the nodes file)'
+
+
+def _mapped_without_dots(value):
+    """A fix-it sentence for an IPv4-mapped address written in hex (``::ffff:a00:1``), else None."""
+    try:
+        address = ipaddress.ip_address(text_type(value))
+    except ValueError:
+        return None
+    if address.version == 6 and address.ipv4_mapped is not None:
+        return ('CTDB reads an IPv4-mapped address by its dotted tail and cannot read this one: write it as %s'
+                % address.ipv4_mapped)
+    return None
 
 
 def validate_address(value):
@@ -245,9 +272,7 @@ def nodemap_from_status(cluster):
     """
     listed = {}
     for node in cluster.get('nodes') or []:
-        flags = 0
-        for name in node.get('flags') or []:
-            flags |= _FLAG_BITS.get(name, 0)
+        flags = flags_mask(node.get('flags') or [])
         listed[int(node['pnn'])] = {
             'pnn': int(node['pnn']), 'address': node['address'], 'flags': flags,
             'flag_names': list(node.get('flags') or []), 'this_node': bool(node.get('this_node')), 'deleted': False,

@@ -26,9 +26,15 @@ import re
 
 from ansible.module_utils.six import text_type
 
-# Linux interface names: 1..15 bytes (IFNAMSIZ 16), no '/', ':' or blanks (dev_valid_name);
-# ',' separates interfaces in the file and '#' would start a comment.
-_IFACE_RE = re.compile(r'^[^/:,#\s]{1,15}$')
+from ansible_collections.ctdb.cluster.plugins.module_utils._nodes import canonical_address
+
+# An interface name as the kernel takes it (dev_valid_name(), net/core/dev.c): 1 to 15 bytes
+# (IFNAMSIZ 16 with the NUL), not "." or "..", no "/" or ":" and no byte its isspace() matches,
+# which, its ctype table being Latin-1, includes 0xA0 (so "à", UTF-8 C3 A0, is refused: verified).
+# CTDB splits the interface field on "," and a line's fields on blanks; "#" is refused too, so
+# that a name can never read as a comment.
+IFNAMSIZ = 16
+_IFACE_BAD_BYTES = frozenset(b'/:,# \t\n\v\f\r\x00\xa0')
 
 
 class AddressesError(ValueError):
@@ -36,16 +42,22 @@ class AddressesError(ValueError):
 
 
 def _parse_cidr(value):
-    """``ADDR/MASK`` -> ipaddress interface object, or None when it is not one."""
+    """``ADDR/MASK`` -> ``(ip, mask)`` as CTDB reads it (ip canonical), or None when CTDB would refuse it.
+
+    An IPv4-mapped address (``::ffff:10.0.0.1/24``) is read as IPv4 by CTDB, mask included,
+    so its mask must fit IPv4.
+    """
     if not isinstance(value, text_type) or value.count('/') != 1:
         return None
     addr, mask = value.split('/')
-    if not re.match(r'^\d{1,3}$', mask):
+    ip = canonical_address(addr)
+    if ip is None or not re.match(r'^\d{1,3}$', mask):
         return None
     try:
-        return ipaddress.ip_interface(text_type('%s/%s' % (addr, mask)))
+        ipaddress.ip_interface(text_type('%s/%s' % (ip, mask)))
     except ValueError:
         return None
+    return ip, int(mask)
 
 
 def _why_not_cidr(value):
@@ -54,18 +66,31 @@ def _why_not_cidr(value):
     if '/' not in value:
         return 'the /MASK is missing: CTDB needs ADDR/MASK, for example %s/24' % value
     addr, dummy, mask = value.partition('/')
-    try:
-        ipaddress.ip_address(text_type(addr))
-    except ValueError:
+    if canonical_address(addr) is None:
         if re.match(r'^[0-9.]+:\d+$', addr) or re.match(r'^\[.*\]:\d+$', addr):
             return 'a public address has no port'
+        if '%' in addr:
+            return 'CTDB refuses an IPv6 zone ("%%%s"): give the address without it' % addr.split('%', 1)[1]
+        try:
+            mapped = ipaddress.ip_address(text_type(addr)).ipv4_mapped
+        except (ValueError, AttributeError):
+            mapped = None
+        if mapped is not None:
+            return 'CTDB reads an IPv4-mapped address by its dotted tail and cannot read this one: write %s' % mapped
         return '%r is not an IPv4 or IPv6 address' % addr
-    limit = 32 if ':' not in addr else 128
+    limit = 32 if ':' not in canonical_address(addr) else 128
     return 'the mask %r is not a prefix length between 0 and %d' % (mask, limit)
 
 
 def valid_interface_name(name):
-    return isinstance(name, text_type) and bool(_IFACE_RE.match(name)) and name not in ('.', '..')
+    """Whether the kernel takes ``name`` as an interface name and CTDB reads it back whole."""
+    if not isinstance(name, text_type) or name in ('.', '..'):
+        return False
+    try:
+        data = name.encode('utf-8')
+    except UnicodeError:
+        return False
+    return 0 < len(data) < IFNAMSIZ and not any(byte in _IFACE_BAD_BYTES for byte in bytearray(data))
 
 
 def _check_interfaces(names, where):
@@ -75,8 +100,8 @@ def _check_interfaces(names, where):
     seen = set()
     for name in names:
         if not valid_interface_name(name):
-            raise AddressesError('%s: invalid interface name %r: a Linux interface name has 1 to 15 characters '
-                                 'and no blank, "/", ":", "," or "#"' % (where, name))
+            raise AddressesError('%s: invalid interface name %r: a Linux interface name has 1 to 15 bytes '
+                                 '(UTF-8) and no blank, NUL, "/", ":", "," or "#"' % (where, name))
         if name in seen:
             raise AddressesError('%s lists interface %s twice: list each interface once' % (where, name))
         seen.add(name)
@@ -107,14 +132,14 @@ def parse_public_addresses(text):
                                  % (lineno, line, _why_not_cidr(fields[0])))
         interfaces = fields[1].split(',')
         _check_interfaces(interfaces, 'line %d of public_addresses (%r)' % (lineno, line))
-        key = text_type(parsed.ip)
+        key, mask = parsed
         if key in seen:
             raise AddressesError('public_addresses lists %s twice (lines %d and %d): CTDB refuses a duplicate '
                                  'public IP address; delete one of the lines' % (key, seen[key], lineno))
         seen[key] = lineno
         entries.append({
             'lineno': lineno, 'line': line, 'raw': stripped.strip(' \t'), 'address': fields[0], 'ip': key,
-            'mask': parsed.network.prefixlen, 'interfaces': interfaces, 'interface_name': fields[1],
+            'mask': mask, 'interfaces': interfaces, 'interface_name': fields[1],
         })
     return entries
 
@@ -161,12 +186,12 @@ def normalize_desired(addresses):
         else:
             interfaces = [text_type(part).strip() for part in (names or [])]
         _check_interfaces(interfaces, '%s (%s)' % (where, address))
-        key = text_type(parsed.ip)
+        key, mask = parsed
         if key in seen:
             raise AddressesError('address %s is listed twice (%s and %s): CTDB refuses a duplicate public IP '
                                  'address; list it once' % (key, seen[key], where))
         seen[key] = where
-        result.append({'address': address, 'ip': key, 'mask': parsed.network.prefixlen,
+        result.append({'address': address, 'ip': key, 'mask': mask,
                        'interfaces': interfaces, 'interface_name': ','.join(interfaces)})
     return result
 
@@ -179,7 +204,7 @@ def _same(existing, wanted):
     return existing['mask'] == wanted['mask'] and existing['interfaces'] == wanted['interfaces']
 
 
-def plan_public_addresses(text, addresses):
+def plan_addresses(text, addresses):
     """Plan the file holding exactly ``addresses``.
 
     Lines of addresses that stay unchanged are kept verbatim and in place (comments and blank
@@ -232,6 +257,10 @@ def plan_public_addresses(text, addresses):
     staged_content = join(staged, lines) if modified else content
     return {'content': content, 'staged_content': staged_content, 'added': added, 'removed': removed,
             'modified': modified, 'entries': parse_public_addresses(content)}
+
+
+# The earlier name, for code written against it.
+plan_public_addresses = plan_addresses
 
 
 def missing_interfaces(entries, present):

@@ -1,20 +1,40 @@
 # -*- coding: utf-8 -*-
 # Copyright: Contributors to the ctdb.cluster collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The one place that runs the ctdb command line tools.
+"""The one place that runs the CTDB command line tools.
 
-Every module runs ``ctdb`` through :class:`CtdbRunner`, so the locale, ``CTDB_BASE``
-and the translation of the tool's failures into messages a person can act on are
-right once, everywhere.
+Every module runs ``ctdb`` (and ``ctdb-config``) through :class:`CtdbRunner`, so where the
+binaries live, the locale, ``CTDB_BASE`` and the translation of the tools' failures into
+messages a person can act on are right once, everywhere.
+
+The runner takes what it needs explicitly: a ``run_command(argv, environ_update=...)``
+callable returning ``(rc, stdout, stderr)`` and a ``bin_path(name)`` lookup. ``CtdbRunner(module)``
+takes both from an AnsibleModule; tests pass their own. Failures raise
+:class:`~._errors.CtdbError` carrying ``rc``, ``stdout``, ``stderr`` and ``cmd``; the module
+turns it into ``fail_json`` once (``_errors.run_module``).
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
-import re
+import shutil
+import tempfile
+
+from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError
+from ansible_collections.ctdb.cluster.plugins.module_utils._status import parse_version  # noqa: F401  (re-exported)
 
 DEFAULT_CTDB_BASE = '/etc/ctdb'
+
+# Where CTDB's binaries live besides PATH: ctdb and ctdbd in /usr/bin or /usr/sbin, and the
+# helpers (ctdb-config, ctdb_mutex_fcntl_helper, ctdb_etcd_lock, ...) in CTDB's helper directory,
+# /usr/libexec/ctdb on Debian and Fedora, /usr/lib/ctdb or /usr/lib64/ctdb on older packages.
+CTDB_BIN_DIRS = ('/usr/sbin', '/usr/bin', '/usr/libexec/ctdb', '/usr/lib/ctdb', '/usr/lib64/ctdb',
+                 '/usr/local/libexec/ctdb')
+CONFIG_TOOL = 'ctdb-config'
+
+# ctdb's --timelimit is a C int.
+_INT_MAX = 2147483647
 
 # ctdb prints these when it cannot reach the local daemon's socket.
 _DAEMON_DOWN_MARKERS = (
@@ -39,12 +59,11 @@ def ctdb_base(module):
     return os.environ.get('CTDB_BASE') or DEFAULT_CTDB_BASE
 
 
-def parse_version(text):
-    """``4.17.12-Debian`` -> ``(4, 17, 12)``; None when no version is found."""
-    match = re.search(r'(\d+)\.(\d+)(?:\.(\d+))?', text or '')
-    if not match:
-        return None
-    return tuple(int(part) for part in match.groups(default='0'))
+def module_bin_path(module):
+    """A ``bin_path(name)`` lookup for :class:`CtdbRunner`: :data:`CTDB_BIN_DIRS`, then PATH."""
+    def bin_path(name):
+        return module.get_bin_path(name, opt_dirs=list(CTDB_BIN_DIRS))
+    return bin_path
 
 
 def explain_failure(stdout, stderr):
@@ -59,43 +78,67 @@ def explain_failure(stdout, stderr):
     return None
 
 
-class CtdbRunner:
-    """Runs ``ctdb`` (or another CTDB binary) as an argument list with a C locale."""
+def failure_message(command, rc, stdout, stderr):
+    """``COMMAND failed: reason`` for a non-zero exit, explained when the cause is known."""
+    reason = explain_failure(stdout, stderr)
+    if reason:
+        return '%s failed: %s' % (command, reason)
+    return '%s failed with exit code %d: %s' % (command, rc, (stderr or stdout or '').strip() or 'no output')
 
-    def __init__(self, module, binary='ctdb'):
-        self.module = module
+
+class CtdbRunner:
+    """Runs ``ctdb`` (or another CTDB binary) as an argument list with a C locale and ``CTDB_BASE``.
+
+    ``CtdbRunner(module)`` takes ``run_command``, the binary lookup and ``CTDB_BASE`` from an
+    AnsibleModule; any of them can be given instead (``run_command``, ``bin_path``, ``base``).
+    ``environ`` adds variables (``CTDB_TEST_MODE`` for the validator).
+    """
+
+    def __init__(self, module=None, binary='ctdb', run_command=None, bin_path=None, base=None, environ=None):
+        if module is not None:
+            run_command = run_command or module.run_command
+            bin_path = bin_path or module_bin_path(module)
+            base = base or ctdb_base(module)
+        if run_command is None or bin_path is None:
+            raise TypeError('CtdbRunner needs a module, or run_command and bin_path')
         self.binary = binary
-        self.base = ctdb_base(module)
+        self.base = base or os.environ.get('CTDB_BASE') or DEFAULT_CTDB_BASE
+        self._run_command = run_command
+        self._bin_path = bin_path
+        self._extra_env = dict(environ or {})
         self._path = None
 
     def environ(self):
-        return {'CTDB_BASE': self.base, 'LC_ALL': 'C', 'LANG': 'C'}
+        env = {'CTDB_BASE': self.base, 'LC_ALL': 'C', 'LANG': 'C'}
+        env.update(self._extra_env)
+        return env
 
     def path(self):
+        """The binary's full path; CtdbError when it is not installed."""
         if self._path is None:
-            found = self.module.get_bin_path(self.binary, opt_dirs=['/usr/libexec/ctdb'])
+            found = self._bin_path(self.binary)
             if not found:
-                self.module.fail_json(
-                    msg='%s command not found: install the ctdb package on this node '
-                        '(apt-get install ctdb, dnf install ctdb)' % self.binary)
+                raise CtdbError('%s command not found: install the ctdb package on this node '
+                                '(apt-get install ctdb, dnf install ctdb)' % self.binary)
             self._path = found
         return self._path
 
+    def installed(self):
+        return bool(self._path or self._bin_path(self.binary))
+
     def run(self, args, check_rc=True, timeout=None):
-        """Run ``binary args...``; with check_rc, fail the module on a non-zero exit."""
+        """Run ``binary args...`` -> ``(rc, stdout, stderr)``; with check_rc, CtdbError on a non-zero exit.
+
+        ``timeout`` (seconds) becomes ctdb's own ``--timelimit``, so a hung daemon cannot hang the task.
+        """
         argv = [self.path()] + [str(arg) for arg in args]
         if timeout is not None and self.binary == 'ctdb':
-            # ctdb's own per-request time limit, so a hung daemon cannot hang the task.
-            argv = [argv[0], '--timelimit=%d' % int(timeout)] + argv[1:]
-        rc, out, err = self.module.run_command(argv, environ_update=self.environ())
+            argv = [argv[0], '--timelimit=%d' % min(max(int(timeout), 1), _INT_MAX)] + argv[1:]
+        rc, out, err = self._run_command(argv, environ_update=self.environ())
         if rc != 0 and check_rc:
-            reason = explain_failure(out, err)
             command = ' '.join([self.binary] + [str(arg) for arg in args])
-            if reason:
-                msg = '%s failed: %s' % (command, reason)
-            else:
-                msg = '%s failed with exit code %d: %s' % (command, rc, (err or out).strip() or 'no output')
-            self.module.fail_json(msg=msg, rc=rc, stdout=out, stderr=err, cmd=argv, ctdb_base=self.base)
+            raise CtdbError(failure_message(command, rc, out, err), rc=rc, stdout=out, stderr=err, cmd=argv,
+                            ctdb_base=self.base)
         return rc, out, err
 
     def daemon_running(self):
@@ -103,7 +146,55 @@ class CtdbRunner:
         return rc == 0
 
     def version(self):
+        """The installed CTDB's version as a tuple (``(4, 17, 12)``), or None when ``ctdb version`` fails."""
         rc, out, dummy = self.run(['version'], check_rc=False)
         if rc != 0:
             return None
         return parse_version(out)
+
+
+class ConfigValidator:
+    """CTDB's own ``ctdb-config validate`` run on a candidate ctdb.conf before it is installed.
+
+    ``ctdb-config`` reads only the installed file, or ``$CTDB_BASE/ctdb.conf`` in test mode; so
+    the candidate is written into a fresh directory under ``tmpdir`` used as ``CTDB_BASE`` with
+    ``CTDB_TEST_MODE=yes``. Scripts the file names relative to ``CTDB_BASE`` (``debug script``)
+    are linked there from the real directory, since ctdb-config checks that they exist.
+    """
+
+    def __init__(self, tmpdir, module=None, run_command=None, bin_path=None):
+        self.tmpdir = tmpdir
+        self._run_command = run_command
+        self._bin_path = bin_path
+        if module is not None:
+            self._run_command = run_command or module.run_command
+            self._bin_path = bin_path or module_bin_path(module)
+
+    def available(self):
+        return bool(self._bin_path(CONFIG_TOOL))
+
+    def validate(self, candidate, real_base, scripts=(), what='the new ctdb.conf', keep='the file'):
+        """None when ctdb-config accepts ``candidate``; else CtdbError quoting ctdb-config.
+
+        ``what`` and ``keep`` name the candidate and what stays untouched, for the message.
+        """
+        work = tempfile.mkdtemp(prefix='ctdb_conf.', dir=self.tmpdir)
+        try:
+            with open(os.path.join(work, 'ctdb.conf'), 'wb') as handle:
+                handle.write(candidate.encode('utf-8'))
+            for name in scripts:
+                name = os.path.basename(name)
+                if name and os.path.exists(os.path.join(real_base, name)):
+                    os.symlink(os.path.join(real_base, name), os.path.join(work, name))
+            runner = CtdbRunner(binary=CONFIG_TOOL, run_command=self._run_command, bin_path=self._bin_path,
+                                base=work, environ={'CTDB_TEST_MODE': 'yes'})
+            rc, out, err = runner.run(['validate'], check_rc=False)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        if rc == 0:
+            return None
+        lines = [line.strip().replace(work, real_base) for line in (err + '\n' + out).splitlines()]
+        lines = [line for line in lines if line and not line.startswith('Failed to load config file')]
+        raise CtdbError('ctdb-config validate rejected %s, so %s was left unchanged: %s'
+                        % (what, keep, '; '.join(lines) or 'exit code %d' % rc),
+                        rc=rc, stdout=out, stderr=err, candidate=candidate)

@@ -29,15 +29,25 @@ __metaclass__ = type
 import json
 import re
 
-# Node flag bits (ctdb/protocol/protocol.h); UNKNOWN is the tool-side pseudo flag of 4.17+.
+# Node flag bits (ctdb/protocol/protocol.h): the one place they are written down. UNKNOWN is
+# the tool-side pseudo flag of 4.17+.
+NODE_FLAGS_DISCONNECTED = 0x01
+NODE_FLAGS_UNHEALTHY = 0x02
+NODE_FLAGS_DISABLED = 0x04
+NODE_FLAGS_BANNED = 0x08
+NODE_FLAGS_DELETED = 0x10
+NODE_FLAGS_STOPPED = 0x20
+NODE_FLAGS_UNKNOWN = 0x40
+# Flags an administrator sets on purpose (ctdb disable / stop / ban), as opposed to faults.
+NODE_FLAGS_ADMINISTRATIVE = NODE_FLAGS_DISABLED | NODE_FLAGS_STOPPED | NODE_FLAGS_BANNED
 FLAG_BITS = {
-    'DISCONNECTED': 0x01,
-    'UNHEALTHY': 0x02,
-    'DISABLED': 0x04,
-    'BANNED': 0x08,
-    'DELETED': 0x10,
-    'STOPPED': 0x20,
-    'UNKNOWN': 0x40,
+    'DISCONNECTED': NODE_FLAGS_DISCONNECTED,
+    'UNHEALTHY': NODE_FLAGS_UNHEALTHY,
+    'DISABLED': NODE_FLAGS_DISABLED,
+    'BANNED': NODE_FLAGS_BANNED,
+    'DELETED': NODE_FLAGS_DELETED,
+    'STOPPED': NODE_FLAGS_STOPPED,
+    'UNKNOWN': NODE_FLAGS_UNKNOWN,
 }
 # Words that carry no bit of their own: INACTIVE is derived, PARTIALLYONLINE is computed
 # by the tool from the node's interfaces.
@@ -70,6 +80,19 @@ _RE_HASH = re.compile(r'^hash:\s*(\d+)\s+lmaster:\s*(-?\d+)$')
 _RE_RECMODE = re.compile(r'^Recovery mode:\s*([A-Z]+)\s+\((\d+)\)$')
 _RE_LEADER = re.compile(r'^(Leader|Recovery master):\s*(-?\d+|UNKNOWN)$')
 _RE_NODE_PREFIX = re.compile(r'^(?:pnn|vnn):')
+
+
+def parse_version(text):
+    """``ctdb version`` output (``4.17.12-Debian``) -> ``(4, 17, 12)``; None when no version is found."""
+    match = re.search(r'(\d+)\.(\d+)(?:\.(\d+))?', text or '')
+    if not match:
+        return None
+    return tuple(int(part) for part in match.groups(default='0'))
+
+
+def flag_names(mask):
+    """Node flag bits -> flag words in ctdb's order (the inverse of :func:`flags_mask`)."""
+    return [name for name in FLAG_ORDER if name in FLAG_BITS and mask & FLAG_BITS[name]]
 
 
 def _pnn_or_none(value):

@@ -211,12 +211,25 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, run_module
 from ansible_collections.ctdb.cluster.plugins.module_utils._files import read_text, write_text
 from ansible_collections.ctdb.cluster.plugins.module_utils._public_addresses import (
-    AddressesError, api_view, missing_interfaces, parse_ip_all, parse_public_addresses, plan_public_addresses)
+    AddressesError, api_view, missing_interfaces, parse_ip_all, parse_public_addresses, plan_addresses)
 from ansible_collections.ctdb.cluster.plugins.module_utils._runner import CtdbRunner, ctdb_base
 
 SYS_NET = '/sys/class/net'
+
+ARGUMENT_SPEC = dict(
+    addresses=dict(type='list', elements='dict', options=dict(
+        address=dict(type='str', required=True),
+        interface_name=dict(type='str'),
+        interfaces=dict(type='list', elements='str'),
+    )),
+    path=dict(type='path'),
+    backup=dict(type='bool', default=False),
+    reload=dict(type='bool', default=False),
+    ctdb_base=dict(type='path'),
+)
 
 
 def _host_interfaces():
@@ -237,92 +250,94 @@ def _daemon_differs(runner, entries):
                for address, info in known.items())
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            addresses=dict(type='list', elements='dict', options=dict(
-                address=dict(type='str', required=True),
-                interface_name=dict(type='str'),
-                interfaces=dict(type='list', elements='str'),
-            )),
-            path=dict(type='path'),
-            backup=dict(type='bool', default=False),
-            reload=dict(type='bool', default=False),
-            ctdb_base=dict(type='path'),
-        ),
-        supports_check_mode=True,
-    )
-    path = module.params['path'] or os.path.join(ctdb_base(module), 'public_addresses')
-    desired = module.params['addresses']
-    text = read_text(module, path, missing_ok=True)
-    result = {'changed': False, 'path': path, 'exists': text is not None}
-
+def read_and_plan(path, text, desired):
+    """-> (entries, content, staged content, plan or None): the file as it is, or as it must become."""
     try:
         if desired is None:
-            entries = parse_public_addresses(text)
-            content = staged = text or ''
-        else:
-            plan = plan_public_addresses(text, [dict((k, v) for k, v in item.items() if v is not None)
-                                                for item in desired])
-            entries, content, staged = plan['entries'], plan['content'], plan['staged_content']
-            result.update(added=plan['added'], removed=plan['removed'], modified=plan['modified'])
+            return parse_public_addresses(text), text or '', text or '', None
+        plan = plan_addresses(text, [dict((k, v) for k, v in item.items() if v is not None)
+                                            for item in desired])
+        return plan['entries'], plan['content'], plan['staged_content'], plan
     except AddressesError as exc:
-        module.fail_json(msg='%s: %s' % (path, exc), path=path)
+        raise CtdbError('%s: %s' % (path, exc), path=path)
 
+
+def local_pnn(runner):
+    if not runner.daemon_running():
+        raise CtdbError('reload: true needs the ctdbd of this host running, and it is not: start it '
+                        '(systemctl start ctdb), or leave reload out (the file is read when ctdbd starts)')
+    dummy, out, dummy = runner.run(['pnn'])
+    return int(out.strip().split(':')[-1])
+
+
+def write_in_two_steps(module, runner, pnn, path, text, staged, content, modified):
+    """Write ``staged`` and reload (the modified addresses are released), then write ``content``."""
+    written = write_text(module, path, staged, backup=module.params['backup'])
+    rc, out, err = runner.run(['reloadips', str(pnn)], check_rc=False)
+    if rc != 0:
+        # Put the file back as it was, so that a new run plans the same two steps again.
+        write_text(module, path, text)
+        raise CtdbError('ctdb reloadips %d failed (rc %d) in the first of the two steps of changing %s (%s); the '
+                        'file was restored: fix the cause and run the task again'
+                        % (pnn, rc, ', '.join(item['address'] for item in modified), (err or out).strip() or
+                           'no output'), rc=rc, stdout=out, stderr=err)
+    final = write_text(module, path, content)
+    written['diff']['after'] = final['diff']['after']
+    written['changed'] = True
+    return written
+
+
+def reload_ips(module, runner, pnn, entries, written, two_steps):
+    """Run ``ctdb reloadips PNN`` when the file changed or the daemon differs from it."""
+    steps = ['ctdb reloadips %d' % pnn] * (2 if two_steps else 1)
+    needed = bool(written and written['changed']) or _daemon_differs(runner, entries)
+    reload = {'changed': needed, 'pnn': pnn, 'steps': steps if needed else []}
+    if needed and not module.check_mode:
+        runner.run(['reloadips', str(pnn)])
+        dummy, out, dummy = runner.run(['ip', 'all'])
+        reload['ips'] = dict((address, info['pnn']) for address, info in parse_ip_all(out).items())
+    return reload
+
+
+def manage_addresses(module):
+    """Arguments, read, plan, apply, report."""
+    params = module.params
+    path = params['path'] or os.path.join(ctdb_base(module), 'public_addresses')
+    text = read_text(module, path, missing_ok=True)
+    entries, content, staged, plan = read_and_plan(path, text, params['addresses'])
+    result = {'changed': False, 'path': path, 'exists': text is not None}
+    if plan is not None:
+        result.update(added=plan['added'], removed=plan['removed'], modified=plan['modified'])
     present = _host_interfaces()
     result['missing_interfaces'] = missing_interfaces(entries, present) if present is not None else []
     for name in result['missing_interfaces']:
         module.warn('interface %s named in %s does not exist on this host: ctdbd will refuse to load the file '
                     '("Unknown interface %s for public address") until it does' % (name, path, name))
 
-    runner = None
-    pnn = None
-    if module.params['reload']:
-        runner = CtdbRunner(module)
-        if not runner.daemon_running():
-            module.fail_json(msg='reload: true needs the ctdbd of this host running, and it is not: start it '
-                                 '(systemctl start ctdb), or leave reload out (the file is read when ctdbd starts)')
-        dummy, out, dummy = runner.run(['pnn'])
-        pnn = int(out.strip().split(':')[-1])
-
-    two_steps = desired is not None and staged != content and runner is not None
+    runner = CtdbRunner(module) if params['reload'] else None
+    pnn = local_pnn(runner) if runner else None
+    two_steps = plan is not None and staged != content and runner is not None
     written = None
-    if desired is not None:
+    if plan is not None:
         if two_steps and not module.check_mode:
-            written = write_text(module, path, staged, backup=module.params['backup'])
-            rc, out, err = runner.run(['reloadips', str(pnn)], check_rc=False)
-            if rc != 0:
-                # Put the file back as it was, so that a new run plans the same two steps again.
-                write_text(module, path, text)
-                module.fail_json(msg='ctdb reloadips %d failed (rc %d) in the first of the two steps of changing %s '
-                                     '(%s); the file was restored: fix the cause and run the task again'
-                                     % (pnn, rc, ', '.join(item['address'] for item in result['modified']),
-                                        (err or out).strip() or 'no output'),
-                                 rc=rc, stdout=out, stderr=err)
-            final = write_text(module, path, content)
-            written['diff']['after'] = final['diff']['after']
-            written['changed'] = True
+            written = write_in_two_steps(module, runner, pnn, path, text, staged, content, plan['modified'])
         else:
-            written = write_text(module, path, content, backup=module.params['backup'])
+            written = write_text(module, path, content, backup=params['backup'])
         result['changed'] = written['changed']
         if module._diff:
             result['diff'] = written['diff']
         if written['backup_file']:
             result['backup_file'] = written['backup_file']
-
     if runner is not None:
-        steps = ['ctdb reloadips %d' % pnn] * (2 if two_steps else 1)
-        needed = bool(written and written['changed']) or _daemon_differs(runner, entries)
-        reload = {'changed': needed, 'pnn': pnn, 'steps': steps if needed else []}
-        if needed and not module.check_mode:
-            runner.run(['reloadips', str(pnn)])
-            dummy, out, dummy = runner.run(['ip', 'all'])
-            reload['ips'] = dict((address, info['pnn']) for address, info in parse_ip_all(out).items())
-        result['reload'] = reload
-        result['changed'] = result['changed'] or needed
-
+        result['reload'] = reload_ips(module, runner, pnn, entries, written, two_steps)
+        result['changed'] = result['changed'] or result['reload']['changed']
     result.update(addresses=api_view(entries), raw=content)
-    module.exit_json(**result)
+    return result
+
+
+def main():
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    run_module(module, manage_addresses)
 
 
 if __name__ == '__main__':

@@ -224,8 +224,6 @@ backup_file:
 '''
 
 import os
-import shutil
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -236,170 +234,156 @@ from ansible_collections.ctdb.cluster.plugins.module_utils._conf import (
     check_content,
     format_version,
     lock_key,
+    newer_than_table,
     normalize_settings,
     read,
+    script_names,
 )
+from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, run_module
 from ansible_collections.ctdb.cluster.plugins.module_utils._files import read_text, write_text
-from ansible_collections.ctdb.cluster.plugins.module_utils._runner import CtdbRunner, ctdb_base, parse_version
+from ansible_collections.ctdb.cluster.plugins.module_utils._runner import (
+    ConfigValidator, CtdbRunner, ctdb_base, parse_version)
 
-CTDB_DIRS = ['/usr/sbin', '/usr/bin', '/usr/libexec/ctdb', '/usr/lib/ctdb', '/usr/lib64/ctdb']
-# Options whose value is a script name looked up in CTDB_BASE (ctdb-config checks that it exists).
-SCRIPT_OPTIONS = (('event', 'debug script'), ('database', 'lock debug script'))
+ARGUMENT_SPEC = dict(
+    path=dict(type='path'),
+    content=dict(type='str'),
+    settings=dict(type='dict'),
+    section=dict(type='str'),
+    option=dict(type='str'),
+    value=dict(type='raw'),
+    state=dict(type='str', default='present', choices=['present', 'absent']),
+    create=dict(type='bool', default=True),
+    backup=dict(type='bool', default=False),
+    validate=dict(type='bool', default=True),
+    ctdb_version=dict(type='str'),
+    ctdb_base=dict(type='path'),
+)
+MUTUALLY_EXCLUSIVE = [('content', 'settings'), ('content', 'section'), ('settings', 'section'), ('settings', 'option'),
+                      ('content', 'option'), ('settings', 'value'), ('content', 'value')]
 
 
-class ConfigValidator(CtdbRunner):
-    """Runs ``ctdb-config`` on a candidate file placed in a temporary CTDB_BASE, in test mode."""
+def conf_request(params):
+    """What the task asks: ``{writing, changes, where}`` (changes: (section, key, value|None)); CtdbError if unclear."""
+    if params['content'] is not None and params['state'] == 'absent':
+        raise CtdbError('state=absent removes options given with settings or option; it cannot be used with content')
+    if params['option'] is not None and params['state'] == 'present' and params['value'] is None:
+        raise CtdbError('value is required to set [%s] "%s"; use state=absent to remove it'
+                        % (params['section'], params['option']))
+    if params['settings'] is not None:
+        changes, where = normalize_settings(params['settings']), 'settings'
+    elif params['option'] is not None:
+        changes, where = [(params['section'], params['option'], params['value'])], 'option'
+    else:
+        changes, where = None, 'content'
+    if changes is not None and params['state'] == 'absent':
+        changes = [(section, key, None) for section, key, dummy in changes]
+    writing = params['content'] is not None or changes is not None
+    return {'writing': writing, 'changes': changes, 'where': where}
 
-    def __init__(self, module, binary, base):
-        super(ConfigValidator, self).__init__(module, binary=binary)
-        self.base = base
 
-    def environ(self):
-        env = super(ConfigValidator, self).environ()
-        env['CTDB_TEST_MODE'] = 'yes'
-        return env
-
-
-def installed_version(module):
-    """(version tuple or None, warning or None)."""
-    given = module.params['ctdb_version']
+def installed_version(given, runner):
+    """(version tuple or None, warning or None): ``ctdb_version`` when given, else ``ctdb version``."""
     if given:
         version = parse_version(given)
         if version is None:
-            module.fail_json(msg='ctdb_version must look like 4.17 or 4.17.12, not %r' % given)
+            raise CtdbError('ctdb_version must look like 4.17 or 4.17.12, not %r' % given)
         return version, None
-    if not module.get_bin_path('ctdb', opt_dirs=CTDB_DIRS):
+    if not runner.installed():
         return None, 'ctdb is not installed, so its version is unknown: writing the option names of current Samba ' \
                      '("cluster lock"); set ctdb_version for an older ctdb'
-    version = CtdbRunner(module).version()
+    version = runner.version()
     if version is None:
         return None, 'could not read the version from "ctdb version": writing the option names of current Samba; ' \
                      'set ctdb_version to choose'
     return version, None
 
 
-def validate(module, candidate, path, real_base):
-    """Run ctdb-config validate on ``candidate``; fail the module when it is rejected. Returns whether it ran."""
-    binary = module.get_bin_path('ctdb-config', opt_dirs=CTDB_DIRS)
-    if not binary:
-        module.warn('ctdb-config is not installed (it comes with the ctdb package), so the new ctdb.conf was not '
-                    'validated by CTDB itself')
-        return False
-    tmp = tempfile.mkdtemp(prefix='ctdb_conf.', dir=module.tmpdir)
+def plan_conf(before, content, request, version, path, allow_unknown=False):
+    """The candidate file: ``{candidate, warnings, notes}``; ConfError naming the bad option or value."""
+    if content is not None:
+        if '\x00' in content:
+            raise ConfError('content holds a NUL byte (at character %d): ctdbd reads a line only up to it; remove it'
+                            % content.index('\x00'))
+        warnings = check_content(content, version, 'content', allow_unknown)
+        notes = ['wrote the whole file from content'] if content != before else []
+        return {'candidate': content, 'warnings': warnings, 'notes': notes}
+    candidate, warnings, notes = apply_settings(before or '', request['changes'], version, request['where'], path,
+                                                allow_unknown)
+    return {'candidate': candidate, 'warnings': warnings, 'notes': notes}
+
+
+def report_read(module, result, before, version, path):
+    """The read-only result; a bad file is warned about, never a failure."""
+    result.update(read(before or ''))
+    result['exists'] = before is not None
     try:
-        with open(os.path.join(tmp, CONF_FILE), 'wb') as handle:
-            handle.write(candidate.encode('utf-8'))
-        parsed = read(candidate)['parsed']
-        for section, key in SCRIPT_OPTIONS:
-            script = parsed.get(section, {}).get(key)
-            if script:
-                name = os.path.basename(script)
-                if name and os.path.exists(os.path.join(real_base, name)):
-                    os.symlink(os.path.join(real_base, name), os.path.join(tmp, name))
-        rc, out, err = ConfigValidator(module, binary, tmp).run(['validate'], check_rc=False)
-        if rc != 0:
-            lines = [line.strip().replace(tmp, real_base) for line in (err + '\n' + out).splitlines()]
-            lines = [line for line in lines if line and not line.startswith('Failed to load config file')]
-            module.fail_json(msg='ctdb-config validate rejected the new ctdb.conf, so %s was left unchanged: %s'
-                             % (path, '; '.join(lines) or 'exit code %d' % rc),
-                             rc=rc, stdout=out, stderr=err, candidate=candidate)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return True
+        for warning in check_content(before or '', version, path, allow_unknown=newer_than_table(version)):
+            module.warn(warning)
+    except ConfError as exc:
+        module.warn('%s (ctdbd ignores or rejects this)' % exc)
+    return result
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            path=dict(type='path'),
-            content=dict(type='str'),
-            settings=dict(type='dict'),
-            section=dict(type='str'),
-            option=dict(type='str'),
-            value=dict(type='raw'),
-            state=dict(type='str', default='present', choices=['present', 'absent']),
-            create=dict(type='bool', default=True),
-            backup=dict(type='bool', default=False),
-            validate=dict(type='bool', default=True),
-            ctdb_version=dict(type='str'),
-            ctdb_base=dict(type='path'),
-        ),
-        mutually_exclusive=[('content', 'settings'), ('content', 'section'), ('settings', 'section'),
-                            ('settings', 'option'), ('content', 'option'), ('settings', 'value'), ('content', 'value')],
-        required_together=[('section', 'option')],
-        required_by={'value': 'option'},
-        supports_check_mode=True,
-    )
+def manage_conf(module):
+    """Arguments, read, plan, apply, report."""
     params = module.params
     base = ctdb_base(module)
     path = params['path'] or os.path.join(base, CONF_FILE)
-    writing = params['content'] is not None or params['settings'] is not None or params['option'] is not None
-    if params['content'] is not None and params['state'] == 'absent':
-        module.fail_json(msg='state=absent removes options given with settings or option; it cannot be used with content')
-    if params['option'] is not None and params['state'] == 'present' and params['value'] is None:
-        module.fail_json(msg='value is required to set [%s] "%s"; use state=absent to remove it'
-                         % (params['section'], params['option']))
-
+    request = conf_request(params)
     before = read_text(module, path, missing_ok=True)
-    version, version_warning = installed_version(module) if writing or module.get_bin_path('ctdb', opt_dirs=CTDB_DIRS) \
-        else (None, None)
+    version, version_warning = installed_version(params['ctdb_version'], CtdbRunner(module))
     result = dict(changed=False, path=path, changes=[], validated=False,
                   ctdb_version=format_version(version) if version else None, lock_key=lock_key(version))
-
-    if not writing:
-        result.update(read(before or ''))
-        result['exists'] = before is not None
-        try:
-            for warning in check_content(before or '', version, path):
-                module.warn(warning)
-        except ConfError as exc:
-            # Reading never fails on a bad file, but says what ctdbd will make of it.
-            module.warn('%s (ctdbd ignores or rejects this)' % exc)
-        module.exit_json(**result)
-
+    if not request['writing']:
+        return report_read(module, result, before, version, path)
     if before is None and not params['create']:
-        module.fail_json(msg='%s does not exist and create=false: set create=true to create it, or fix path' % path,
-                         path=path)
+        raise CtdbError('%s does not exist and create=false: set create=true to create it, or fix path' % path,
+                        path=path)
     if version_warning:
         module.warn(version_warning)
 
+    validator = ConfigValidator(module.tmpdir, module=module)
+    # A ctdb newer than the table may have options the table lacks: its own ctdb-config decides.
+    allow_unknown = newer_than_table(version) and params['validate'] and validator.available()
     try:
-        if params['content'] is not None:
-            candidate = params['content']
-            warnings = check_content(candidate, version, 'content')
-            notes = ['wrote the whole file from content'] if candidate != before else []
-        else:
-            if params['settings'] is not None:
-                changes, where = normalize_settings(params['settings']), 'settings'
-            else:
-                changes, where = [(params['section'], params['option'], params['value'])], 'option'
-            if params['state'] == 'absent':
-                changes = [(section, key, None) for section, key, dummy in changes]
-            candidate, warnings, notes = apply_settings(before or '', changes, version, where, path)
+        plan = plan_conf(before, params['content'], request, version, path, allow_unknown)
     except ConfError as exc:
-        module.fail_json(msg=str(exc), path=path)
-    for warning in warnings:
+        raise CtdbError(exc.msg, path=path)
+    for warning in plan['warnings']:
         module.warn(warning)
-
+    candidate = plan['candidate']
     if before is None and candidate == '' and params['content'] is None:
         # Removing options from a file that does not exist: nothing to do.
-        result.update(read(''))
-        result['exists'] = False
-        module.exit_json(**result)
-
+        result.update(read(''), exists=False)
+        return result
     if candidate != before and params['validate']:
-        result['validated'] = validate(module, candidate, path, base)
+        result['validated'] = validate_candidate(module, validator, candidate, path, base)
 
     written = write_text(module, path, candidate, backup=params['backup'])
-    result.update(read(candidate))
-    result['changed'] = written['changed']
-    result['changes'] = notes if written['changed'] else []
-    result['exists'] = before is not None or not module.check_mode
+    result.update(read(candidate), changed=written['changed'], changes=plan['notes'] if written['changed'] else [],
+                  exists=before is not None or not module.check_mode)
     if module._diff:
         result['diff'] = written['diff']
     if written['backup_file']:
         result['backup_file'] = written['backup_file']
-    module.exit_json(**result)
+    return result
+
+
+def validate_candidate(module, validator, candidate, path, base):
+    """Whether ctdb-config validate checked ``candidate`` (False when not installed); CtdbError if it refused it."""
+    if not validator.available():
+        module.warn('ctdb-config is not installed (it comes with the ctdb package), so the new ctdb.conf was not '
+                    'validated by CTDB itself')
+        return False
+    validator.validate(candidate, base, script_names(candidate), keep=path)
+    return True
+
+
+def main():
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, mutually_exclusive=MUTUALLY_EXCLUSIVE,
+                           required_together=[('section', 'option')], required_by={'value': 'option'},
+                           supports_check_mode=True)
+    run_module(module, manage_conf)
 
 
 if __name__ == '__main__':

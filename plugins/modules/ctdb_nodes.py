@@ -216,6 +216,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, run_module
 from ansible_collections.ctdb.cluster.plugins.module_utils._files import read_text, write_text
 from ansible_collections.ctdb.cluster.plugins.module_utils._nodes import (
     NodesError, active_nodes, blockers_message, check_nodes_file_changes, deleted_pnns, deletion_blockers,
@@ -223,33 +224,41 @@ from ansible_collections.ctdb.cluster.plugins.module_utils._nodes import (
 from ansible_collections.ctdb.cluster.plugins.module_utils._runner import CtdbRunner, ctdb_base
 from ansible_collections.ctdb.cluster.plugins.module_utils._status import parse_status_text
 
+ARGUMENT_SPEC = dict(
+    nodes=dict(type='list', elements='str', aliases=['addresses']),
+    path=dict(type='path'),
+    backup=dict(type='bool', default=False),
+    reload=dict(type='bool', default=False),
+    ctdb_base=dict(type='path'),
+)
+
 
 def _public_slots(slots):
     return [dict((key, slot[key]) for key in ('pnn', 'address', 'deleted', 'line', 'lineno')) for slot in slots]
 
 
-def _daemon_map(module, runner):
+def _daemon_map(runner):
     if not runner.daemon_running():
-        module.fail_json(msg='reload: true needs the ctdbd of this host running, and it is not: run the reload task on '
-                             'a node that is up and stays in the cluster (run_once: true with delegate_to)')
+        raise CtdbError('reload: true needs the ctdbd of this host running, and it is not: run the reload task on '
+                        'a node that is up and stays in the cluster (run_once: true with delegate_to)')
     dummy, out, dummy = runner.run(['status'])
     return nodemap_from_status(parse_status_text(out)['cluster'])
 
 
-def _precheck(module, current, slots):
-    """Refuse, before anything is written, what ctdb reloadnodes would refuse."""
+def precheck_reload(current, slots):
+    """Refuse, before anything is written, what ctdb reloadnodes would refuse; returns its prediction."""
     blockers = deletion_blockers(current, slots)
     if blockers:
-        module.fail_json(msg=blockers_message(blockers), blockers=blockers)
+        raise CtdbError(blockers_message(blockers), blockers=blockers)
     check = check_nodes_file_changes(current, slots)
     if not check['ok']:
-        module.fail_json(msg='refusing to reload: ctdb reloadnodes would reject this nodes file (%s). The running '
-                             'cluster does not match the file: compare ctdb status with the file and fix the file '
-                             'by hand' % '; '.join(check['messages']), reload={'messages': check['messages']})
+        raise CtdbError('refusing to reload: ctdb reloadnodes would reject this nodes file (%s). The running '
+                        'cluster does not match the file: compare ctdb status with the file and fix the file '
+                        'by hand' % '; '.join(check['messages']), reload={'messages': check['messages']})
     return check
 
 
-def _reload(module, runner):
+def reload_nodes(runner):
     rc, out, err = runner.run(['reloadnodes'], check_rc=False)
     text = '\n'.join(part for part in (out, err) if part)
     parsed = parse_reloadnodes_output(text)
@@ -258,48 +267,38 @@ def _reload(module, runner):
         if 'differs from current node' in text or 'Failed to get nodes file' in text:
             hint = (' The nodes file must be identical on every connected node: write it on every node first (a task '
                     'without reload), then reload in a separate task with run_once: true.')
-        module.fail_json(msg='ctdb reloadnodes failed (rc %d): %s.%s' % (rc, ' / '.join(parsed['messages']) or 'no output',
-                                                                         hint),
-                         rc=rc, stdout=out, stderr=err, reload=dict(parsed, rc=rc))
+        raise CtdbError('ctdb reloadnodes failed (rc %d): %s.%s' % (rc, ' / '.join(parsed['messages']) or 'no output',
+                                                                    hint),
+                        rc=rc, stdout=out, stderr=err, reload=dict(parsed, rc=rc))
     return {'changed': parsed['changed'], 'messages': parsed['messages'], 'events': parsed['events'], 'rc': rc}
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            nodes=dict(type='list', elements='str', aliases=['addresses']),
-            path=dict(type='path'),
-            backup=dict(type='bool', default=False),
-            reload=dict(type='bool', default=False),
-            ctdb_base=dict(type='path'),
-        ),
-        supports_check_mode=True,
-    )
-    path = module.params['path'] or os.path.join(ctdb_base(module), 'nodes')
-    desired = module.params['nodes']
-    result = {'changed': False, 'path': path}
-
+def read_and_plan(module, path, desired):
+    """-> (slots, content, plan or None): the file as it is, or as it must become."""
     try:
         if desired is None:
             text = read_text(module, path, missing_ok=False)
-            slots = parse_nodes(text)
-            content = text
-        else:
-            text = read_text(module, path, missing_ok=True)
-            plan = plan_nodes(text, desired)
-            slots, content = plan['slots'], plan['content']
-            result.update(added=plan['added'], removed=plan['removed'], undeleted=plan['undeleted'])
+            return parse_nodes(text), text, None
+        plan = plan_nodes(read_text(module, path, missing_ok=True), desired)
+        return plan['slots'], plan['content'], plan
     except NodesError as exc:
-        module.fail_json(msg='%s: %s' % (path, exc), path=path)
+        raise CtdbError('%s: %s' % (path, exc), path=path)
 
-    runner = None
-    check = None
-    if module.params['reload']:
-        runner = CtdbRunner(module)
-        check = _precheck(module, _daemon_map(module, runner), slots)
 
-    if desired is not None:
-        written = write_text(module, path, content, backup=module.params['backup'])
+def manage_nodes(module):
+    """Arguments, read, plan, apply, report."""
+    params = module.params
+    path = params['path'] or os.path.join(ctdb_base(module), 'nodes')
+    slots, content, plan = read_and_plan(module, path, params['nodes'])
+    result = {'changed': False, 'path': path}
+    if plan is not None:
+        result.update(added=plan['added'], removed=plan['removed'], undeleted=plan['undeleted'])
+
+    runner = CtdbRunner(module) if params['reload'] else None
+    check = precheck_reload(_daemon_map(runner), slots) if runner else None
+
+    if plan is not None:
+        written = write_text(module, path, content, backup=params['backup'])
         result['changed'] = written['changed']
         if module._diff:
             result['diff'] = written['diff']
@@ -308,14 +307,19 @@ def main():
 
     if runner is not None:
         if module.check_mode:
-            result['reload'] = {'changed': check['reload'], 'messages': check['messages'], 'events': check['events'],
-                                'rc': None}
+            result['reload'] = dict(changed=check['reload'], messages=check['messages'], events=check['events'],
+                                    rc=None)
         else:
-            result['reload'] = _reload(module, runner)
+            result['reload'] = reload_nodes(runner)
         result['changed'] = result['changed'] or result['reload']['changed']
 
     result.update(nodes=active_nodes(slots), slots=_public_slots(slots), deleted=deleted_pnns(slots), raw=content)
-    module.exit_json(**result)
+    return result
+
+
+def main():
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    run_module(module, manage_nodes)
 
 
 if __name__ == '__main__':

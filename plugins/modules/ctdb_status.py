@@ -259,6 +259,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, run_module
 from ansible_collections.ctdb.cluster.plugins.module_utils._runner import CtdbRunner, explain_failure
 from ansible_collections.ctdb.cluster.plugins.module_utils._status import (
     merge_machine_nodes,
@@ -268,15 +269,24 @@ from ansible_collections.ctdb.cluster.plugins.module_utils._status import (
 )
 
 PERMISSION_HINT = 'permission denied'
+# One year: longer waits are surely a mistake, and time.monotonic() + timeout must stay a float.
+MAX_SECONDS = 365 * 24 * 3600
+
+ARGUMENT_SPEC = dict(
+    wait_for_healthy=dict(type='bool', default=False),
+    timeout=dict(type='int', default=120),
+    delay=dict(type='float', default=2.0),
+    machine_readable=dict(type='str', default='auto', choices=['auto', 'always', 'never']),
+    ctdb_base=dict(type='path'),
+)
 
 
 class StatusReader:
     """Runs ctdb status (and -X status when asked or needed) and parses them."""
 
-    def __init__(self, module, runner):
-        self.module = module
+    def __init__(self, runner, mode):
         self.runner = runner
-        self.mode = module.params['machine_readable']
+        self.mode = mode
 
     def read(self, tolerant=False, timelimit=None):
         """-> (result dict, None) or, when tolerant and ctdb failed, (None, reason).
@@ -292,55 +302,49 @@ class StatusReader:
             rc, machine_out, err = self.runner.run(['-X', 'status'], check_rc=not tolerant, timeout=timelimit)
             if rc != 0:
                 return None, self._reason(rc, machine_out, err)
-            machine = parse_status_machine(machine_out)
-            result['raw_machine'] = machine_out
-            if machine['nodes'] and not machine['unparsable']:
-                result['cluster'] = merge_machine_nodes(result['cluster'], machine)
-            elif self.mode == 'always':
-                self.module.fail_json(
-                    msg='could not read the node table of ctdb -X status (lines: %s); use machine_readable=auto '
-                        'to rely on the text output' % '; '.join(machine['unparsable'][:5] or ['none']),
-                    raw=out, raw_machine=machine_out)
+            self._merge_machine(result, machine_out)
         if not result['cluster']['nodes']:
             reason = 'ctdb status printed no node line this module can read'
             if not tolerant:
-                self.module.fail_json(msg='%s: %r' % (reason, out[:500]), raw=out, parsed=result['parsed'])
+                raise CtdbError('%s: %r' % (reason, out[:500]), raw=out, parsed=result['parsed'])
             return None, reason
         return result, None
+
+    def _merge_machine(self, result, machine_out):
+        machine = parse_status_machine(machine_out)
+        result['raw_machine'] = machine_out
+        if machine['nodes'] and not machine['unparsable']:
+            result['cluster'] = merge_machine_nodes(result['cluster'], machine)
+        elif self.mode == 'always':
+            raise CtdbError('could not read the node table of ctdb -X status (lines: %s); use machine_readable=auto '
+                            'to rely on the text output' % '; '.join(machine['unparsable'][:5] or ['none']),
+                            raw=result['raw'], raw_machine=machine_out)
 
     def _reason(self, rc, out, err):
         reason = explain_failure(out, err) or 'exit code %d: %s' % (rc, (err or out or 'no output').strip())
         if PERMISSION_HINT in reason:
             # Waiting cannot fix a permission problem.
-            self.module.fail_json(msg='ctdb status failed: %s' % reason, rc=rc, stdout=out, stderr=err)
+            raise CtdbError('ctdb status failed: %s' % reason, rc=rc, stdout=out, stderr=err)
         return reason
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            wait_for_healthy=dict(type='bool', default=False),
-            timeout=dict(type='int', default=120),
-            delay=dict(type='float', default=2.0),
-            machine_readable=dict(type='str', default='auto', choices=['auto', 'always', 'never']),
-            ctdb_base=dict(type='path'),
-        ),
-        supports_check_mode=True,
-    )
-    params = module.params
-    if params['timeout'] < 0:
-        module.fail_json(msg='timeout must be 0 or more seconds, not %d' % params['timeout'])
-    if params['delay'] <= 0:
-        module.fail_json(msg='delay must be more than 0 seconds, not %s' % params['delay'])
+def check_timing(timeout, delay):
+    """CtdbError unless ``timeout`` and ``delay`` are usable numbers of seconds (finite, in range)."""
+    if timeout < 0:
+        raise CtdbError('timeout must be 0 or more seconds, not %d' % timeout)
+    if timeout > MAX_SECONDS:
+        raise CtdbError('timeout must be at most %d seconds (a year), not %d' % (MAX_SECONDS, timeout))
+    if not math.isfinite(delay):
+        raise CtdbError('delay must be a finite number of seconds, not %s' % delay)
+    if delay <= 0:
+        raise CtdbError('delay must be more than 0 seconds, not %s' % delay)
+    if delay > MAX_SECONDS:
+        raise CtdbError('delay must be at most %d seconds (a year), not %s' % (MAX_SECONDS, delay))
 
-    reader = StatusReader(module, CtdbRunner(module))
-    started = time.monotonic()
 
-    if not params['wait_for_healthy']:
-        result, dummy = reader.read()
-        module.exit_json(changed=False, attempts=1, elapsed=round(time.monotonic() - started, 3), **result)
-
-    deadline = started + params['timeout']
+def wait_healthy(reader, timeout, delay, started):
+    """Poll until healthy -> result with ``attempts``; CtdbError with the last status after ``timeout`` s."""
+    deadline = started + timeout
     attempts, last, reason = 0, None, None
     while True:
         attempts += 1
@@ -349,8 +353,7 @@ def main():
         if result is not None:
             last = result
             if result['cluster']['healthy']:
-                module.exit_json(changed=False, attempts=attempts, elapsed=round(time.monotonic() - started, 3),
-                                 **result)
+                return dict(result, attempts=attempts)
             reason = '; '.join(result['cluster']['problems'])
         else:
             reason = failure
@@ -358,12 +361,28 @@ def main():
         if remaining <= 0:
             break
         # the last poll happens at the deadline
-        time.sleep(min(params['delay'], remaining))
-
+        time.sleep(min(delay, remaining))
     failed = dict(last or {'raw': None, 'raw_machine': None, 'parsed': None, 'cluster': None})
-    module.fail_json(
-        msg='CTDB cluster not healthy after %d s (%d attempts): %s' % (params['timeout'], attempts, reason),
-        attempts=attempts, elapsed=round(time.monotonic() - started, 3), **failed)
+    raise CtdbError('CTDB cluster not healthy after %d s (%d attempts): %s' % (timeout, attempts, reason),
+                    attempts=attempts, elapsed=round(time.monotonic() - started, 3), **failed)
+
+
+def read_status(module):
+    """Arguments, read (waiting if asked), report."""
+    params = module.params
+    check_timing(params['timeout'], params['delay'])
+    reader = StatusReader(CtdbRunner(module), params['machine_readable'])
+    started = time.monotonic()
+    if params['wait_for_healthy']:
+        result = wait_healthy(reader, params['timeout'], params['delay'], started)
+    else:
+        result = dict(reader.read()[0], attempts=1)
+    return dict(result, changed=False, elapsed=round(time.monotonic() - started, 3))
+
+
+def main():
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    run_module(module, read_status)
 
 
 if __name__ == '__main__':

@@ -181,52 +181,6 @@ def test_deprecated_name_is_written_as_cluster_lock_with_a_warning(sandbox, run_
     assert snapshot(sandbox) == before
 
 
-BAD_PLAY = '''
-- hosts: ctdb_cluster
-  gather_facts: false
-  environment: "{{ ctdb_environment }}"
-  vars:
-    typo_message: >-
-      settings: unknown option "clustr lock" in section [cluster]; did you mean "cluster lock"?
-    rejected_message: >-
-      ctdb-config validate rejected the new ctdb.conf, so {{ ctdb_base }}/ctdb.conf was left unchanged:
-      volatile database directory "/does/not/exist" does not exist; conf: validation for option
-      "volatile database directory" failed
-  tasks:
-    - name: A typo ctdbd would silently ignore
-      ctdb.cluster.ctdb_conf:
-        settings:
-          cluster:
-            clustr lock: /x
-      register: typo
-      ignore_errors: true
-    - name: A file ctdb-config rejects
-      ctdb.cluster.ctdb_conf:
-        content: |
-          [database]
-          \tvolatile database directory = /does/not/exist
-      register: rejected
-      ignore_errors: true
-    - name: Both fail with the message that names the fix
-      ansible.builtin.assert:
-        that:
-          - typo is failed
-          - typo.msg == typo_message
-          - rejected is failed
-          - rejected.msg == rejected_message
-'''
-
-
-def test_bad_input_through_ansible_playbook_leaves_files_unchanged(sandbox, run_playbook):
-    for check in (True, False):
-        before = snapshot(sandbox)
-        run = run_playbook(BAD_PLAY, check=check)
-        assert run.rc == 0, run
-        assert all(c['failed'] == 0 and c['ignored'] == 2 and c['changed'] == 0 for c in run.recap.values()), run
-        assert snapshot(sandbox) == before
-    assert reclocks(sandbox) == {0: lock_string(sandbox), 1: lock_string(sandbox), 2: lock_string(sandbox)}
-
-
 def test_remove_lock_again(sandbox, run_playbook):
     run = run_playbook('''
 - hosts: ctdb_cluster

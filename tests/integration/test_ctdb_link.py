@@ -53,42 +53,6 @@ PLAY = '''
 '''
 
 
-def test_errors_change_nothing(sandbox, dfs, run_playbook, tmp_path):
-    before = snapshot(sandbox)
-    run = run_playbook('''
-- hosts: node0
-  gather_facts: false
-  environment: "{{ ctdb_environment }}"
-  tasks:
-    - name: Not a mount point, when asked to be one
-      ctdb.cluster.ctdb_link:
-        dfs_path: "{{ dfs }}"
-        require_mount: true
-      register: notmounted
-      ignore_errors: true
-    - name: A shared copy is missing
-      ctdb.cluster.ctdb_link:
-        dfs_path: "{{ dfs }}"
-        files: [nodes, ctdb.conf]
-      register: missing
-      ignore_errors: true
-    - name: A local file, no backup and no force
-      ctdb.cluster.ctdb_link:
-        dfs_path: "{{ dfs }}"
-        backup: false
-      register: refused
-      ignore_errors: true
-    - ansible.builtin.assert:
-        that:
-          - notmounted is failed and 'is not a mount point' in notmounted.msg
-          - missing is failed and (dfs ~ '/.ctdb/ctdb.conf does not exist') in missing.msg
-          - refused is failed and 'is a regular file' in refused.msg and 'force=true' in refused.msg
-''', extra_vars={'dfs': dfs})
-    assert run.rc == 0, run
-    assert run.recap['node0']['changed'] == 0
-    assert snapshot(sandbox) == before
-
-
 def test_link_check_apply_idempotent_then_absent(sandbox, dfs, run_playbook):
     before = snapshot(sandbox)
     run = run_playbook(PLAY, extra_vars={'dfs': dfs}, check=True, diff=True)

@@ -7,267 +7,23 @@ servers are started here on free ports of the sandbox subnet (CTDB_SANDBOX_SUBNE
 address .200) and stopped again by their fixtures.  The helper runs as a real
 process whose stdout is a pipe, exactly as CTDB reads it.
 
-EtcdServer, Helper and write_config are also used by test_etcd_lock_ctdb.py and
-by bench/bench_lock.py.
+EtcdServer (ctdbtest.etcd) and Helper, write_config (ctdbtest.lock_helper) are shared with
+test_etcd_lock_ctdb.py and bench/bench_lock.py.
 """
-import base64
-import json
 import os
 import re
 import select
 import shutil
 import signal
-import socket
 import subprocess
-import sys
-import tempfile
 import time
-import urllib.error
-import urllib.request
-import uuid
 
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
-HELPER = os.path.join(REPO, 'roles', 'etcd_lock', 'files', 'ctdb_etcd_lock')
-PYTHON = sys.executable
+from ctdbtest.etcd import EtcdServer, b64, etcd_host, free_port
+from ctdbtest.lock_helper import HELPER, PYTHON, Helper, unique_name, write_config
+
 APIS = ('v2', 'v3')
-
-
-def etcd_host():
-    return '%s.200' % os.environ.get('CTDB_SANDBOX_SUBNET', '127.0.10')  # conftest's default subnet
-
-
-def free_port(host):
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
-
-
-class EtcdServer:
-    """One single-member etcd with the v2 API enabled, on free ports."""
-
-    def __init__(self, host=None, tls=None):
-        self.host = host or etcd_host()
-        self.tls = tls  # dict(ca=, cert=, key=) to serve https and require client certificates
-        self.process = None
-        self.data_dir = None
-        self.client_port = None
-        self.peer_port = None
-
-    @property
-    def url(self):
-        return '%s://%s:%d' % ('https' if self.tls else 'http', self.host, self.client_port)
-
-    def start(self, timeout=20):
-        self.data_dir = tempfile.mkdtemp(prefix='ctdb-lock-etcd-')
-        self.client_port = free_port(self.host)
-        self.peer_port = free_port(self.host)
-        peer = 'http://%s:%d' % (self.host, self.peer_port)
-        argv = ['etcd', '--name', 'lock', '--data-dir', self.data_dir,
-                '--listen-client-urls', self.url, '--advertise-client-urls', self.url,
-                '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer,
-                '--initial-cluster', 'lock=%s' % peer, '--enable-v2']
-        if self.tls:
-            argv += ['--cert-file', self.tls['cert'], '--key-file', self.tls['key'],
-                     '--trusted-ca-file', self.tls['ca'], '--client-cert-auth']
-        self.log = open(os.path.join(self.data_dir, 'etcd.log'), 'w')
-        self.process = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError('etcd exited (rc %s): %s' % (self.process.returncode, self.log_text()[-2000:]))
-            if self.tls or self.healthy():
-                if self.tls:
-                    time.sleep(1.5)  # no client certificate here to ask /health: give it time
-                return self
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError('etcd not healthy within %d s: %s' % (timeout, self.log_text()[-2000:]))
-
-    def healthy(self):
-        try:
-            with urllib.request.urlopen(self.url + '/health', timeout=1) as answer:
-                return b'true' in answer.read()
-        except OSError:
-            return False
-
-    def log_text(self):
-        try:
-            with open(os.path.join(self.data_dir, 'etcd.log')) as handle:
-                return handle.read()
-        except OSError:
-            return ''
-
-    def pause(self):
-        os.kill(self.process.pid, signal.SIGSTOP)
-
-    def resume(self):
-        os.kill(self.process.pid, signal.SIGCONT)
-
-    def kill(self):
-        if self.process and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGCONT)
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        if self.data_dir:
-            self.log.close()
-            shutil.rmtree(self.data_dir, ignore_errors=True)
-            self.data_dir = None
-
-    # -- direct access, to look behind the helper's back -------------------------
-    def _request(self, path, payload=None, method=None, timeout=5):
-        data = None
-        headers = {}
-        if payload is not None:
-            data = json.dumps(payload).encode()
-            headers['Content-Type'] = 'application/json'
-        request = urllib.request.Request(self.url + path, data=data, headers=headers, method=method)
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as answer:
-                body = answer.read()
-        except urllib.error.HTTPError as exc:
-            body = exc.read()
-        return json.loads(body) if body.strip() else {}
-
-    def v2_tree(self, path='/'):
-        """All v2 keys below path: {key: value}."""
-        answer = self._request('/v2/keys%s?recursive=true' % path)
-        found = {}
-
-        def walk(node):
-            if node.get('dir'):
-                for child in node.get('nodes', []):
-                    walk(child)
-            elif 'key' in node:
-                found[node['key']] = node.get('value')
-        walk(answer.get('node', {}))
-        return found
-
-    def v2_delete(self, key):
-        return self._request('/v2/keys%s' % key, method='DELETE')
-
-    def v2_put(self, key, value):
-        data = ('value=%s' % value).encode()
-        request = urllib.request.Request(self.url + '/v2/keys%s' % key, data=data, method='PUT')
-        with urllib.request.urlopen(request, timeout=5) as answer:
-            return json.load(answer)
-
-    def v3_tree(self, prefix='/'):
-        """All v3 keys with prefix: {key: value}."""
-        end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-        answer = self._request('/v3/kv/range', {'key': _b64(prefix), 'range_end': _b64(end)})
-        return {base64.b64decode(kv['key']).decode(): base64.b64decode(kv.get('value', '')).decode()
-                for kv in answer.get('kvs', [])}
-
-    def v3_leases(self):
-        return [int(item['ID']) for item in self._request('/v3/lease/leases', {}).get('leases', [])]
-
-    def v3_delete(self, key):
-        return self._request('/v3/kv/deleterange', {'key': _b64(key)})
-
-    def tree(self, api, prefix='/'):
-        return self.v2_tree(prefix) if api == 'v2' else self.v3_tree(prefix)
-
-    def delete(self, api, key):
-        return self.v2_delete(key) if api == 'v2' else self.v3_delete(key)
-
-
-def _b64(text):
-    return base64.b64encode(text.encode()).decode()
-
-
-def write_config(path, api, etcd=None, name=None, **extra):
-    """Write a helper config file; returns its path."""
-    lines = ['# written by the etcd lock tests', 'api = %s' % api]
-    if etcd is not None and 'endpoints' not in extra:
-        lines.append('endpoints = %s' % etcd.url)
-    if name:
-        lines.append('name = %s' % name)
-    lines += ['%s = %s' % item for item in extra.items()]
-    with open(path, 'w') as handle:
-        handle.write('\n'.join(lines) + '\n')
-    return path
-
-
-class Helper:
-    """One helper process; stdout is a pipe as in CTDB, stderr goes to a file."""
-
-    def __init__(self, config, verbose=0, argv=None, python=PYTHON, helper=HELPER, env=None):
-        self.argv = argv or [python, helper, '-c', config] + (['-' + 'v' * verbose] if verbose else [])
-        self.env = env
-        self.process = None
-        self.status = None
-        self.eof_at = None
-        self.started_at = None
-
-    def start(self):
-        self.stderr = tempfile.TemporaryFile()
-        self.started_at = time.monotonic()
-        self.process = subprocess.Popen(self.argv, stdout=subprocess.PIPE, stderr=self.stderr,
-                                        stdin=subprocess.DEVNULL, env=self.env)
-        return self
-
-    def read_status(self, timeout=10):
-        """The first character written, or '' at EOF; None if nothing within timeout."""
-        if not select.select([self.process.stdout], [], [], timeout)[0]:
-            return None
-        char = os.read(self.process.stdout.fileno(), 1).decode()
-        if char == '':
-            self.eof_at = time.monotonic()
-        self.status = char
-        return char
-
-    def wait_eof(self, timeout):
-        """Wait until stdout closes (what CTDB sees as the lock lost); returns the
-        monotonic time of EOF or None."""
-        deadline = time.monotonic() + timeout
-        while self.eof_at is None:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return None
-            ready = select.select([self.process.stdout], [], [], min(left, 0.02))[0]
-            if ready and os.read(self.process.stdout.fileno(), 1) == b'':
-                self.eof_at = time.monotonic()
-        return self.eof_at
-
-    def wait(self, timeout=10):
-        return self.process.wait(timeout)
-
-    def errors(self):
-        self.stderr.seek(0)
-        return self.stderr.read().decode()
-
-    def signal(self, signum):
-        if self.process.poll() is None:
-            os.kill(self.process.pid, signum)
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        if self.process:
-            self.process.stdout.close()
-
-
-def take(config, timeout=10, **kwargs):
-    """Run a helper and return (helper, first status character)."""
-    helper = Helper(config, **kwargs).start()
-    return helper, helper.read_status(timeout)
-
-
-def unique_name():
-    return 'T%s' % uuid.uuid4().hex[:12]
 
 
 @pytest.fixture(scope='module')
@@ -674,7 +430,7 @@ def auth_etcd():
                 ('/v3/auth/user/add', {'name': 'ctdb', 'password': 'ctdbpw'}),
                 ('/v3/auth/role/add', {'name': 'locks'}),
                 ('/v3/auth/role/grant', {'name': 'locks', 'perm': {
-                    'permType': 'READWRITE', 'key': _b64('/_locks/'), 'range_end': _b64('/_locks0')}}),
+                    'permType': 'READWRITE', 'key': b64('/_locks/'), 'range_end': b64('/_locks0')}}),
                 ('/v3/auth/user/grant', {'user': 'ctdb', 'role': 'locks'}),
                 ('/v3/auth/enable', {})):
             answer = server._request(path, payload)

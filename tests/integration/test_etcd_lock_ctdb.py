@@ -9,66 +9,18 @@ SIGKILL, as a crash) and the two others must elect a new leader that holds the
 lock and return to recovery mode NORMAL.
 """
 import os
-import re
-import subprocess
 import time
 
 import pytest
 
-from sandbox import Sandbox
-from test_etcd_lock import EtcdServer, HELPER, PYTHON, unique_name, write_config
+from ctdbtest.etcd import EtcdServer
+from ctdbtest.lock_cluster import cluster_view, lock_holder_node, parse_status
+from ctdbtest.lock_helper import HELPER, PYTHON, unique_name, write_config
+from ctdbtest.sandbox import Sandbox
 
 LOCK_TTL = 9
 REFRESH = 2
 FAILOVER_LIMIT = 60
-
-
-def parse_status(text):
-    """`ctdb status` text -> (leader pnn or None, recovery mode name or None)."""
-    leader = re.search(r'^(?:Leader|Recovery master):(\d+)', text, re.M)
-    mode = re.search(r'^Recovery mode:(\w+)', text, re.M)
-    return (int(leader.group(1)) if leader else None, mode.group(1) if mode else None)
-
-
-def ancestors(pid):
-    """pid and its parents, up to init."""
-    chain = []
-    while pid and pid > 1:
-        chain.append(pid)
-        try:
-            with open('/proc/%d/status' % pid) as handle:
-                pid = int(re.search(r'^PPid:\s+(\d+)', handle.read(), re.M).group(1))
-        except (OSError, AttributeError):
-            break
-    return chain
-
-
-def lock_holder_node(cluster, etcd, api, key):
-    """Which node's ctdbd the helper that holds key runs under (None if no holder)."""
-    value = etcd.tree(api, os.path.dirname(key) + '/').get(key)
-    if not value:
-        return None
-    pid = int(value.split(':')[1])
-    chain = ancestors(pid)
-    for index in range(cluster.nodes):
-        ctdbd = cluster.ctdbd_pid(index)
-        if ctdbd and ctdbd in chain[1:]:
-            return index
-    return None
-
-
-def cluster_view(cluster, nodes):
-    """{node: (leader, recovery mode)} as each live node reports it."""
-    view = {}
-    for index in nodes:
-        try:
-            # during recovery `ctdb status` can block: bound it
-            result = cluster.ctdb(index, '-t', '2', 'status', timeout=3)
-        except subprocess.TimeoutExpired:
-            view[index] = (None, None)
-            continue
-        view[index] = parse_status(result.stdout) if result.returncode == 0 else (None, None)
-    return view
 
 
 def wait_for_new_leader(cluster, etcd, api, key, survivors, old_leader, limit):

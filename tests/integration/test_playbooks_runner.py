@@ -11,7 +11,7 @@ import sys
 
 import ansible_runner
 
-from sandbox import parse_health
+from ctdbtest.sandbox import parse_health
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 COLLECTIONS = os.path.join(REPO, '.cache', 'collections')

@@ -15,7 +15,7 @@ import time
 import pytest
 import yaml
 
-from sandbox import parse_health, process_tree
+from ctdbtest.sandbox import parse_health, process_tree
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))

@@ -4,7 +4,7 @@
 import json
 import urllib.request
 
-from sandbox import Sandbox, SandboxError, parse_health
+from ctdbtest.sandbox import Sandbox, SandboxError, parse_health
 
 import pytest
 

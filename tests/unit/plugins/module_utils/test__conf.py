@@ -498,19 +498,19 @@ BAD_SETTINGS = [
     ('bad transport', [('cluster', 'transport', 'udp')],
      'settings: invalid value "udp" for [cluster] "transport": expected one of tcp, ib'),
     ('empty lock', [('cluster', 'cluster lock', '  ')],
-     'settings: invalid value "  " for [cluster] "cluster lock": expected a non-empty single-line string not ending in a backslash'),
+     'settings: invalid value "  " for [cluster] "cluster lock": expected a non-empty single-line string without NUL, not ending in a backslash'),
     ('newline in lock', [('cluster', 'cluster lock', '/a\n[x]')],
-     'settings: invalid value "/a\n[x]" for [cluster] "cluster lock": expected a non-empty single-line string not ending in a backslash'),
+     'settings: invalid value "/a\n[x]" for [cluster] "cluster lock": expected a non-empty single-line string without NUL, not ending in a backslash'),
     ('trailing backslash', [('cluster', 'cluster lock', '/a\\')],
-     'settings: invalid value "/a\\" for [cluster] "cluster lock": expected a non-empty single-line string not ending '
+     'settings: invalid value "/a\\" for [cluster] "cluster lock": expected a non-empty single-line string without NUL, not ending '
      'in a backslash'),
     ('carriage return', [('cluster', 'cluster lock', '/a\rb')],
-     'settings: invalid value "/a\rb" for [cluster] "cluster lock": expected a non-empty single-line string not ending '
+     'settings: invalid value "/a\rb" for [cluster] "cluster lock": expected a non-empty single-line string without NUL, not ending '
      'in a backslash'),
     ('too new', [('cluster', 'nodes list', '/etc/ctdb/nodes')],
      'settings: [cluster] "nodes list" needs Samba 4.22 or later, and ctdb here is 4.17'),
     ('list value', [('cluster', 'cluster lock', ['/a'])],
-     'settings: invalid value "[\'/a\']" for [cluster] "cluster lock": expected a non-empty single-line string not ending in a backslash'),
+     'settings: invalid value "[\'/a\']" for [cluster] "cluster lock": expected a non-empty single-line string without NUL, not ending in a backslash'),
 ]
 
 

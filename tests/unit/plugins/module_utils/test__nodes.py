@@ -327,3 +327,50 @@ def test_plan_refuses_an_undelete_out_of_pnn_order():
         nd.plan_nodes('192.168.20.41\n#192.168.20.42\n192.168.20.43\n',
                       ['192.168.20.41', '192.168.20.43', '192.168.20.42'])
     assert str(err.value).endswith('List the nodes in PNN order instead: 192.168.20.41, 192.168.20.42, 192.168.20.43')
+
+
+# --------------------------------------------------------------------------- addresses as CTDB reads them
+# Checked with the real ctdb 4.17 (`ctdb listnodes` on such a nodes file): "fe80::1%eth0" and "::ffff:a00:1"
+# print "Invalid IP address ..." and fail; "::ffff:10.0.0.2" is listed as 10.0.0.2.
+
+@pytest.mark.parametrize('value, expected', [
+    ('10.0.0.1', '10.0.0.1'),
+    ('::ffff:10.0.0.2', '10.0.0.2'),
+    ('FD00::0001', 'fd00::1'),
+    ('fe80::1%eth0', None),
+    ('::ffff:a00:1', None),
+    ('10.0.0.1\x00', None),
+])
+def test_canonical_address_is_what_ctdb_reads(value, expected):
+    assert nd.canonical_address(value) == expected
+
+
+@pytest.mark.parametrize('desired, message', [
+    (['fe80::1%eth0'], "invalid node address 'fe80::1%eth0': CTDB refuses an IPv6 zone (\"%eth0\"): give a global "
+                       "or unique local address, not a link-local one with its interface"),
+    (['::ffff:a00:1'], "invalid node address '::ffff:a00:1': CTDB reads an IPv4-mapped address by its dotted tail "
+                       "and cannot read this one: write it as 10.0.0.1"),
+    (['10.0.0.1', '::ffff:10.0.0.1'], "node address 10.0.0.1 is listed twice in nodes (as '10.0.0.1' and "
+                                      "'::ffff:10.0.0.1'): list every node once"),
+    (['10.0.0.1\x00'], "invalid node address '10.0.0.1\\x00': a node address contains no NUL byte"),
+])
+def test_plan_refuses_addresses_ctdb_reads_otherwise(desired, message):
+    with pytest.raises(nd.NodesError) as error:
+        nd.plan_nodes('', desired)
+    assert str(error.value) == message
+
+
+def test_a_file_with_an_ipv4_mapped_duplicate_is_refused():
+    with pytest.raises(nd.NodesError, match=r'^the nodes file lists ::ffff:10.0.0.1 twice \(lines 1 and 2\)'):
+        nd.parse_nodes('10.0.0.1\n::ffff:10.0.0.1\n')
+
+
+def test_an_ipv4_mapped_node_is_the_same_node_as_its_ipv4():
+    plan = nd.plan_nodes('::ffff:10.0.0.1\n10.0.0.2\n', ['10.0.0.1', '10.0.0.2'])
+    assert (plan['content'], plan['added'], plan['removed']) == ('::ffff:10.0.0.1\n10.0.0.2\n', [], [])
+
+
+def test_node_flag_bits_are_those_of_status():
+    assert nd.NODE_FLAGS_DISCONNECTED == st.FLAG_BITS['DISCONNECTED'] == 0x01
+    assert st.flag_names(0x25) == ['DISCONNECTED', 'DISABLED', 'STOPPED']
+    assert st.flags_mask(st.flag_names(0x7f)) == 0x7f

@@ -49,7 +49,7 @@ def test_every_loadable_sample_parses_line_by_line(name):
 def test_keeping_the_same_addresses_rewrites_nothing(name):
     text = _config(name)
     desired = [{'address': e['address'], 'interface_name': e['interface_name']} for e in pa.parse_public_addresses(text)]
-    plan = pa.plan_public_addresses(text, desired)
+    plan = pa.plan_addresses(text, desired)
     assert plan['content'] == text
     assert (plan['added'], plan['removed'], plan['modified']) == ([], [], [])
 
@@ -105,7 +105,7 @@ def test_the_manual_excerpt_without_mask_is_refused_like_ctdbd_does():
     ('10.0.0.1/33 eth0\n', "line 1 of public_addresses is '10.0.0.1/33 eth0': badly formed (the mask '33' is not a "
                            "prefix length between 0 and 32)"),
     ('10.0.0.1/24 eth0,,eth1\n', "line 1 of public_addresses ('10.0.0.1/24 eth0,,eth1'): invalid interface name '': "
-                                 "a Linux interface name has 1 to 15 characters and no blank, \"/\", \":\", \",\" or \"#\""),
+                                 "a Linux interface name has 1 to 15 bytes (UTF-8) and no blank, NUL, \"/\", \":\", \",\" or \"#\""),
 ])
 def test_bad_files_are_refused(text, message):
     with pytest.raises(pa.AddressesError) as err:
@@ -123,20 +123,20 @@ def _want(*items):
 
 
 def test_plan_adds_at_the_end_and_keeps_comments():
-    plan = pa.plan_public_addresses(BASE, _want(('10.0.0.1/24', 'eth1'), ('10.0.0.2/24', 'eth1'),
+    plan = pa.plan_addresses(BASE, _want(('10.0.0.1/24', 'eth1'), ('10.0.0.2/24', 'eth1'),
                                                 ('10.0.1.1/24', 'eth2,eth3'), ('10.0.0.3/24', 'eth1')))
     assert plan['content'] == BASE + '10.0.0.3/24 eth1\n'
     assert plan['added'] == ['10.0.0.3/24'] and plan['staged_content'] == plan['content']
 
 
 def test_plan_removes_only_the_line():
-    plan = pa.plan_public_addresses(BASE, _want(('10.0.0.1/24', 'eth1'), ('10.0.1.1/24', 'eth2,eth3')))
+    plan = pa.plan_addresses(BASE, _want(('10.0.0.1/24', 'eth1'), ('10.0.1.1/24', 'eth2,eth3')))
     assert plan['content'] == '# public addresses of node 0\n10.0.0.1/24 eth1\n\n10.0.1.1/24 eth2,eth3\n'
     assert plan['removed'] == ['10.0.0.2/24']
 
 
 def test_plan_changing_mask_or_interface_has_a_staged_first_step():
-    plan = pa.plan_public_addresses(BASE, [
+    plan = pa.plan_addresses(BASE, [
         {'address': '10.0.0.1/16', 'interface_name': 'eth1'},
         {'address': '10.0.0.2/24', 'interfaces': ['eth1', 'eth4']},
         {'address': '10.0.1.1/24', 'interfaces': ['eth2', 'eth3']},
@@ -152,16 +152,16 @@ def test_plan_changing_mask_or_interface_has_a_staged_first_step():
 
 def test_plan_compares_ipv6_canonically():
     text = 'fc00:10::1:1/64 lo\n'
-    plan = pa.plan_public_addresses(text, _want(('FC00:10:0::1:1/64', 'lo')))
+    plan = pa.plan_addresses(text, _want(('FC00:10:0::1:1/64', 'lo')))
     assert plan['content'] == text
 
 
 def test_plan_empty_list_empties_the_file():
-    assert pa.plan_public_addresses(BASE, [])['content'] == '# public addresses of node 0\n\n'
+    assert pa.plan_addresses(BASE, [])['content'] == '# public addresses of node 0\n\n'
 
 
 def test_plan_on_missing_file():
-    plan = pa.plan_public_addresses(None, _want(('127.0.13.101/32', 'lo')))
+    plan = pa.plan_addresses(None, _want(('127.0.13.101/32', 'lo')))
     assert plan['content'] == '127.0.13.101/32 lo\n'
 
 
@@ -173,10 +173,10 @@ def test_plan_on_missing_file():
      'address 10.0.0.1 is listed twice (addresses[0] and addresses[1]): CTDB refuses a duplicate public IP address; '
      'list it once'),
     (_want(('10.0.0.1/24', 'eth 1')), "addresses[0] (10.0.0.1/24): invalid interface name 'eth 1': a Linux interface "
-                                      "name has 1 to 15 characters and no blank, \"/\", \":\", \",\" or \"#\""),
+                                      "name has 1 to 15 bytes (UTF-8) and no blank, NUL, \"/\", \":\", \",\" or \"#\""),
     (_want(('10.0.0.1/24', 'averyveryverylongname')),
      "addresses[0] (10.0.0.1/24): invalid interface name 'averyveryverylongname': a Linux interface name has 1 to 15 "
-     "characters and no blank, \"/\", \":\", \",\" or \"#\""),
+     "bytes (UTF-8) and no blank, NUL, \"/\", \":\", \",\" or \"#\""),
     ([{'address': '10.0.0.1/24'}], 'addresses[0] (10.0.0.1/24) has no interface: CTDB needs one (interface_name: eth0, '
                                    'or interfaces: [eth0, eth1])'),
     ([{'address': '10.0.0.1/24', 'interface_name': 'eth0', 'interfaces': ['eth1']}],
@@ -188,7 +188,7 @@ def test_plan_on_missing_file():
 ])
 def test_plan_refuses_bad_desired(desired, message):
     with pytest.raises(pa.AddressesError) as err:
-        pa.plan_public_addresses(BASE, desired)
+        pa.plan_addresses(BASE, desired)
     assert str(err.value) == message
 
 
@@ -220,3 +220,59 @@ def test_parse_ip_all_matches_truth(case):
             assert info['configured'] is not None
             assert info['configured'] == (info['available'] if info['pnn'] >= 0 else [])
     assert len(parsed) == len([line for line in output.splitlines() if re.match(r'^[0-9a-f.:]+ ', line)])
+
+
+# ----------------------------------------------------------------------------- values CTDB and the kernel refuse
+# Interface names were checked against the kernel in a network namespace of the test's own
+# (`unshare -n ip link add NAME type veth ...`): 15 bytes passed, 16 failed, "ééééééé" (14 bytes) passed,
+# "aàbcdefgh" failed (à is C3 A0 in UTF-8, and the kernel's isspace() takes 0xA0), "a,b" passed
+# (but CTDB splits on ","), "a:b", "a/b", "a b", "." and ".." failed.
+@pytest.mark.parametrize('name, valid', [
+    ('abcdefghijklmno', True),
+    ('abcdefghijklmnop', False),
+    (u'ééééééé', True),
+    (u'éééééééé', False),
+    (u'aàbcdefgh', False),
+    ('eth\x000', False),
+    (u'a\u2003b', True),
+    ('a,b', False), ('a:b', False), ('a/b', False), ('a b', False), ('a\tb', False), ('.', False), ('..', False),
+    ('', False), ('\udcff', False),
+])
+def test_interface_names_are_what_the_kernel_and_ctdb_take(name, valid):
+    assert pa.valid_interface_name(name) is valid
+
+
+@pytest.mark.parametrize('desired, message', [
+    (_want(('fe80::1%eth0/64', 'eth0')), "addresses[0]: invalid address 'fe80::1%eth0/64': CTDB refuses an IPv6 "
+                                          "zone (\"%eth0\"): give the address without it"),
+    (_want(('::ffff:a00:1/24', 'eth0')), "addresses[0]: invalid address '::ffff:a00:1/24': CTDB reads an "
+                                          "IPv4-mapped address by its dotted tail and cannot read this one: write "
+                                          "10.0.0.1"),
+    (_want(('::ffff:10.0.0.1/120', 'eth0')), "addresses[0]: invalid address '::ffff:10.0.0.1/120': the mask '120' "
+                                              "is not a prefix length between 0 and 32"),
+    (_want(('10.0.0.1/24', 'eth0'), ('::ffff:10.0.0.1/24', 'eth0')),
+     'address 10.0.0.1 is listed twice (addresses[0] and addresses[1]): CTDB refuses a duplicate public IP address; '
+     'list it once'),
+    (_want(('10.0.0.1/24', 'eth\x000')), "addresses[0] (10.0.0.1/24): invalid interface name 'eth\\x000': a Linux "
+                                        "interface name has 1 to 15 bytes (UTF-8) and no blank, NUL, \"/\", \":\", "
+                                        "\",\" or \"#\""),
+    (_want(('10.0.0.1/24', u'éééééééé')), u"addresses[0] (10.0.0.1/24): invalid interface name 'éééééééé': a Linux "
+                                          u"interface name has 1 to 15 bytes (UTF-8) and no blank, NUL, \"/\", \":\", "
+                                          u"\",\" or \"#\""),
+])
+def test_plan_refuses_values_ctdb_reads_otherwise(desired, message):
+    with pytest.raises(pa.AddressesError) as error:
+        pa.plan_addresses('', desired)
+    assert str(error.value) == message
+
+
+def test_a_file_with_an_ipv4_mapped_duplicate_is_refused():
+    with pytest.raises(pa.AddressesError) as error:
+        pa.parse_public_addresses('10.0.0.1/24 eth0\n::ffff:10.0.0.1/24 eth1\n')
+    assert str(error.value) == ('public_addresses lists 10.0.0.1 twice (lines 1 and 2): CTDB refuses a duplicate '
+                                'public IP address; delete one of the lines')
+
+
+def test_an_ipv4_mapped_address_is_read_as_ipv4():
+    entry, = pa.parse_public_addresses('::ffff:10.0.0.1/24 eth0\n')
+    assert (entry['ip'], entry['mask'], entry['address']) == ('10.0.0.1', 24, '::ffff:10.0.0.1/24')

@@ -4,24 +4,24 @@
 
 Only AnsibleModule's exits are replaced (to catch the result); ``ctdb version`` is faked where a
 test needs another ctdb version, and ``open``/``get_bin_path`` where a test needs a failure root
-cannot produce (an unreadable file, ctdb-config not installed).
+cannot produce (an unreadable file, ctdb-config not installed). The bad-input table is data in
+test_ctdb_conf.yaml.
 """
 import builtins
 import os
 
 import pytest
 
-from ansible.module_utils import basic
-
 from ansible_collections.ctdb.cluster.plugins.modules import ctdb_conf
 
-from ansible_collections.ctdb.cluster.tests.unit.plugins.modules.utils import ExitJson, FailJson, patch_module_args
+from ansible_collections.ctdb.cluster.tests.unit.plugins.modules.utils import REAL, ExitJson, FailJson, check_case, load_cases
 
 SAMPLES = os.path.normpath(os.path.join(os.path.dirname(__file__), '..', '..', '..', 'fixtures', 'ctdb-samples',
                                         'config_samples', 'ctdb.conf'))
 CTDB_CONFIG = '/usr/libexec/ctdb/ctdb-config'
 needs_ctdb_config = pytest.mark.skipif(not os.access(CTDB_CONFIG, os.X_OK),
                                        reason='ctdb-config (Debian package ctdb) is not installed')
+MODULE = ctdb_conf
 LOCK = '!/usr/libexec/ctdb/ctdb_mutex_fcntl_helper /var/lib/ctdb/cluster.lock'
 
 
@@ -35,15 +35,31 @@ DOC_EXAMPLE = sample('samba.doc.examples.ctdb.conf')
 
 
 class Harness:
-    def __init__(self, tmp_path):
+    """A temporary CTDB_BASE with ctdb.conf; runs ctdb_conf through the shared run_module with the real
+    ctdb-config (the FakeCtdb passes every command through unless ``version_output`` is set)."""
+
+    def __init__(self, tmp_path, run_module, ctdb):
         self.base = tmp_path / 'etc-ctdb'
         self.base.mkdir()
-        self.tmpdir = tmp_path / 'ansible-tmp'
-        self.tmpdir.mkdir()
+        self.tmpdir = run_module.tmpdir
         self.conf = self.base / 'ctdb.conf'
         self.warnings = []
-        self.version_output = None
-        self.commands = []
+        self._run_module = run_module
+        self._ctdb = ctdb
+        ctdb.default = REAL
+        ctdb.real_bin_path = True
+
+    @property
+    def commands(self):
+        return self._ctdb.calls
+
+    @property
+    def version_output(self):
+        return None
+
+    @version_output.setter
+    def version_output(self, text):
+        self._ctdb.answer('version', text)
 
     def write(self, text):
         self.conf.write_bytes(text.encode('utf-8'))
@@ -62,40 +78,23 @@ class Harness:
     def run(self, args, expect=ExitJson, check=False, diff=False):
         args = dict(args)
         args.setdefault('ctdb_base', str(self.base))
-        args['_ansible_tmpdir'] = str(self.tmpdir)
-        args['_ansible_check_mode'] = check
-        args['_ansible_diff'] = diff
-        with patch_module_args(args):
-            with pytest.raises((ExitJson, FailJson)) as raised:
-                ctdb_conf.main()
-        assert isinstance(raised.value, expect), raised.value.args[0]
-        return raised.value.args[0]
+        outcome = self._run_module(args, check=check, diff=diff, expect=expect)
+        self.warnings.extend(outcome.warnings)
+        return outcome
 
 
 @pytest.fixture
-def h(tmp_path, monkeypatch):
-    harness = Harness(tmp_path)
-    real_run_command = basic.AnsibleModule.run_command
+def h(tmp_path, run_module, ctdb):
+    return Harness(tmp_path, run_module, ctdb)
 
-    def exit_json(module, **kwargs):
-        raise ExitJson(kwargs)
 
-    def fail_json(module, **kwargs):
-        kwargs['failed'] = True
-        raise FailJson(kwargs)
-
-    def run_command(module, argv, **kwargs):
-        harness.commands.append((list(argv), dict(kwargs.get('environ_update') or {})))
-        if argv[-1] == 'version' and harness.version_output is not None:
-            return 0, harness.version_output, ''
-        return real_run_command(module, argv, **kwargs)
-
-    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
-    monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda module, text: harness.warnings.append(text))
-    monkeypatch.setattr(basic.AnsibleModule, 'run_command', run_command)
-    monkeypatch.delenv('CTDB_BASE', raising=False)
-    return harness
+@pytest.mark.parametrize('case', load_cases(__file__))
+def test_case(case, run_module, ctdb, tmp_path):
+    ctdb.default = REAL
+    ctdb.real_bin_path = True
+    base = tmp_path / 'etc-ctdb'
+    base.mkdir()
+    check_case(case, run_module, ctdb, base)
 
 
 # ----------------------------------------------------------------- read
@@ -140,13 +139,10 @@ def test_read_warns_about_typos_and_deprecated_names(h):
         '(ctdbd ignores or rejects this)' % h.conf]
 
 
-def test_path_defaults_to_ctdb_base_from_environment(h, monkeypatch):
+def test_path_defaults_to_ctdb_base_from_environment(h, run_module, monkeypatch):
     h.write(DOC_EXAMPLE)
     monkeypatch.setenv('CTDB_BASE', str(h.base))
-    with patch_module_args({'_ansible_tmpdir': str(h.tmpdir)}):
-        with pytest.raises(ExitJson) as raised:
-            ctdb_conf.main()
-    assert raised.value.args[0]['path'] == str(h.conf)
+    assert run_module({}, expect=ExitJson)['path'] == str(h.conf)
 
 
 # ----------------------------------------------------------------- write
@@ -263,8 +259,8 @@ def test_version_detected_from_ctdb_version(h):
     assert [argv[1:] for argv, dummy in h.commands] == [['version']]
 
 
-def test_ctdb_not_installed_assumes_current_names_with_warning(h, monkeypatch):
-    monkeypatch.setattr(basic.AnsibleModule, 'get_bin_path', lambda module, name, *a, **kw: None)
+def test_ctdb_not_installed_assumes_current_names_with_warning(h, ctdb):
+    ctdb.missing.update(['ctdb', 'ctdb-config'])
     result = h.run({'section': 'cluster', 'option': 'cluster lock', 'value': '/l'})
     assert result['changed'] is True and result['validated'] is False
     assert h.conf.read_text() == '[cluster]\n\tcluster lock = /l\n'
@@ -301,80 +297,6 @@ def test_debug_script_in_ctdb_base_is_found_by_validation(h):
     h.write(DEBIAN_DEFAULT)
     result = h.run({'settings': {'event': {'debug script': 'debug-hung-script.sh'}}, 'ctdb_version': '4.17'})
     assert result['changed'] is True and result['validated'] is True
-
-
-# ----------------------------------------------------------------- bad input: exact message, file untouched
-def msg_missing_script(h):
-    return ('ctdb-config validate rejected the new ctdb.conf, so %s was left unchanged: debug script %s/nothere.sh '
-            'does not exist; conf: validation for option "debug script" failed' % (h.conf, h.base))
-
-
-BAD = [
-    ('unknown section', DEBIAN_DEFAULT, {'settings': {'clustr': {'cluster lock': '/x'}}},
-     lambda h: 'settings: unknown section [clustr]; did you mean [cluster]?'),
-    ('unknown key with suggestion', DEBIAN_DEFAULT, {'section': 'cluster', 'option': 'clustr lock', 'value': '/x'},
-     lambda h: 'option: unknown option "clustr lock" in section [cluster]; did you mean "cluster lock"?'),
-    ('malformed value', DEBIAN_DEFAULT, {'settings': {'cluster': {'leader timeout': 'soon'}}},
-     lambda h: 'settings: invalid value "soon" for [cluster] "leader timeout": expected a whole number from 1 to 2147483647'),
-    ('content rejected by ctdb-config', DEBIAN_DEFAULT,
-     {'content': '[database]\n\tvolatile database directory = /does/not/exist\n'},
-     lambda h: 'ctdb-config validate rejected the new ctdb.conf, so %s was left unchanged: volatile database '
-               'directory "/does/not/exist" does not exist; conf: validation for option "volatile database '
-               'directory" failed' % h.conf),
-    ('settings rejected by ctdb-config', DEBIAN_DEFAULT, {'settings': {'event': {'debug script': 'nothere.sh'}}},
-     msg_missing_script),
-    ('file missing when required', None, {'settings': {'cluster': {'cluster lock': '/x'}}, 'create': False},
-     lambda h: '%s does not exist and create=false: set create=true to create it, or fix path' % h.conf),
-    ('directory instead of file', '<dir>', {'settings': {'cluster': {'cluster lock': '/x'}}},
-     lambda h: '%s is a directory, not a file: give the path of the file itself' % h.conf),
-    ('not utf-8', b'[cluster]\n\tcluster lock = /caf\xe9\n', {'settings': {'cluster': {'cluster lock': '/x'}}},
-     lambda h: '%s is not UTF-8 text (byte 30): fix or replace the file' % h.conf),
-    ('content and settings', DEBIAN_DEFAULT, {'content': '[cluster]\n', 'settings': {'cluster': {}}},
-     lambda h: 'parameters are mutually exclusive: content|settings'),
-    ('content and option', DEBIAN_DEFAULT, {'content': '[cluster]\n', 'section': 'cluster', 'option': 'x', 'value': 1},
-     lambda h: 'parameters are mutually exclusive: content|section, content|option, content|value'),
-    ('section without option', DEBIAN_DEFAULT, {'section': 'cluster'},
-     lambda h: 'parameters are required together: section, option'),
-    ('option without value', DEBIAN_DEFAULT, {'section': 'cluster', 'option': 'cluster lock'},
-     lambda h: 'value is required to set [cluster] "cluster lock"; use state=absent to remove it'),
-    ('content with state absent', DEBIAN_DEFAULT, {'content': '[cluster]\n', 'state': 'absent'},
-     lambda h: 'state=absent removes options given with settings or option; it cannot be used with content'),
-    ('content with unknown key', DEBIAN_DEFAULT, {'content': '[cluster]\n\trecovery lok = /x\n'},
-     lambda h: 'content line 2: unknown option "recovery lok" in section [cluster]; did you mean "recovery lock"?'),
-    ('content with unterminated section', DEBIAN_DEFAULT, {'content': '[cluster]\n[database\n'},
-     lambda h: 'content line 2: [database: section header without a closing "]" (ctdbd stops reading the file there)'),
-    ('file with a line ctdbd ignores', '[cluster]\n\tnode address 10.0.0.1\n',
-     {'settings': {'cluster': {'cluster lock': '/x'}}},
-     lambda h: '%s line 2: node address 10.0.0.1: not "key = value", a [section] or a whole-line comment (ctdbd '
-               'silently ignores it); fix the file (or replace it with content)' % h.conf),
-    ('option too new for this ctdb', DEBIAN_DEFAULT, {'settings': {'cluster': {'nodes list': '/etc/ctdb/nodes'}}},
-     lambda h: 'settings: [cluster] "nodes list" needs Samba 4.22 or later, and ctdb here is 4.17.0'),
-    ('bad ctdb_version', DEBIAN_DEFAULT, {'settings': {'cluster': {'cluster lock': '/x'}}, 'ctdb_version': 'new'},
-     lambda h: "ctdb_version must look like 4.17 or 4.17.12, not 'new'"),
-    ('settings not a dict of dicts', DEBIAN_DEFAULT, {'settings': {'cluster': 'cluster lock = /x'}},
-     lambda h: "settings: section [cluster] must map option names to values, not 'cluster lock = /x'"),
-]
-
-
-@pytest.mark.parametrize('label,existing,args,message', BAD, ids=[b[0] for b in BAD])
-def test_bad_input_fails_with_exact_message_and_file_unchanged(h, label, existing, args, message):
-    if 'ctdb-config' in label and not os.access(CTDB_CONFIG, os.X_OK):
-        pytest.skip('ctdb-config (Debian package ctdb) is not installed')
-    if existing == '<dir>':
-        h.conf.mkdir()
-    elif isinstance(existing, bytes):
-        h.conf.write_bytes(existing)
-    elif existing is not None:
-        h.write(existing)
-    args = dict(args)
-    args.setdefault('ctdb_version', '4.17')
-    before = h.snapshot()
-    for check in (True, False):
-        result = h.run(args, expect=FailJson, check=check)
-        assert result['msg'] == message(h)
-        assert h.snapshot() == before
-    assert h.backups() == []
-    assert os.listdir(str(h.tmpdir)) == []
 
 
 def test_unreadable_file_fails_with_exact_message_and_file_unchanged(h, monkeypatch):

@@ -1,25 +1,15 @@
 # Copyright: Contributors to the ctdb.cluster collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """ctdb_event as a module: the files method on real temp directories, the ctdb method with the runner faked."""
-import json
 import os
 
 import pytest
 
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.ctdb.cluster.plugins.modules import ctdb_event
 
+MODULE = ctdb_event
+
 SHIPPED = ['00.ctdb', '01.reclock', '05.system', '06.nfs', '10.interface', '49.winbind', '50.samba', '60.nfs']
-
-
-def run(args, capsys):
-    with patch_module_args(args):
-        with pytest.raises(SystemExit) as exc:
-            ctdb_event.main()
-    out = json.loads(capsys.readouterr().out)
-    out['_rc'] = exc.value.code
-    return out
 
 
 @pytest.fixture
@@ -55,57 +45,57 @@ def snapshot(etc):
     return out
 
 
-def test_report_only(node, capsys):
-    res = run(args(node), capsys)
-    assert res['_rc'] == 0 and res['changed'] is False
+def test_report_only(run_module, node):
+    res = run_module(args(node))
+    assert res.rc == 0 and res['changed'] is False
     assert res['enabled'] == ['00.ctdb', '10.interface']
     assert res['available'] == SHIPPED
     assert res['raw'].splitlines()[0] == '* 00.ctdb' and res['method'] == 'files'
 
 
-def test_enable_service_api_form_check_then_apply_then_idempotent(node, capsys):
+def test_enable_service_api_form_check_then_apply_then_idempotent(run_module, node):
     before = snapshot(node['etc'])
-    res = run(args(node, service=['samba', 'winbind'], action='enable', _ansible_check_mode=True, _ansible_diff=True), capsys)
+    res = run_module(args(node, service=['samba', 'winbind'], action='enable', ), check=True, diff=True)
     assert res['changed'] is True and res['changed_scripts'] == ['50.samba', '49.winbind']
     assert res['enabled'] == ['00.ctdb', '10.interface', '49.winbind', '50.samba']
     assert '  50.samba' in res['diff']['before'] and '* 50.samba' in res['diff']['after']
     assert snapshot(node['etc']) == before  # check mode touched nothing
 
-    res = run(args(node, service=['samba', 'winbind'], action='enable'), capsys)
+    res = run_module(args(node, service=['samba', 'winbind'], action='enable'))
     assert res['changed'] is True
     assert res['scripts'] == [{'name': '50.samba', 'enabled': True}, {'name': '49.winbind', 'enabled': True}]
     link = os.path.join(node['etc'], '50.samba.script')
     assert os.readlink(link) == os.path.join(os.path.realpath(node['data']), '50.samba.script')
 
-    res = run(args(node, name=['samba', '49.winbind.script'], state='enabled'), capsys)
+    res = run_module(args(node, name=['samba', '49.winbind.script'], state='enabled'))
     assert res['changed'] is False and res['changed_scripts'] == []
 
 
-def test_disable_by_script_name(node, capsys):
-    res = run(args(node, name=['10.interface'], state='disabled'), capsys)
+def test_disable_by_script_name(run_module, node):
+    res = run_module(args(node, name=['10.interface'], state='disabled'))
     assert res['changed'] is True and res['enabled'] == ['00.ctdb']
     assert not os.path.lexists(os.path.join(node['etc'], '10.interface.script'))
-    res = run(args(node, name=['interface'], state='disabled'), capsys)
+    res = run_module(args(node, name=['interface'], state='disabled'))
     assert res['changed'] is False
 
 
-def test_local_script_is_chmodded(node, capsys):
+def test_local_script_is_chmodded(run_module, node):
     local = os.path.join(node['etc'], '02.local.script')
     with open(local, 'w') as handle:
         handle.write('#!/bin/sh\n')
     os.chmod(local, 0o644)
-    res = run(args(node, name=['02.local'], state='enabled'), capsys)
+    res = run_module(args(node, name=['02.local'], state='enabled'))
     assert res['changed'] is True and os.stat(local).st_mode & 0o777 == 0o755
     assert res['raw'].endswith('\n\n* 02.local\n')
-    res = run(args(node, name=['02.local'], state='disabled'), capsys)
+    res = run_module(args(node, name=['02.local'], state='disabled'))
     assert res['changed'] is True and os.stat(local).st_mode & 0o777 == 0o644
 
 
-def test_dangling_link_is_replaced(node, capsys):
+def test_dangling_link_is_replaced(run_module, node):
     os.symlink('/nonexistent/05.system.script', os.path.join(node['etc'], '05.system.script'))
-    res = run(args(node), capsys)
+    res = run_module(args(node))
     assert '05.system' not in res['enabled']
-    res = run(args(node, name=['05.system'], state='enabled'), capsys)
+    res = run_module(args(node, name=['05.system'], state='enabled'))
     assert res['changed'] is True and '05.system' in res['enabled']
     assert os.readlink(os.path.join(node['etc'], '05.system.script')).startswith(os.path.realpath(node['data']))
 
@@ -119,91 +109,78 @@ def test_dangling_link_is_replaced(node, capsys):
     ({'name': ['samba'], 'state': 'enabled', 'action': 'enable'}, ['mutually exclusive']),
     ({'name': ['samba'], 'state': 'on'}, ['state']),
 ])
-def test_bad_input_changes_nothing(node, kw, words, capsys):
+def test_bad_input_changes_nothing(run_module, node, kw, words):
     before = snapshot(node['etc'])
-    res = run(args(node, **kw), capsys)
-    assert res['_rc'] == 1 and res['failed'] is True
+    res = run_module(args(node, **kw))
+    assert res.rc == 1 and res['failed'] is True
     for word in words:
         assert word in res['msg']
     assert snapshot(node['etc']) == before
 
 
-def test_missing_shipped_dir(node, capsys):
-    res = run(args(node, script_dir='/nonexistent/events'), capsys)
+def test_missing_shipped_dir(run_module, node):
+    res = run_module(args(node, script_dir='/nonexistent/events'))
     assert res['failed'] and '/nonexistent/events does not exist' in res['msg'] and 'script_dir' in res['msg']
 
 
-def test_test_mode_default_dir(node, capsys, monkeypatch):
+def test_test_mode_default_dir(run_module, node, monkeypatch):
     monkeypatch.setenv('CTDB_TEST_MODE', 'yes')
     os.makedirs(os.path.join(node['base'], 'share', 'events'))
     os.symlink(node['data'], os.path.join(node['base'], 'share', 'events', 'legacy'))
-    res = run({'ctdb_base': node['base'], 'method': 'files', 'name': ['samba'], 'state': 'enabled'}, capsys)
+    res = run_module({'ctdb_base': node['base'], 'method': 'files', 'name': ['samba'], 'state': 'enabled'})
     assert res['changed'] is True
     # like ctdb: the link points into the real path of the shipped directory
     assert os.readlink(os.path.join(node['etc'], '50.samba.script')) == os.path.join(os.path.realpath(node['data']), '50.samba.script')
 
 
-class FakeRunner:
-    """Stands in for CtdbRunner: a tiny model of ctdb event script on a dict."""
-    calls = []
-    state = {}
+class EventModel:
+    """ctdb's event script list/enable/disable over a dict {script: enabled}, as FakeCtdb answers."""
 
-    def __init__(self, module, binary='ctdb'):
-        self.module = module
+    def __init__(self, ctdb, state, enable_works=True):
+        self.state = state
+        self.enable_works = enable_works
+        ctdb.answer('pnn', '0\n')
+        ctdb.answer('event script list legacy', self.list)
+        for name in state:
+            ctdb.answer('event script enable legacy %s' % name, self.enable)
+            ctdb.answer('event script disable legacy %s' % name, self.disable)
 
-    def daemon_running(self):
-        return True
+    def list(self, args):
+        return ''.join('%s %s\n' % ('*' if self.state[n] else ' ', n) for n in sorted(self.state)) + '\n'
 
-    def run(self, argv, check_rc=True, timeout=None):
-        FakeRunner.calls.append(list(argv))
-        if argv[:3] == ['event', 'script', 'list']:
-            out = ''.join('%s %s\n' % ('*' if FakeRunner.state[n] else ' ', n) for n in sorted(FakeRunner.state)) + '\n'
-            return 0, out, ''
-        if argv[:3] == ['event', 'script', 'enable']:
-            FakeRunner.state[argv[4]] = True
-            return 0, '', ''
-        if argv[:3] == ['event', 'script', 'disable']:
-            FakeRunner.state[argv[4]] = False
-            return 0, '', ''
-        raise AssertionError(argv)
+    def enable(self, args):
+        if self.enable_works:
+            self.state[args[4]] = True
+        return ''  # exit 0 either way
+
+    def disable(self, args):
+        self.state[args[4]] = False
+        return ''
 
 
-def test_ctdb_method_changed_from_listing_not_exit_code(node, capsys, monkeypatch):
-    monkeypatch.setattr(ctdb_event, 'CtdbRunner', FakeRunner)
-    FakeRunner.calls = []
-    FakeRunner.state = dict((n, n in ('00.ctdb', '50.samba')) for n in SHIPPED)
-    res = run({'ctdb_base': node['base'], 'script_dir': node['data'], 'name': ['samba', 'nfs'], 'action': 'enable'}, capsys)
-    assert res['_rc'] == 0, res
+def test_ctdb_method_changed_from_listing_not_exit_code(run_module, node, ctdb):
+    EventModel(ctdb, dict((n, n in ('00.ctdb', '50.samba')) for n in SHIPPED))
+    res = run_module({'ctdb_base': node['base'], 'script_dir': node['data'], 'name': ['samba', 'nfs'], 'action': 'enable'})
+    assert res.rc == 0, res
     assert res['method'] == 'ctdb' and res['changed'] is True and res['changed_scripts'] == ['60.nfs']
     # only the script that was off is enabled; exit code 0 of the other would have said nothing
-    assert ['event', 'script', 'enable', 'legacy', '60.nfs'] in FakeRunner.calls
-    assert ['event', 'script', 'enable', 'legacy', '50.samba'] not in FakeRunner.calls
+    assert ['event', 'script', 'enable', 'legacy', '60.nfs'] in ctdb.commands()
+    assert ['event', 'script', 'enable', 'legacy', '50.samba'] not in ctdb.commands()
     assert res['enabled'] == ['00.ctdb', '50.samba', '60.nfs']
-    FakeRunner.calls = []
-    res = run({'ctdb_base': node['base'], 'name': ['samba', 'nfs'], 'action': 'enable'}, capsys)
+    del ctdb.calls[:]
+    res = run_module({'ctdb_base': node['base'], 'name': ['samba', 'nfs'], 'action': 'enable'})
     assert res['changed'] is False
-    assert FakeRunner.calls == [['event', 'script', 'list', 'legacy']]
+    assert ctdb.commands() == [['pnn'], ['event', 'script', 'list', 'legacy']]
 
 
-def test_ctdb_method_detects_a_change_that_did_not_happen(node, capsys, monkeypatch):
-    class Stubborn(FakeRunner):
-        def run(self, argv, check_rc=True, timeout=None):
-            if argv[2] == 'enable':
-                return 0, '', ''  # says yes, does nothing
-            return FakeRunner.run(self, argv, check_rc, timeout)
-
-    monkeypatch.setattr(ctdb_event, 'CtdbRunner', Stubborn)
-    FakeRunner.state = dict((n, False) for n in SHIPPED)
-    res = run({'ctdb_base': node['base'], 'script_dir': node['data'], 'name': ['winbind'], 'state': 'enabled',
-               'method': 'ctdb'}, capsys)
+def test_ctdb_method_detects_a_change_that_did_not_happen(run_module, node, ctdb):
+    EventModel(ctdb, dict((n, False) for n in SHIPPED), enable_works=False)  # says yes, does nothing
+    res = run_module({'ctdb_base': node['base'], 'script_dir': node['data'], 'name': ['winbind'], 'state': 'enabled',
+                      'method': 'ctdb'})
     assert res['failed'] and '49.winbind still not enabled' in res['msg']
 
 
-def test_auto_without_daemon_uses_files(node, capsys, monkeypatch):
-    class Down(FakeRunner):
-        def daemon_running(self):
-            return False
-
-    monkeypatch.setattr(ctdb_event, 'CtdbRunner', Down)
-    res = run({'ctdb_base': node['base'], 'script_dir': node['data']}, capsys)
+def test_auto_without_daemon_uses_files(run_module, node, ctdb):
+    # FakeCtdb answers nothing: ctdbd is not running
+    res = run_module({'ctdb_base': node['base'], 'script_dir': node['data']})
     assert res['method'] == 'files' and res['enabled'] == ['00.ctdb', '10.interface']

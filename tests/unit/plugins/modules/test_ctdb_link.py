@@ -1,23 +1,13 @@
 # Copyright: Contributors to the ctdb.cluster collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """ctdb_link as a module, on real temp directories standing for CTDB_BASE and the distributed filesystem."""
-import json
 import os
 
 import pytest
 
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.ctdb.cluster.plugins.modules import ctdb_link
 
-
-def run(args, capsys):
-    with patch_module_args(args):
-        with pytest.raises(SystemExit) as exc:
-            ctdb_link.main()
-    out = json.loads(capsys.readouterr().out)
-    out['_rc'] = exc.value.code
-    return out
+MODULE = ctdb_link
 
 
 @pytest.fixture
@@ -41,17 +31,17 @@ def listing(path):
     return out
 
 
-def test_check_apply_idempotent_absent(tree, capsys):
+def test_check_apply_idempotent_absent(run_module, tree):
     args = {'dfs_path': tree['dfs'], 'ctdb_base': tree['base']}
     before = listing(tree['base'])
-    res = run(dict(args, _ansible_check_mode=True, _ansible_diff=True), capsys)
-    assert res['_rc'] == 0 and res['changed'] is True
+    res = run_module(dict(args, ), check=True, diff=True)
+    assert res.rc == 0 and res['changed'] is True
     assert [(s['file'], s['action']) for s in res['links']] == [('nodes', 'backup_link'), ('public_addresses', 'link')]
     assert res['diff']['before'] == 'nodes (file)\npublic_addresses (missing)\n'
     assert res['diff']['after'] == 'nodes -> %s/nodes\npublic_addresses -> %s/public_addresses\n' % (tree['shared'], tree['shared'])
     assert listing(tree['base']) == before
 
-    res = run(args, capsys)
+    res = run_module(args)
     assert res['changed'] is True and res['shared_dir'] == tree['shared']
     backup = res['links'][0]['backup_file']
     assert backup and open(backup).read() == '10.0.0.1\n'
@@ -60,33 +50,33 @@ def test_check_apply_idempotent_absent(tree, capsys):
         assert os.readlink(path) == os.path.join(tree['shared'], name)
     assert open(os.path.join(tree['base'], 'nodes')).read() == '10.0.0.1\n10.0.0.2\n'
 
-    res = run(args, capsys)
+    res = run_module(args)
     assert res['changed'] is False and {s['action'] for s in res['links']} == {'none'}
 
-    res = run(dict(args, state='absent'), capsys)
+    res = run_module(dict(args, state='absent'))
     assert res['changed'] is True and [s['action'] for s in res['links']] == ['unlink_copy', 'unlink_copy']
     path = os.path.join(tree['base'], 'nodes')
     assert not os.path.islink(path) and open(path).read() == '10.0.0.1\n10.0.0.2\n'
-    res = run(dict(args, state='absent'), capsys)
+    res = run_module(dict(args, state='absent'))
     assert res['changed'] is False
 
 
-def test_api_alias_and_relink(tree, capsys, monkeypatch):
+def test_api_alias_and_relink(run_module, tree, monkeypatch):
     monkeypatch.setenv('CTDB_BASE', tree['base'])
     os.unlink(os.path.join(tree['base'], 'nodes'))
     os.symlink('/old/place/nodes', os.path.join(tree['base'], 'nodes'))
-    res = run({'dfsPath': tree['dfs'], 'files': ['nodes']}, capsys)
+    res = run_module({'dfsPath': tree['dfs'], 'files': ['nodes']})
     assert res['changed'] is True and res['links'][0]['action'] == 'relink'
     assert os.readlink(os.path.join(tree['base'], 'nodes')) == os.path.join(tree['shared'], 'nodes')
     assert not [n for n in os.listdir(tree['base']) if n.endswith('.tmp')]
 
 
-def test_refuses_file_without_backup_and_changes_nothing(tree, capsys):
+def test_refuses_file_without_backup_and_changes_nothing(run_module, tree):
     before = listing(tree['base'])
-    res = run({'dfs_path': tree['dfs'], 'ctdb_base': tree['base'], 'backup': False}, capsys)
+    res = run_module({'dfs_path': tree['dfs'], 'ctdb_base': tree['base'], 'backup': False})
     assert res['failed'] and 'is a regular file' in res['msg'] and 'force=true' in res['msg']
     assert listing(tree['base']) == before
-    res = run({'dfs_path': tree['dfs'], 'ctdb_base': tree['base'], 'backup': False, 'force': True}, capsys)
+    res = run_module({'dfs_path': tree['dfs'], 'ctdb_base': tree['base'], 'backup': False, 'force': True})
     assert res['changed'] and res['links'][0]['action'] == 'replace_link'
     assert not [n for n in os.listdir(tree['base']) if n.startswith('nodes.')]  # no backup
 
@@ -101,26 +91,26 @@ def test_refuses_file_without_backup_and_changes_nothing(tree, capsys):
     (lambda t: os.symlink('/gone', os.path.join(t['shared'], 'ctdb.conf')), {'files': ['ctdb.conf']},
      ['ctdb.conf does not exist']),
 ])
-def test_errors_change_nothing(tree, capsys, mutate, kw, words):
+def test_errors_change_nothing(run_module, tree, mutate, kw, words):
     if mutate:
         mutate(tree)
     before = listing(tree['base'])
     args = {'dfs_path': tree['dfs'], 'ctdb_base': tree['base']}
     args.update(kw)
-    res = run(args, capsys)
-    assert res['_rc'] == 1 and res['failed'] is True
+    res = run_module(args)
+    assert res.rc == 1 and res['failed'] is True
     for word in words:
         assert word in res['msg']
     assert listing(tree['base']) == before
 
 
-def test_require_mount_on_a_real_mount_point(tree, capsys):
+def test_require_mount_on_a_real_mount_point(run_module, tree):
     # / is always a mount point; link into a subdirectory of it named by shared_dir
-    res = run({'dfs_path': '/', 'shared_dir': tree['shared'], 'ctdb_base': tree['base'], 'require_mount': True,
-               'files': ['public_addresses']}, capsys)
-    assert res['_rc'] == 0 and res['changed'] is True
+    res = run_module({'dfs_path': '/', 'shared_dir': tree['shared'], 'ctdb_base': tree['base'], 'require_mount': True,
+                      'files': ['public_addresses']})
+    assert res.rc == 0 and res['changed'] is True
 
 
-def test_missing_ctdb_base(tree, capsys):
-    res = run({'dfs_path': tree['dfs'], 'ctdb_base': '/nonexistent/ctdb'}, capsys)
+def test_missing_ctdb_base(run_module, tree):
+    res = run_module({'dfs_path': tree['dfs'], 'ctdb_base': '/nonexistent/ctdb'})
     assert res['failed'] and '/nonexistent/ctdb does not exist' in res['msg']

@@ -1,30 +1,22 @@
 # Copyright: Contributors to the ctdb.cluster collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """ctdb_log as a module: where the log is found, options, errors. Real files in a temp CTDB_BASE."""
-import json
 import os
 import shutil
 import stat
 
 import pytest
 
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.ctdb.cluster.plugins.modules import ctdb_log
+
+from ansible_collections.ctdb.cluster.tests.unit.plugins.modules.utils import check_case, load_cases
+
+MODULE = ctdb_log
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 LOGS = os.path.join(REPO, 'tests', 'fixtures', 'ctdb-samples', 'logs')
 RFC_LOG = os.path.join(LOGS, '06_rfc5424_2026_cluster_lock_failure_ban', 'log.txt')
 FILE_LOG = os.path.join(LOGS, '03_file_log_2020_samba-4.10.13_recovery_lock_contention', 'log.txt')
-
-
-def run(args, capsys):
-    with patch_module_args(args):
-        with pytest.raises(SystemExit) as exc:
-            ctdb_log.main()
-    out = json.loads(capsys.readouterr().out)
-    out['_rc'] = exc.value.code
-    return out
 
 
 @pytest.fixture
@@ -38,12 +30,12 @@ def _conf(base, location):
     (base / 'ctdb.conf').write_text('# test\n[logging]\n\tlocation = %s\n\tlog level = NOTICE\n' % location)
 
 
-def test_reads_the_file_named_in_ctdb_conf(base, tmp_path, capsys):
+def test_reads_the_file_named_in_ctdb_conf(run_module, base, tmp_path):
     log = tmp_path / 'log.ctdb'
     shutil.copy(RFC_LOG, str(log))
     _conf(base, 'file:%s' % log)
-    res = run({'ctdb_base': str(base), 'lines': 3}, capsys)
-    assert res['_rc'] == 0 and res['changed'] is False
+    res = run_module({'ctdb_base': str(base), 'lines': 3})
+    assert res.rc == 0 and res['changed'] is False
     with open(RFC_LOG) as handle:
         last3 = handle.read().splitlines()[-3:]
     assert res['raw'] == '\n'.join(last3) + '\n'
@@ -54,61 +46,37 @@ def test_reads_the_file_named_in_ctdb_conf(base, tmp_path, capsys):
     assert res['scanned_lines'] == 3 and res['complete'] is False
 
 
-def test_ctdb_base_from_environment(base, tmp_path, capsys, monkeypatch):
+def test_ctdb_base_from_environment(run_module, base, tmp_path, monkeypatch):
     log = tmp_path / 'log.ctdb'
     shutil.copy(FILE_LOG, str(log))
     _conf(base, 'file:%s' % log)
     monkeypatch.setenv('CTDB_BASE', str(base))
-    res = run({'lines': 1000, 'summary': False}, capsys)
+    res = run_module({'lines': 1000, 'summary': False})
     assert len(res['parsed']) == 44 and res['complete'] is True and 'summary' not in res
 
 
-def test_filters(base, tmp_path, capsys):
+def test_filters(run_module, base, tmp_path):
     log = tmp_path / 'log.ctdb'
     shutil.copy(FILE_LOG, str(log))
-    res = run({'path': str(log), 'process': ['ctdb-recoverd'], 'contains': 'unable TO take', 'lines': 2}, capsys)
+    res = run_module({'path': str(log), 'process': ['ctdb-recoverd'], 'contains': 'unable TO take', 'lines': 2})
     assert [e['message'] for e in res['parsed']] == ['Unable to take recovery lock - contention', 'Unable to take recovery lock']
     assert res['parsed'][-1]['time'] == '2020/01/30 09:38:19.827369'
-    res = run({'path': str(log), 'since': '2020/01/30 09:38:19.5', 'regex': r'^\S+ \S+ ctdbd\['}, capsys)
+    res = run_module({'path': str(log), 'since': '2020/01/30 09:38:19.5', 'regex': r'^\S+ \S+ ctdbd\['})
     assert [e['message'] for e in res['parsed']] == [
         '192.168.113.14:4379: connected to 192.168.113.13:4379 - 1 connected', 'pnn 0 Invalid reqid 2649 in ctdb_reply_control']
     assert res['complete'] is False  # stopped at the first older line
 
 
-@pytest.mark.parametrize('args, words', [
-    ({'lines': 0}, ['lines=0']),
-    ({'since': 'last tuesday'}, ["'last tuesday'", '15m']),
-    ({'regex': '(unclosed'}, ["'(unclosed'", 'not a valid regular expression']),
-    ({'path': '/nonexistent/log.ctdb'}, ['/nonexistent/log.ctdb does not exist', 'path=']),
-    ({'path': '/tmp', 'source': 'journal'}, ['path=/tmp and source=journal']),
-])
-def test_bad_input_fails_with_a_clear_message(args, words, capsys):
-    res = run(args, capsys)
-    assert res['_rc'] == 1 and res['failed'] is True
-    for word in words:
-        assert word in res['msg']
+@pytest.mark.parametrize('case', load_cases(__file__))
+def test_case(case, run_module, ctdb, tmp_path):
+    base = tmp_path / 'etc-ctdb'
+    base.mkdir()
+    check_case(case, run_module, ctdb, base)
 
 
-def test_directory_is_refused(tmp_path, capsys):
-    res = run({'path': str(tmp_path)}, capsys)
-    assert res['failed'] and 'is a directory' in res['msg']
-
-
-def test_stderr_location_is_explained(base, capsys):
-    _conf(base, 'file:')
-    res = run({'ctdb_base': str(base)}, capsys)
-    assert res['failed'] and 'standard error' in res['msg'] and str(base / 'ctdb.conf') in res['msg']
-
-
-def test_unknown_location_is_explained(base, capsys):
-    _conf(base, 'stdout')
-    res = run({'ctdb_base': str(base)}, capsys)
-    assert res['failed'] and "'stdout'" in res['msg'] and 'ctdb.conf' in res['msg']
-
-
-def test_syslog_location_with_source_file(base, capsys):
+def test_syslog_location_with_source_file(run_module, base):
     _conf(base, 'syslog:nonblocking')
-    res = run({'ctdb_base': str(base), 'source': 'file'}, capsys)
+    res = run_module({'ctdb_base': str(base), 'source': 'file'})
     assert res['failed'] and 'source=journal' in res['msg']
 
 
@@ -132,11 +100,11 @@ def _fake_journalctl(tmp_path, monkeypatch):
     return argv_file
 
 
-def test_syslog_location_reads_the_journal(base, tmp_path, capsys, monkeypatch):
+def test_syslog_location_reads_the_journal(run_module, base, tmp_path, monkeypatch):
     argv_file = _fake_journalctl(tmp_path, monkeypatch)
     _conf(base, 'syslog')
-    res = run({'ctdb_base': str(base), 'lines': 2}, capsys)
-    assert res['_rc'] == 0, res
+    res = run_module({'ctdb_base': str(base), 'lines': 2})
+    assert res.rc == 0, res
     assert res['source'] == {'type': 'journal', 'path': None, 'location': 'syslog'}
     assert [e['pid'] for e in res['parsed']] == [10, 20]  # oldest first
     assert res['parsed'][1]['timestamp'] == '2026-11-22T01:00:03.000003+00:00'
@@ -146,10 +114,10 @@ def test_syslog_location_reads_the_journal(base, tmp_path, capsys, monkeypatch):
     assert '-t' in argv and 'ctdbd' in argv and 'ctdb-recoverd' in argv
 
 
-def test_journal_process_and_since(tmp_path, capsys, monkeypatch):
+def test_journal_process_and_since(run_module, tmp_path, monkeypatch):
     argv_file = _fake_journalctl(tmp_path, monkeypatch)
-    res = run({'source': 'journal', 'process': ['ctdbd'], 'since': '2026-11-22T01:00:02Z'}, capsys)
-    assert res['_rc'] == 0, res
+    res = run_module({'source': 'journal', 'process': ['ctdbd'], 'since': '2026-11-22T01:00:02Z'})
+    assert res.rc == 0, res
     argv = argv_file.read_text().split()
     assert argv.count('-t') == 1 and 'ctdbd' in argv
     assert '--since=@%d' % 1795309202 in argv
@@ -171,7 +139,7 @@ for i in range(total - 1, max(total - n, 0) - 1, -1):
 '''
 
 
-def test_journal_window_grows_until_enough_lines_match(tmp_path, capsys, monkeypatch):
+def test_journal_window_grows_until_enough_lines_match(run_module, tmp_path, monkeypatch):
     import sys
     bindir = tmp_path / 'bin'
     bindir.mkdir()
@@ -180,14 +148,14 @@ def test_journal_window_grows_until_enough_lines_match(tmp_path, capsys, monkeyp
     script.write_text(FAKE_JOURNAL_N % {'python': sys.executable, 'calls': str(calls)})
     script.chmod(0o755)
     monkeypatch.setenv('PATH', '%s:%s' % (bindir, os.environ['PATH']))
-    res = run({'source': 'journal', 'contains': 'banning', 'lines': 3}, capsys)
-    assert res['_rc'] == 0, res
+    res = run_module({'source': 'journal', 'contains': 'banning', 'lines': 3})
+    assert res.rc == 0, res
     assert [e['message'] for e in res['parsed']] == ['Banning node 1 for 300 seconds'] * 3
     windows = [int(line.split()[-1]) for line in calls.read_text().splitlines()]
     assert windows == [1000, 4000]  # 1000 lines hold 1 match, 4000 hold 4
     assert res['complete'] is False
-    res = run({'source': 'journal', 'contains': 'banning', 'lines': 10}, capsys)
+    res = run_module({'source': 'journal', 'contains': 'banning', 'lines': 10})
     assert len(res['parsed']) == 5 and res['complete'] is True  # the whole journal holds 5
-    res = run({'source': 'journal', 'lines': 2}, capsys)
+    res = run_module({'source': 'journal', 'lines': 2})
     assert [e['message'] for e in res['parsed']] == ['line 4998', 'line 4999']
     assert calls.read_text().splitlines()[-1].split()[-1] == '2'

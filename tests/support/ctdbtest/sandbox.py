@@ -7,8 +7,10 @@ listening on 127.0.K.(N+1):4379; the etcd serves both the v2 and the v3 API on a
 free loopback port. An Ansible inventory is written whose hosts are the nodes, so a
 playbook run against it behaves as against a real cluster.
 
-    python3 tests/sandbox/sandbox.py start [--name NAME] [--nodes 3] [--subnet 127.0.0] [--no-etcd]
-    python3 tests/sandbox/sandbox.py status|stop [--name NAME]
+    PYTHONPATH=tests/support python3 -m ctdbtest.sandbox start [--name NAME] [--nodes 3] [--subnet 127.0.0] [--no-etcd]
+    PYTHONPATH=tests/support python3 -m ctdbtest.sandbox status|stop [--name NAME]
+
+(``make sandbox``, ``make sandbox-stop`` and ``make sandbox-status`` do the same.)
 
 Everything lives under .sandbox/NAME/ in the checkout; ``stop`` ends every process
 that ``start`` began.
@@ -25,12 +27,17 @@ import sys
 import time
 import urllib.request
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 SANDBOX_ROOT = os.path.join(REPO, '.sandbox')
 CTDB_PORT = 4379
 MAX_NODES = 8
 DEBIAN_PACKAGES = ('ctdb', 'etcd-server', 'etcd-client')
 REQUIRED_COMMANDS = {'ctdbd': 'ctdb', 'ctdb': 'ctdb', 'etcd': 'etcd-server', 'etcdctl': 'etcd-client'}
+
+
+def sandbox_settings():
+    """(name, subnet) of the sandbox the tests use: CTDB_SANDBOX_NAME, CTDB_SANDBOX_SUBNET."""
+    return (os.environ.get('CTDB_SANDBOX_NAME', 'test'), os.environ.get('CTDB_SANDBOX_SUBNET', '127.0.10'))
 
 
 class SandboxError(Exception):
@@ -224,7 +231,7 @@ class Sandbox:
                 handle.write(text)
 
     def write_inventory(self):
-        lines = ['# Written by tests/sandbox/sandbox.py for the sandbox %r; rewritten on every start.' % self.name,
+        lines = ['# Written by tests/support/ctdbtest/sandbox.py for the sandbox %r; rewritten on every start.' % self.name,
                  'all:', '  children:', '    ctdb_cluster:', '      hosts:']
         for index in range(self.nodes):
             base = self.node_base(index)
@@ -363,7 +370,7 @@ class Sandbox:
     def start(self, wait=True, timeout=60):
         ensure_packages(need_etcd=self.use_etcd)
         if self.running():
-            raise SandboxError('sandbox %r is already running: stop it first (sandbox.py stop --name %s)'
+            raise SandboxError('sandbox %r is already running: stop it first (make sandbox-stop SANDBOX_NAME=%s)'
                                % (self.name, self.name))
         busy = [self.address(i) for i in range(self.nodes) if port_in_use(self.address(i), CTDB_PORT)]
         if busy:

@@ -1,0 +1,13 @@
+# Copyright: Contributors to the ctdb.cluster collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Test support shared by tests/integration, tests/unit and bench/.
+
+Importable as ``ctdbtest`` because pytest.ini puts tests/support on the path (and the
+Makefile's PYTHONPATH for scripts): ``ctdbtest.sandbox`` (the local cluster),
+``ctdbtest.playbook`` (real ansible-playbook runs with JSON results), ``ctdbtest.bad_inputs``
+(the bad-input tables as data), ``ctdbtest.etcd`` (etcd launchers, free ports).
+"""
+import os
+
+SUPPORT = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(SUPPORT)))
