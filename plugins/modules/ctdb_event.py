@@ -198,13 +198,17 @@ class Scripts:
         data_dir = self.real_data_dir()
         return _events.scripts_from_files(data_dir, os.listdir(data_dir), _files.observe_dir(self.etc_dir))
 
-    def change(self, name, state, scripts):
+    def action(self, name, state, scripts):
+        """``(action, data_dir)`` for bringing ``name`` to ``state``; raises CtdbError when it cannot be done."""
         filename = name + _events.SCRIPT_SUFFIX
-        path = os.path.join(self.etc_dir, filename)
         data_dir = self.real_data_dir() if (self.method == 'files' or state == 'enabled') else None
         shipped = bool(data_dir) and os.path.isfile(os.path.join(data_dir, filename))
         entry = _files.observe_dir(self.etc_dir).get(filename)
-        action = _events.file_action(name, state, _events.is_enabled(scripts, name), entry, shipped)
+        return _events.file_action(name, state, _events.is_enabled(scripts, name), entry, shipped), data_dir
+
+    def change(self, name, state, scripts):
+        path = os.path.join(self.etc_dir, name + _events.SCRIPT_SUFFIX)
+        action, data_dir = self.action(name, state, scripts)
         try:
             self._carry_out(action, name, state, path, data_dir)
         except (IOError, OSError) as exc:
@@ -289,6 +293,8 @@ def body(module):
     after = before
     if changes:
         if module.check_mode:
+            for name in changes:
+                scripts_io.action(name, state, before)  # refuses what the real run would refuse
             after = _events.apply_plan(before, changes, state)
         else:
             after = apply(scripts_io, before, changes, state, method)

@@ -147,6 +147,28 @@ def playbook(table, vars_path, hosts='ctdb_cluster'):
 %s''' % (hosts, vars_path, ''.join(tasks))
 
 
+def refused(run_playbook, workdir, module, cases, host='node0'):
+    """Run ``cases`` ([(message, args)], built by a test around a setup a table cannot hold:
+    links, directories, modes) on ``host``, in check mode and for real, through the same
+    playbook as the tables; returns the list of runs that did not fail with exactly the message."""
+    table = {'module': module, 'cases': [{'what': str(index), 'args': args, 'message': message, 'check_mode': True}
+                                         for index, (message, args) in enumerate(cases)]}
+    vars_path = os.path.join(str(workdir), 'bad_args.yml')
+    with open(vars_path, 'w', encoding='utf-8') as handle:
+        handle.write(cases_vars({host: [case['args'] for case in table['cases']]}))
+    run = run_playbook(playbook(table, vars_path, hosts=host))
+    if run.rc != 0:
+        return ['the playbook failed: %r' % (run,)]
+    wrong = []
+    for index, case, check in runs(table):
+        result = run.result(task_name(index, check), host)
+        got = (result['_status'], result.get('_ignored'), result.get('changed'), result.get('msg'))
+        if got != ('failed', True, False, case['message']):
+            wrong.append('%s%s:\n  want %r\n  got  %r' % (case['args'], ' (check mode)' if check else '',
+                                                          case['message'], got))
+    return wrong
+
+
 def _cell(text):
     """Table-cell text: a bar escaped, anything unprintable (a NUL byte, a newline) shown as its escape."""
     text = ''.join(char if char.isprintable() else char.encode('unicode_escape').decode('ascii') for char in text)
