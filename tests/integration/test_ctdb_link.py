@@ -120,71 +120,21 @@ def watched(sandbox, *roots):
     return paths
 
 
-@pytest.fixture
-def bad_trees(tmp_path):
-    """Distributed filesystems as a careless or hostile writer of <dfs>/.ctdb could leave them."""
-    tmp_path = tmp_path / 'trees'
-    tmp_path.mkdir()
-    outside = tmp_path / 'outside'
-    outside.write_text('not for ctdb\n')
-    trees = {}
-    for name in ('out', 'dangling', 'secret', 'dir'):
-        shared = tmp_path / name / '.ctdb'
-        shared.mkdir(parents=True)
-        (shared / 'nodes').write_text('127.0.0.1\n')
-        trees[name] = str(tmp_path / name)
-    os.symlink(str(outside), str(tmp_path / 'out' / '.ctdb' / 'public_addresses'))
-    os.symlink('/nonexistent/ctdb-test/public_addresses', str(tmp_path / 'dangling' / '.ctdb' / 'public_addresses'))
-    (tmp_path / 'secret' / '.ctdb' / 'etcd').write_text('[etcd]\npassword = hunter2\n')
-    os.chmod(str(tmp_path / 'secret' / '.ctdb' / 'etcd'), 0o644)
-    (tmp_path / 'dir' / '.ctdb' / 'public_addresses').mkdir()
-    trees['outside'] = str(outside)
-    trees['root'] = str(tmp_path)
-    (tmp_path / 'swapped').mkdir()
-    (tmp_path / 'swapped' / '.ctdb').symlink_to(tmp_path / 'out' / '.ctdb')
-    trees['swapped'] = str(tmp_path / 'swapped')
-    return trees
-
-
-def test_bad_inputs_are_refused_and_change_nothing(sandbox, run_playbook, bad_trees, tmp_path):
+def test_require_mount_refuses_a_shared_dir_on_another_filesystem(sandbox, run_playbook, tmp_path):
+    """/dev/shm (tmpfs) is under / but not on its filesystem; the other bad inputs are in bad_inputs/ctdb_link.yml."""
     shm = tempfile.mkdtemp(prefix='ctdb-link-test.', dir='/dev/shm')
     try:
-        _bad_inputs(sandbox, run_playbook, bad_trees, shm, tmp_path)
+        with open(os.path.join(shm, 'nodes'), 'w') as handle:
+            handle.write('127.0.0.1\n')
+        cases = [('shared_dir=%s is on another filesystem than dfs_path=/ (a local directory or another mount under '
+                  'it): with require_mount the shared copies must be on the distributed filesystem' % shm,
+                  {'dfs_path': '/', 'shared_dir': shm, 'require_mount': True, 'files': ['nodes']})]
+        before = state_of(watched(sandbox, shm))
+        wrong = bad_inputs.refused(run_playbook, tmp_path, 'ctdb.cluster.ctdb_link', cases)
+        assert not wrong, '\n'.join(wrong)
+        assert state_of(watched(sandbox, shm)) == before
     finally:
         shutil.rmtree(shm)
-
-
-def _bad_inputs(sandbox, run_playbook, trees, shm, workdir):
-    base = sandbox.node_base(0)
-    out, dangling, secret = trees['out'], trees['dangling'], trees['secret']
-    cases = [
-        ('dfs_path=relative/dfs is a relative path: give the absolute path of the mount point, e.g. /lfsmnt/robin',
-         {'dfs_path': 'relative/dfs'}),
-        ('shared_dir=shared is a relative path: give an absolute path, e.g. %s/.ctdb' % out,
-         {'dfs_path': out, 'shared_dir': 'shared'}),
-        ('%s/.ctdb/public_addresses leads out of %s/.ctdb (to %s): the shared copy of public_addresses must be a '
-         'regular file inside %s/.ctdb, not a link to elsewhere' % (out, out, trees['outside'], out),
-         {'dfs_path': out}),
-        ('%s/.ctdb/public_addresses does not exist on the distributed filesystem: put the shared public_addresses '
-         'there first (or check dfs_path/shared_dir)' % dangling, {'dfs_path': dangling}),
-        ('%s/.ctdb/public_addresses is not a regular file (dir): the shared copy of public_addresses must be a file'
-         % trees['dir'], {'dfs_path': trees['dir']}),
-        ('shared_dir=%s/.ctdb is not under dfs_path=/proc: with require_mount the shared copies must be on the '
-         'distributed filesystem (put them under /proc)' % out,
-         {'dfs_path': '/proc', 'shared_dir': out + '/.ctdb', 'require_mount': True, 'files': ['nodes']}),
-        ('shared_dir=%s is on another filesystem than dfs_path=/ (a local directory or another mount under it): with '
-         'require_mount the shared copies must be on the distributed filesystem' % shm,
-         {'dfs_path': '/', 'shared_dir': shm, 'require_mount': True, 'files': ['nodes']}),
-        ('shared_dir=%s/.ctdb is a link (to %s/.ctdb): give the directory itself, so that nobody who can write %s '
-         'can turn the links elsewhere' % (trees['swapped'], out, trees['swapped']), {'dfs_path': trees['swapped']}),
-        ('%s/.ctdb/etcd is readable by group or others (mode 0644) but %s/etcd holds credentials: chmod go-rwx '
-         '%s/.ctdb/etcd first, then link it' % (secret, base, secret), {'dfs_path': secret, 'files': ['etcd']}),
-    ]
-    before = state_of(watched(sandbox, trees['root'], shm))
-    wrong = bad_inputs.refused(run_playbook, workdir, 'ctdb.cluster.ctdb_link', cases)
-    assert not wrong, '\n'.join(wrong)
-    assert state_of(watched(sandbox, trees['root'], shm)) == before
-    assert not os.path.exists('/nonexistent/ctdb-test')
 
 
 def _chattr(path, flag):

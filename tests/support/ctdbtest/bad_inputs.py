@@ -7,6 +7,9 @@ One file per module::
     module: ctdb.cluster.ctdb_nodes
     files:                      # optional: written under ${tmp} before the run (text encoded latin-1,
       latin1: "10.0.0.1\\n\\xe9\\n"  #   so "\\xe9" is the one byte 0xE9)
+    dirs: [dfs/.ctdb/sub]        # optional: directories, links ({path: target}) and modes
+    links: {dfs/.ctdb/x: /elsewhere}  #   ({path: "0600"}) under ${tmp}, made after the files
+    modes: {dfs/.ctdb/etcd: "0644"}
     cases:
       - what: a host name instead of an address      # the doc's "what" column
         args: {nodes: ["${a0}", node1]}               # the module's arguments
@@ -83,11 +86,21 @@ def placeholders(sandbox, index, tmp):
 
 
 def write_files(table, mapping):
-    for relative, text in table['files'].items():
+    """The table's files, then its directories, links and modes, under ${tmp}."""
+    def place(relative):
         path = os.path.join(mapping['tmp'], render(relative, mapping))
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, 'wb') as handle:
+        return path
+
+    for relative, text in table['files'].items():
+        with open(place(relative), 'wb') as handle:
             handle.write(render(text, mapping).encode('latin-1'))
+    for relative in table.get('dirs', []):
+        os.makedirs(place(relative), exist_ok=True)
+    for relative, target in table.get('links', {}).items():
+        os.symlink(render(target, mapping), place(relative))
+    for relative, mode in table.get('modes', {}).items():
+        os.chmod(place(relative), int(str(mode), 8))
 
 
 class _Unsafe(str):
