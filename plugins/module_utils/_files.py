@@ -76,9 +76,9 @@ def observe_dir(directory):
 
 
 def is_under(path, directory):
-    """Whether ``path`` is ``directory`` or inside it (both real paths)."""
+    """Whether ``path`` is ``directory`` or inside it (both real paths; pure)."""
     directory = directory.rstrip('/') or '/'
-    return path == directory or path.startswith(directory + '/') or directory == '/'
+    return directory == '/' or path == directory or path.startswith(directory + '/')
 
 
 def read_file(path, missing_ok=True):

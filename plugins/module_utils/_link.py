@@ -16,6 +16,7 @@ __metaclass__ = type
 import posixpath
 
 from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError
+from ansible_collections.ctdb.cluster.plugins.module_utils._files import is_under
 
 DEFAULT_FILES = ('nodes', 'public_addresses')
 DEFAULT_SUBDIR = '.ctdb'
@@ -68,16 +69,12 @@ def paths(dfs_path, shared_dir):
     return dfs_path, posixpath.normpath(shared_dir)
 
 
-def _is_under(path, directory):
-    return directory == '/' or path == directory or path.startswith(directory.rstrip('/') + '/')
-
-
 def check_mount(dfs_path, shared_dir, dfs_real, shared_real, is_mount, dfs_dev, shared_dev):
     """For require_mount: dfs_path is a mount point and shared_dir lies under it, on the same filesystem."""
     if not is_mount:
         raise CtdbError('dfs_path=%s is not a mount point: mount the distributed filesystem first '
                         '(or set require_mount=false)' % dfs_path)
-    if not _is_under(shared_real, dfs_real):
+    if not is_under(shared_real, dfs_real):
         raise CtdbError('shared_dir=%s is not under dfs_path=%s: with require_mount the shared copies must be on the '
                         'distributed filesystem (put them under %s)' % (shared_dir, dfs_path, dfs_path))
     if shared_dev != dfs_dev:
@@ -104,7 +101,7 @@ def _shared_problem(name, src_path, src, shared_real):
                 '(or check dfs_path/shared_dir)' % (src_path, name))
     if src_kind != 'file':
         return '%s is not a regular file (%s): the shared copy of %s must be a file' % (src_path, src_kind, name)
-    if not _is_under(src.get('realpath') or '', shared_real):
+    if not is_under(src.get('realpath') or '', shared_real):
         return ('%s leads out of %s (to %s): the shared copy of %s must be a regular file inside %s, not a link to '
                 'elsewhere' % (src_path, shared_real, src.get('realpath'), name, shared_real))
     return None

@@ -13,6 +13,7 @@ import os
 import pytest
 
 from ctdbtest import bad_inputs
+from ctdbtest.snapshot import tree_snapshot
 
 SHIPPED_DIR = '/usr/share/ctdb/events/legacy'
 
@@ -219,19 +220,7 @@ def test_daemon_down_uses_the_files(events, run_playbook):
 
 
 def etc_state(sandbox, index):
-    """events/legacy of a node, byte for byte: links by their text, files by content and mode."""
-    etc = os.path.join(sandbox.node_base(index), 'events', 'legacy')
-    out = {}
-    for name in sorted(os.listdir(etc)):
-        path = os.path.join(etc, name)
-        if os.path.islink(path):
-            out[name] = ('link', os.readlink(path))
-        elif os.path.isfile(path):
-            with open(path, 'rb') as handle:
-                out[name] = ('file', handle.read(), os.stat(path).st_mode & 0o7777)
-        else:
-            out[name] = ('other', os.lstat(path).st_mode)
-    return out
+    return tree_snapshot(os.path.join(sandbox.node_base(index), 'events', 'legacy'))
 
 
 def test_bad_inputs_are_refused_and_change_nothing(events, run_playbook, tmp_path):
