@@ -225,6 +225,8 @@ def apply(steps, observed):
             apply_step(step, observed, undo)
         except (CtdbError, IOError, OSError) as exc:
             failed = undo.rollback()
+            for done in steps:
+                done.pop('backup_file', None)  # removed with the rest of the run
             reason = exc.msg if isinstance(exc, CtdbError) else 'cannot %s %s: %s' % (
                 'copy back' if step['action'] == 'unlink_copy' else 'link', step['path'],
                 to_native(getattr(exc, 'strerror', None) or exc))
@@ -238,7 +240,7 @@ def apply(steps, observed):
 def body(module):
     params = module.params
     base = ctdb_base(module)
-    dfs_path, shared_dir = check_places(params, base)
+    dummy, shared_dir = check_places(params, base)
     files = _link.validate_files(params['files'])
     observed = read(files, base, shared_dir)
     steps = _link.plan(files, base, shared_dir, observed, params['state'], backup=params['backup'],
