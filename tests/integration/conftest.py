@@ -7,6 +7,8 @@ CTDB_SANDBOX_SUBNET, so several test runs can share a machine. Each test module
 gets a freshly started cluster, stopped again when the module is done, even when
 tests fail. The code lives in the ctdbtest package (tests/support), shared with bench/.
 """
+import random
+
 import pytest
 
 from ctdbtest.playbook import run_playbook as _run_playbook
@@ -37,3 +39,30 @@ def run_playbook(sandbox, tmp_path):
                              check=check, diff=diff, limit=limit, env=env, timeout=timeout)
 
     return run
+
+
+def pytest_addoption(parser):
+    parser.addoption('--test-order', default='file', metavar='file|reverse|random:SEED',
+                     help='run the tests of each module in file order (default), reversed, or shuffled with SEED: '
+                          'to check that no test depends on what an earlier one left behind')
+
+
+def pytest_collection_modifyitems(config, items):
+    """Reorder tests within each module (modules keep their order: each has its own sandbox)."""
+    order = config.getoption('--test-order')
+    if order == 'file':
+        return
+    if order != 'reverse' and not order.startswith('random:'):
+        raise pytest.UsageError('--test-order must be file, reverse or random:SEED, not %r' % order)
+    shuffle = random.Random(order.split(':', 1)[1]).shuffle if order.startswith('random:') else list.reverse
+    modules, by_module = [], {}
+    for item in items:
+        if item.module not in by_module:
+            modules.append(item.module)
+            by_module[item.module] = []
+        by_module[item.module].append(item)
+    items[:] = []
+    for module in modules:
+        group = by_module[module]
+        shuffle(group)
+        items.extend(group)

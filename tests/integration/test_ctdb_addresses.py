@@ -46,9 +46,6 @@ SET = '''
         that:
           - result.addresses | map(attribute='address') | sort == wanted | map(attribute='address') | sort
           - result.reload.pnn == ctdb_sandbox_pnn
-    - name: Keep the result
-      ansible.builtin.debug:
-        msg: "RESULT {{ inventory_hostname }} {{ result | to_json }}"
 '''
 
 
@@ -155,9 +152,8 @@ def test_changing_mask_and_interface_takes_two_reloads(sandbox, run_playbook):
     offsets = [os.path.getsize(sandbox.log_path(i)) for i in range(3)]
     run = run_playbook(SET, extra_vars={'wanted': wanted})
     assert run.rc == 0, run
-    results = re.findall(r'"msg": "RESULT node0 (.*)"', run.stdout)
-    assert results, run
-    assert '"steps": ["ctdb reloadips 0", "ctdb reloadips 0"]' in results[0].replace('\\"', '"'), results[0]
+    result = run.result('Set the public addresses of this node and apply them', 'node0')
+    assert result['reload']['steps'] == ['ctdb reloadips 0', 'ctdb reloadips 0'], result
     assert ('%s/24 lo,%s\n' % (moved, other)).encode() in _file(sandbox, 0)
     # Each node deleted the address, then added it back with its new line: the two reloads.
     for index in range(3):

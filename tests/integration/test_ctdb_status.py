@@ -20,20 +20,9 @@ HEADER = '''
   tasks:
 '''
 
-# Each host prints its result as one JSON line, so pytest can check it too.
-SHOW = '''
-    - name: Hand the result to pytest
-      ansible.builtin.debug:
-        msg: "RESULT {{ inventory_hostname }} {{ st | to_json }}"
-'''
-
-
 def results(run):
-    """host -> registered result, from the RESULT lines of the playbook output."""
-    found = {}
-    for match in re.finditer(r'"msg": "RESULT (\S+) (.*)"\n', run.stdout):
-        found[match.group(1)] = json.loads(json.loads('"%s"' % match.group(2)))
-    return found
+    """host -> the ctdb_status result, from the run's JSON results."""
+    return run.module_results('ctdb.cluster.ctdb_status')
 
 
 def restore(sandbox):
@@ -111,7 +100,7 @@ def test_all_ok(sandbox, run_playbook):
           - "'(THIS NODE)' in st.raw"
           - "'|Node|IP|Disconnected|Unknown|' in st.raw_machine"
           - st.attempts == 1
-''' + SHOW
+'''
     run = run_playbook(playbook)
     assert_all_ok(run, ['node0', 'node1', 'node2'])
     found = results(run)
@@ -135,7 +124,7 @@ def test_check_mode_and_default_text_only(sandbox, run_playbook):
           - st is not changed
           - st.cluster.healthy
           - st.raw_machine is none
-''' + SHOW
+'''
     run = run_playbook(playbook, check=True)
     assert_all_ok(run, ['node0', 'node1', 'node2'])
     assert all(result['cluster']['healthy'] for result in results(run).values())
@@ -158,7 +147,7 @@ def _state_playbook(pnn, flags, extra_asserts=''):
           - not st.cluster.nodes[{pnn}].healthy
           - ("node {pnn} (" ~ st.cluster.nodes[{pnn}].address ~ ") is {word}") in st.cluster.problems
           - st.cluster.nodes | rejectattr('pnn', 'equalto', {pnn}) | map(attribute='flags') | list == [[], []]
-{extra}'''.format(pnn=pnn, flags=json.dumps(flags), word='|'.join(flags), extra=extra_asserts) + SHOW
+{extra}'''.format(pnn=pnn, flags=json.dumps(flags), word='|'.join(flags), extra=extra_asserts)
 
 
 def test_disabled_node(sandbox, run_playbook):
@@ -231,7 +220,7 @@ def test_shut_down_node(sandbox, run_playbook):
           - "'start it' in st.msg"
           - "'Traceback' not in (st.exception | default(''))"
           - "'errno=111' in st.stderr or 'errno=2' in st.stderr"
-''' + SHOW, limit='node2')
+''', limit='node2')
     assert down.rc == 0, down
     assert down.recap['node2']['ignored'] == 1, down
     assert 'Traceback' not in down.stdout
@@ -258,7 +247,7 @@ def test_wait_for_healthy_succeeds(sandbox, run_playbook):
           - st.cluster.healthy
           - st.attempts > 1
           - st.elapsed > 1
-''' + SHOW, limit='node0')
+''', limit='node0')
     finally:
         enabler.join()
     assert_all_ok(run, ['node0'])
@@ -290,7 +279,7 @@ def test_wait_for_healthy_times_out(sandbox, run_playbook):
           - st.cluster.nodes[1].flags == ['DISABLED']
           - st.parsed.nodes[1].status == 'DISABLED'
           - "'DISABLED' in st.raw"
-''' + SHOW, limit='node0')
+''', limit='node0')
     assert run.rc == 0, run
     assert run.recap['node0']['ignored'] == 1, run
     result = results(run)['node0']

@@ -72,6 +72,14 @@ class PlaybookRun:
             raise TaskNotFound('task %r has no result for %s (only %s)' % (name, host, sorted(results)))
         return results[host]
 
+    def module_results(self, action):
+        """{host: result} of the last task running ``action`` (a module's FQCN) on each host."""
+        found = {}
+        for task in self.tasks:
+            if task['action'] == action:
+                found.update(task['hosts'])
+        return found
+
     def changed_hosts(self):
         return sorted(host for host, counts in self.recap.items() if counts.get('changed'))
 

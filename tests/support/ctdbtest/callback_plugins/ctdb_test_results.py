@@ -5,9 +5,9 @@
 Enabled by ctdbtest.playbook next to the default stdout callback (whose text stays for
 people and for tests of warnings). The file named by CTDB_TEST_RESULTS gets, when the
 run ends: {"plays": [{"name", "tasks": [{"name", "action", "hosts": {HOST: RESULT}}]}],
-"stats": {HOST: {"ok", "changed", ...}}}. RESULT is the module's result with the
-callback's status added as "_status" (ok, failed, skipped, unreachable) and
-"_ignored" when ignore_errors kept the play going.
+"stats": {HOST: {"ok", "changed", ...}}}. RESULT is the module's result as a registered
+variable holds it (with "failed" and "changed"), plus the callback's status as "_status"
+(ok, failed, skipped, unreachable) and "_ignored" when ignore_errors kept the play going.
 """
 from __future__ import absolute_import, division, print_function
 
@@ -61,6 +61,11 @@ class CallbackModule(CallbackBase):
 
     def _record(self, result, status, ignored=False):
         data = dict(self._clean(result._result))
+        # As the registered variable has them: failed and changed always, skipped when skipped.
+        data.setdefault('failed', status in ('failed', 'unreachable'))
+        data.setdefault('changed', False)
+        if status == 'skipped':
+            data.setdefault('skipped', True)
         data['_status'] = status
         if ignored:
             data['_ignored'] = True
