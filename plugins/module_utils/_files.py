@@ -364,23 +364,3 @@ def scratch_dir(parent=None, prefix='ctdb.', files=None, links=None):
         yield tmp
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-# The interface the modules not yet run through run_module call (ctdb_nodes, ctdb_addresses,
-# ctdb_conf, ctdb_log): same names and arguments as before, turning CtdbError into fail_json.
-# Modules that use run_module call read_file/write_file directly.
-
-def read_text(module, path, missing_ok=True):
-    """read_file for a module: fails the module on CtdbError."""
-    try:
-        return read_file(path, missing_ok=missing_ok)
-    except CtdbError as exc:
-        module.fail_json(msg=exc.msg, **exc.data)
-
-
-def write_text(module, path, content, backup=False, mode=None):
-    """write_file for a module (check mode from it): fails the module on CtdbError."""
-    try:
-        return write_file(path, content, check_mode=module.check_mode, backup_wanted=backup, mode=mode)
-    except CtdbError as exc:
-        module.fail_json(msg=exc.msg, **exc.data)

@@ -212,7 +212,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, run_module
-from ansible_collections.ctdb.cluster.plugins.module_utils._files import read_text, write_text
+from ansible_collections.ctdb.cluster.plugins.module_utils._files import read_file, write_file
 from ansible_collections.ctdb.cluster.plugins.module_utils._public_addresses import (
     AddressesError, api_view, missing_interfaces, parse_ip_all, parse_public_addresses, plan_addresses)
 from ansible_collections.ctdb.cluster.plugins.module_utils._runner import CtdbRunner, ctdb_base
@@ -271,16 +271,16 @@ def local_pnn(runner):
 
 def write_in_two_steps(module, runner, pnn, path, text, staged, content, modified):
     """Write ``staged`` and reload (the modified addresses are released), then write ``content``."""
-    written = write_text(module, path, staged, backup=module.params['backup'])
+    written = write_file(path, staged, check_mode=module.check_mode, backup_wanted=module.params['backup'])
     rc, out, err = runner.run(['reloadips', str(pnn)], check_rc=False)
     if rc != 0:
         # Put the file back as it was, so that a new run plans the same two steps again.
-        write_text(module, path, text)
+        write_file(path, text, check_mode=module.check_mode)
         raise CtdbError('ctdb reloadips %d failed (rc %d) in the first of the two steps of changing %s (%s); the '
                         'file was restored: fix the cause and run the task again'
                         % (pnn, rc, ', '.join(item['address'] for item in modified), (err or out).strip() or
                            'no output'), rc=rc, stdout=out, stderr=err)
-    final = write_text(module, path, content)
+    final = write_file(path, content, check_mode=module.check_mode)
     written['diff']['after'] = final['diff']['after']
     written['changed'] = True
     return written
@@ -302,7 +302,7 @@ def manage_addresses(module):
     """Arguments, read, plan, apply, report."""
     params = module.params
     path = params['path'] or os.path.join(ctdb_base(module), 'public_addresses')
-    text = read_text(module, path, missing_ok=True)
+    text = read_file(path, missing_ok=True)
     entries, content, staged, plan = read_and_plan(path, text, params['addresses'])
     result = {'changed': False, 'path': path, 'exists': text is not None}
     if plan is not None:
@@ -321,7 +321,7 @@ def manage_addresses(module):
         if two_steps and not module.check_mode:
             written = write_in_two_steps(module, runner, pnn, path, text, staged, content, plan['modified'])
         else:
-            written = write_text(module, path, content, backup=params['backup'])
+            written = write_file(path, content, check_mode=module.check_mode, backup_wanted=params['backup'])
         result['changed'] = written['changed']
         if module._diff:
             result['diff'] = written['diff']

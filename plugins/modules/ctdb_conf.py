@@ -242,7 +242,7 @@ from ansible_collections.ctdb.cluster.plugins.module_utils._conf import (
     script_names,
 )
 from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, run_module
-from ansible_collections.ctdb.cluster.plugins.module_utils._files import read_text, write_text
+from ansible_collections.ctdb.cluster.plugins.module_utils._files import read_file, write_file
 from ansible_collections.ctdb.cluster.plugins.module_utils._runner import (
     ConfigValidator, CtdbRunner, ctdb_base, parse_version)
 
@@ -332,7 +332,7 @@ def manage_conf(module):
     base = ctdb_base(module)
     path = params['path'] or os.path.join(base, CONF_FILE)
     request = conf_request(params)
-    before = read_text(module, path, missing_ok=True)
+    before = read_file(path, missing_ok=True)
     version, version_warning = installed_version(params['ctdb_version'], CtdbRunner(module))
     result = dict(changed=False, path=path, changes=[], validated=False,
                   ctdb_version=format_version(version) if version else None, lock_key=lock_key(version))
@@ -361,7 +361,7 @@ def manage_conf(module):
     if candidate != before and params['validate']:
         result['validated'] = validate_candidate(module, validator, candidate, path, base)
 
-    written = write_text(module, path, candidate, backup=params['backup'])
+    written = write_file(path, candidate, check_mode=module.check_mode, backup_wanted=params['backup'])
     return report_write(module, result, written, candidate, plan['notes'], before is not None)
 
 

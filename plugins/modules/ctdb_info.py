@@ -152,7 +152,7 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.ctdb.cluster.plugins.module_utils import _conf, _events, _info, _nodes, _tunables
 from ansible_collections.ctdb.cluster.plugins.module_utils._cluster import read_ips, read_status, read_tunables
 from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, run_module
-from ansible_collections.ctdb.cluster.plugins.module_utils._files import read_text
+from ansible_collections.ctdb.cluster.plugins.module_utils._files import read_file
 from ansible_collections.ctdb.cluster.plugins.module_utils._ips import served_by
 from ansible_collections.ctdb.cluster.plugins.module_utils._public_addresses import (
     AddressesError, parse_public_addresses,
@@ -190,14 +190,14 @@ def event_scripts(runner, running, base):
 
 def read_files(module, base):
     """(conf parsed, nodes slots, public entries, tunables entries, problems) of the files in ``base``."""
-    conf = _conf.read(read_text(module, os.path.join(base, _conf.CONF_FILE)) or '')
+    conf = _conf.read(read_file(os.path.join(base, _conf.CONF_FILE)) or '')
     nodes_path = conf['parsed'].get('cluster', {}).get('nodes list') or os.path.join(base, 'nodes')
     try:
-        slots = _nodes.parse_nodes(read_text(module, nodes_path) or '') if not nodes_path.startswith('!') else []
-        public = parse_public_addresses(read_text(module, os.path.join(base, 'public_addresses')) or '')
+        slots = _nodes.parse_nodes(read_file(nodes_path) or '') if not nodes_path.startswith('!') else []
+        public = parse_public_addresses(read_file(os.path.join(base, 'public_addresses')) or '')
     except (_nodes.NodesError, AddressesError) as exc:
         raise CtdbError(to_native(exc))
-    tunables = _tunables.parse_file(read_text(module, os.path.join(base, _tunables.TUNABLES_FILE)))
+    tunables = _tunables.parse_file(read_file(os.path.join(base, _tunables.TUNABLES_FILE)))
     problems = ['ctdb.conf: ctdbd does not read %r' % line for line in conf['unparsable']]
     return conf['parsed'], slots, public, tunables, problems
 

@@ -212,7 +212,7 @@ from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.ctdb.cluster.plugins.module_utils import _log
 from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, run_module
-from ansible_collections.ctdb.cluster.plugins.module_utils._files import read_text
+from ansible_collections.ctdb.cluster.plugins.module_utils._files import read_file
 from ansible_collections.ctdb.cluster.plugins.module_utils._runner import ctdb_base
 
 SYSLOG_FILES = ('/var/log/syslog', '/var/log/messages')
@@ -233,7 +233,7 @@ ARGUMENT_SPEC = dict(
 
 def _conf_location(module, base):
     conf_path = os.path.join(base, 'ctdb.conf')
-    text = read_text(module, conf_path, missing_ok=True)
+    text = read_file(conf_path, missing_ok=True)
     return conf_path, _log.logging_location(text)
 
 

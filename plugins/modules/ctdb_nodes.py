@@ -216,7 +216,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, run_module
-from ansible_collections.ctdb.cluster.plugins.module_utils._files import read_text, write_text
+from ansible_collections.ctdb.cluster.plugins.module_utils._files import read_file, write_file
 from ansible_collections.ctdb.cluster.plugins.module_utils._nodes import (
     NodesError, active_nodes, blockers_message, check_nodes_file_changes, deleted_pnns, deletion_blockers,
     nodemap_from_status, parse_nodes, parse_reloadnodes_output, plan_nodes)
@@ -276,9 +276,9 @@ def read_and_plan(module, path, desired):
     """-> (slots, content, plan or None): the file as it is, or as it must become."""
     try:
         if desired is None:
-            text = read_text(module, path, missing_ok=False)
+            text = read_file(path, missing_ok=False)
             return parse_nodes(text), text, None
-        plan = plan_nodes(read_text(module, path, missing_ok=True), desired)
+        plan = plan_nodes(read_file(path, missing_ok=True), desired)
         return plan['slots'], plan['content'], plan
     except NodesError as exc:
         raise CtdbError('%s: %s' % (path, exc), path=path)
@@ -297,7 +297,7 @@ def manage_nodes(module):
     check = precheck_reload(_daemon_map(runner), slots) if runner else None
 
     if plan is not None:
-        written = write_text(module, path, content, backup=params['backup'])
+        written = write_file(path, content, check_mode=module.check_mode, backup_wanted=params['backup'])
         result['changed'] = written['changed']
         if module._diff:
             result['diff'] = written['diff']

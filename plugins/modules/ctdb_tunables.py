@@ -131,7 +131,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.ctdb.cluster.plugins.module_utils import _tunables
 from ansible_collections.ctdb.cluster.plugins.module_utils._cluster import read_tunables, run_or_raise
 from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, run_module
-from ansible_collections.ctdb.cluster.plugins.module_utils._files import read_text, write_text
+from ansible_collections.ctdb.cluster.plugins.module_utils._files import read_file, write_file
 from ansible_collections.ctdb.cluster.plugins.module_utils._runner import CtdbRunner
 
 
@@ -173,7 +173,7 @@ def body(module):
         wanted = _tunables.check_tunables(params['tunables'], known)
     except _tunables.TunablesError as exc:
         raise CtdbError(str(exc), path=path)
-    text = read_text(module, path)
+    text = read_file(path)
     entries = _tunables.parse_file(text)
     in_file = _tunables.file_values(entries, known)
     file_wanted = dict((n, v) for n, v in wanted.items() if in_file.get(n) != v) if params['persist'] else {}
@@ -185,7 +185,7 @@ def body(module):
                           for n, v in sorted(wanted.items()) if n in file_wanted or n in run_wanted]}
     if file_wanted:
         new_text = _tunables.plan_file(text or '', file_wanted)
-        written = write_text(module, path, new_text, backup=params['backup'])
+        written = write_file(path, new_text, check_mode=module.check_mode, backup_wanted=params['backup'])
         result['changed'] = written['changed']
         result['diff'] = written['diff']
         if written['backup_file']:

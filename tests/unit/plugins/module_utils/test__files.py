@@ -307,26 +307,6 @@ def test_scratch_dir_holds_files_and_links_and_goes_away(tmp_path):
     assert not os.path.exists(scratch)
 
 
-class StandIn:
-    """What the module-facing read_text/write_text use of an AnsibleModule: check_mode and fail_json."""
-
-    def __init__(self, check_mode=False):
-        self.check_mode = check_mode
-
-    def fail_json(self, **result):
-        raise SystemExit(result)
-
-
-def test_module_adapters_turn_errors_into_fail_json(tmp_path):
-    module = StandIn(check_mode=True)
-    assert _files.write_text(module, str(tmp_path / 'nodes'), 'x\n')['changed'] is True
-    assert not (tmp_path / 'nodes').exists()
-    with pytest.raises(SystemExit) as exited:
-        _files.read_text(module, str(tmp_path), missing_ok=True)
-    assert exited.value.code == {'msg': '%s is a directory, not a file: give the path of the file itself' % tmp_path,
-                                 'path': str(tmp_path)}
-
-
 def _immutable(path, on):
     return subprocess.run(['chattr', '+i' if on else '-i', str(path)], capture_output=True, check=False).returncode == 0
 
