@@ -302,3 +302,25 @@ def test_event_scripts_and_nodes_file_on_the_shared_filesystem(sandbox, run_play
     assert pids(sandbox, members) == running
     sandbox.wait_healthy(60)
     assert_unchanged(run_playbook(SITE, extra_vars=extra, inventory=inventory))
+
+
+def test_service_manager_auto_follows_what_runs_the_host(sandbox, run_playbook):
+    """auto: systemd only where systemd is PID 1 (a systemctl binary alone is not enough), else service."""
+    with open('/proc/1/comm') as handle:
+        expected = 'systemd' if handle.read().strip() == 'systemd' else 'service'
+    run = run_playbook('''
+- hosts: node0
+  gather_facts: false
+  tasks:
+    - ansible.builtin.include_role:
+        name: ctdb.cluster.ctdb
+        tasks_from: service_manager
+      vars:
+        ctdb_service_manager: auto
+    - ansible.builtin.assert:
+        that: __ctdb_service_manager == expected and __ctdb_environment.CTDB_BASE == ctdb_base
+        fail_msg: "{{ __ctdb_service_manager }}"
+      vars:
+        expected: %s
+''' % expected)
+    assert run.rc == 0, explain(run)
