@@ -348,6 +348,28 @@ def test_event_scripts_and_nodes_file_on_the_shared_filesystem(sandbox, run_play
     assert_unchanged(run_playbook(SITE, extra_vars=extra, inventory=inventory))
 
 
+def test_converge_a_bare_cluster(sandbox, run_playbook, tmp_path):
+    """No ctdbd runs and the role's files are gone: check mode predicts without failing (no member to reload
+    from), the real run starts every member and the cluster is healthy, with the etcd lock."""
+    inventory = write_inventory(sandbox, tmp_path, absent=['node1'])
+    members = [0, 2, 3]
+    for node in members:
+        sandbox.stop_node(node)
+        for name in ('ctdb.conf', 'nodes', 'public_addresses'):
+            path = os.path.join(sandbox.node_base(node), name)
+            if os.path.lexists(path):
+                os.remove(path)
+    check = run_playbook(SITE, inventory=inventory, check=True)
+    assert check.rc == 0, explain(check)
+    assert all(sandbox.ctdbd_pid(node) is None for node in members)
+    run = run_playbook(SITE, inventory=inventory)
+    assert run.rc == 0, explain(run)
+    assert all(sandbox.ctdbd_pid(node) for node in members)
+    sandbox.wait_healthy(90)
+    assert sandbox.ctdb(0, 'getreclock').stdout.strip() == '!%s/bin/ctdb_etcd_lock' % sandbox.root
+    assert run_playbook(VERIFY, inventory=inventory).rc == 0
+
+
 def test_service_manager_auto_follows_what_runs_the_host(sandbox, run_playbook):
     """auto: systemd only where systemd is PID 1 (a systemctl binary alone is not enough), else service."""
     with open('/proc/1/comm') as handle:
