@@ -33,7 +33,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import difflib
-import ipaddress
 import re
 
 from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError
@@ -398,6 +397,7 @@ def render_value(spec, value, where):
     """The text to write for ``value`` (bools as true/false), or ConfError saying what is expected."""
     if value is None or canonical_value(spec, value) is None:
         shown = '' if value is None else (str(value).lower() if isinstance(value, bool) else str(value))
+        shown = shown.replace('\x00', '\\x00')
         raise ConfError('%s: invalid value "%s" for [%s] "%s": expected %s'
                         % (where, shown, spec['section'], spec['key'], _expected(spec)))
     if isinstance(value, bool):
@@ -663,37 +663,53 @@ def set_option(entries, spec, value_text):
     """
     section, key = spec['section'], spec['key']
     newline = _line_ending(entries)
-    notes = []
     found = _matches(entries, {(section, key)})
     others = _matches(entries, _aliases(spec) - {(section, key)})
     if found and not others and same_value(spec, entries[found[-1]].value, value_text):
         return []
     if found or others:
-        keep = found[-1] if found else others[-1]
-        old = entries[keep]
-        if old.key != key:
-            notes.append('renamed [%s] "%s" to "%s" (line %d)' % (section, old.key, key, old.lineno))
-        if old.key != key or not same_value(spec, old.value, value_text):
-            entries[keep] = Entry('option', _option_line(old, key, value_text, newline), old.lineno, key=key,
-                                  value=value_text, section=old.section)
-            notes.append('set [%s] "%s" = %s (line %d)' % (section, key, value_text, old.lineno))
-        for index in reversed([i for i in found + others if i != keep]):
-            notes.append('removed [%s] "%s" (line %d): [%s] "%s" is set on line %d'
-                         % (section, entries[index].key, entries[index].lineno, section, key, old.lineno))
-            del entries[index]
-        return notes
+        return _rewrite_option(entries, spec, value_text, found, others, newline)
     headers = [i for i, e in enumerate(entries) if e.kind == 'section' and e.name.lower() == section]
     if not headers:
-        _ensure_newline(entries, len(entries) - 1, newline)
-        spaced = any(entries[i - 1].kind == 'blank' for i, e in enumerate(entries) if e.kind == 'section' and i > 0)
-        if entries and entries[-1].kind != 'blank' and spaced:
-            entries.append(Entry('blank', newline, 0))
-        entries.append(Entry('section', '[%s]%s' % (section, newline), 0, name=section))
-        entries.append(Entry('option', '%s%s = %s%s' % (_default_indent(entries), key, value_text, newline), 0,
-                             key=key, value=value_text, section=section))
-        notes.append('added [%s] "%s" = %s in a new section' % (section, key, value_text))
-        return notes
-    start = headers[-1]
+        return _add_section(entries, spec, value_text, newline)
+    return _add_option(entries, spec, value_text, headers[-1], newline)
+
+
+def _rewrite_option(entries, spec, value_text, found, others, newline):
+    """Rewrite the last line setting ``spec`` (or an alias) in place; drop the other ones."""
+    section, key = spec['section'], spec['key']
+    notes = []
+    keep = found[-1] if found else others[-1]
+    old = entries[keep]
+    if old.key != key:
+        notes.append('renamed [%s] "%s" to "%s" (line %d)' % (section, old.key, key, old.lineno))
+    if old.key != key or not same_value(spec, old.value, value_text):
+        entries[keep] = Entry('option', _option_line(old, key, value_text, newline), old.lineno, key=key,
+                              value=value_text, section=old.section)
+        notes.append('set [%s] "%s" = %s (line %d)' % (section, key, value_text, old.lineno))
+    for index in reversed([i for i in found + others if i != keep]):
+        notes.append('removed [%s] "%s" (line %d): [%s] "%s" is set on line %d'
+                     % (section, entries[index].key, entries[index].lineno, section, key, old.lineno))
+        del entries[index]
+    return notes
+
+
+def _add_section(entries, spec, value_text, newline):
+    """Append a new section holding ``spec``."""
+    section, key = spec['section'], spec['key']
+    _ensure_newline(entries, len(entries) - 1, newline)
+    spaced = any(entries[i - 1].kind == 'blank' for i, e in enumerate(entries) if e.kind == 'section' and i > 0)
+    if entries and entries[-1].kind != 'blank' and spaced:
+        entries.append(Entry('blank', newline, 0))
+    entries.append(Entry('section', '[%s]%s' % (section, newline), 0, name=section))
+    entries.append(Entry('option', '%s%s = %s%s' % (_default_indent(entries), key, value_text, newline), 0,
+                         key=key, value=value_text, section=section))
+    return ['added [%s] "%s" = %s in a new section' % (section, key, value_text)]
+
+
+def _add_option(entries, spec, value_text, start, newline):
+    """Add ``spec`` to the section whose header is ``entries[start]``: after its example, else its last option."""
+    section, key = spec['section'], spec['key']
     end = start + 1
     while end < len(entries) and entries[end].kind != 'section':
         end += 1
@@ -712,8 +728,7 @@ def set_option(entries, spec, value_text):
     _ensure_newline(entries, after, newline)
     entries.insert(after + 1, Entry('option', '%s%s = %s%s' % (indent, key, value_text, newline), 0,
                                     key=key, value=value_text, section=entries[start].name))
-    notes.append('added [%s] "%s" = %s' % (section, key, value_text))
-    return notes
+    return ['added [%s] "%s" = %s' % (section, key, value_text)]
 
 
 def remove_option(entries, spec):
@@ -757,8 +772,10 @@ def apply_settings(text, changes, version=None, where='settings', path='ctdb.con
             notes.extend(remove_option(entries, spec))
         else:
             notes.extend(set_option(entries, spec, render_value(spec, value, where)))
-    # Lines keep their original numbers, so a complaint about an untouched line points at the file as it is.
-    warnings.extend(check_entries(entries, path, version, check_values=False, allow_unknown=allow_unknown))
+    # Lines keep their original numbers, so a complaint about an untouched line points at the file as it is;
+    # new lines (number 0) were checked above.
+    warnings.extend(check_entries([e for e in entries if e.lineno], path, version, check_values=False,
+                                  allow_unknown=allow_unknown))
     return render(entries), warnings, notes
 
 

@@ -126,18 +126,7 @@ def parse_line(line, default_year=None):
             'level': level,
             'message': message,
         }
-    return {
-        'raw': line,
-        'parsed': False,
-        'format': None,
-        'time': None,
-        'timestamp': None,
-        'host': None,
-        'process': None,
-        'pid': None,
-        'level': None,
-        'message': line,
-    }
+    return dict(dict.fromkeys(ENTRY_KEYS), raw=line, parsed=False, message=line)
 
 
 def parse_text(text, default_year=None):
@@ -242,6 +231,7 @@ def iter_lines_reverse(fileobj, block_size=65536, max_line_bytes=1024 * 1024):
     (its start and end are kept, joined by ``b' [...] '``). A final newline does not make
     an empty last line; ``\\r`` before ``\\n`` is dropped.
     """
+    # One generator, so that the block being read and the line being built stay together.
     fileobj.seek(0, 2)
     pos = fileobj.tell()
     half = max(max_line_bytes // 2, 1)
@@ -397,24 +387,32 @@ _EVENT_WARN_RE = re.compile(
     r'|^\w+ event failed|Event script \S+ (?:timed out|failed)', re.I)
 
 
+# Categories read from one message alone, tried in this order before (and after) those that
+# need the lines around them (bans, cluster lock failures).
+_PLAIN_CATEGORIES = (
+    (_TAKEOVER_RE, 'takeover_runs'),
+    (_TAKEOVER_FAIL_RE, 'takeover_run_failures'),
+    (_RECOVERY_RE, 'recoveries'),
+    (_ELECTION_RE, 'elections'),
+    (_FLAGS_RE, 'node_flag_changes'),
+    (_DEAD_RE, 'node_disconnects'),
+)
+_LAST_CATEGORIES = (
+    (_LOCK_OTHER_RE, 'cluster_lock_failures'),
+    (_EVENT_WARN_RE, 'event_script_warnings'),
+    (_CRASH_RE, 'crashes'),
+)
+
+
 def _classify(entry, state):
     """Return the summary category of an entry, or None. ``state`` carries de-duplication."""
     msg = entry['message'] if entry['parsed'] else None
     if msg is None:
         return None
     pid = entry['pid']
-    if _TAKEOVER_RE.search(msg):
-        return 'takeover_runs'
-    if _TAKEOVER_FAIL_RE.search(msg):
-        return 'takeover_run_failures'
-    if _RECOVERY_RE.search(msg):
-        return 'recoveries'
-    if _ELECTION_RE.search(msg):
-        return 'elections'
-    if _FLAGS_RE.search(msg):
-        return 'node_flag_changes'
-    if _DEAD_RE.search(msg):
-        return 'node_disconnects'
+    for regex, category in _PLAIN_CATEGORIES:
+        if regex.search(msg):
+            return category
     m = _BAN_NODE_RE.search(msg)
     if m:
         state['last_ban'] = (entry['timestamp'], m.group('secs'))
@@ -438,12 +436,9 @@ def _classify(entry, state):
             reasons.discard(pid)
             return None
         return 'cluster_lock_failures'
-    if _LOCK_OTHER_RE.search(msg):
-        return 'cluster_lock_failures'
-    if _EVENT_WARN_RE.search(msg):
-        return 'event_script_warnings'
-    if _CRASH_RE.search(msg):
-        return 'crashes'
+    for regex, category in _LAST_CATEGORIES:
+        if regex.search(msg):
+            return category
     return None
 
 

@@ -24,20 +24,17 @@ import re
 
 from ansible.module_utils.six import text_type
 
-from ansible_collections.ctdb.cluster.plugins.module_utils._status import (  # noqa: F401  (re-exported)
-    NODE_FLAGS_BANNED,
+from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError
+from ansible_collections.ctdb.cluster.plugins.module_utils._status import (
     NODE_FLAGS_DELETED,
-    NODE_FLAGS_DISABLED,
     NODE_FLAGS_DISCONNECTED,
-    NODE_FLAGS_STOPPED,
-    NODE_FLAGS_UNHEALTHY,
     flags_mask,
 )
 
 STOP_FIRST_HINT = 'stop it first (ctdb -n {pnn} shutdown, or systemctl stop ctdb on that node)'
 
 
-class NodesError(ValueError):
+class NodesError(CtdbError, ValueError):
     """A nodes file or a desired node list that CTDB would refuse; the message says why and what to do."""
 
 
@@ -178,6 +175,51 @@ def validate_desired(nodes):
     return result
 
 
+def split_lines(text):
+    """``text`` -> (its lines without line ends, whether it ended with a newline); None or '' has no line."""
+    if not text:
+        return [], False
+    lines = text.split('\n')
+    trailing = text.endswith('\n')
+    if trailing:
+        lines.pop()
+    return lines, trailing
+
+
+def _known_slots(slots):
+    """-> ({address: live slot}, {address: first deleted slot}), addresses canonical."""
+    live, comeback = {}, {}
+    for slot in slots:
+        key = canonical_address(slot['address']) if slot['address'] else None
+        if key is None:
+            continue
+        if slot['deleted']:
+            comeback.setdefault(key, slot)
+        else:
+            live[key] = slot
+    return live, comeback
+
+
+def _delete_and_undelete(slots, wanted, live, comeback, lines):
+    """Comment out the live nodes not wanted, un-comment wanted deleted ones (in ``lines``, in place).
+
+    Returns ``(new slots, removed, undeleted)``.
+    """
+    new_slots, removed, undeleted = [], [], []
+    for slot in slots:
+        key = canonical_address(slot['address']) if slot['address'] else None
+        new = dict(slot)
+        if not slot['deleted'] and key not in wanted:
+            new.update(deleted=True, line='#' + slot['address'])
+            removed.append({'pnn': slot['pnn'], 'address': slot['address']})
+        elif slot['deleted'] and key in wanted and key not in live and comeback.get(key) is slot:
+            new.update(deleted=False, line=slot['address'])
+            undeleted.append({'pnn': slot['pnn'], 'address': slot['address']})
+        lines[slot['lineno'] - 1] = new['line']
+        new_slots.append(new)
+    return new_slots, removed, undeleted
+
+
 def plan_nodes(text, nodes):
     """Plan the nodes file that holds exactly ``nodes`` as live nodes without moving any PNN.
 
@@ -188,63 +230,28 @@ def plan_nodes(text, nodes):
     """
     desired = validate_desired(nodes)
     slots = parse_nodes(text)
-    wanted = dict((canonical_address(address), address) for address in desired)
+    wanted = set(canonical_address(address) for address in desired)
+    live, comeback = _known_slots(slots)
+    lines, trailing_newline = split_lines(text)
 
-    live = {}
-    comeback = {}
-    for slot in slots:
-        key = canonical_address(slot['address']) if slot['address'] else None
-        if key is None:
-            continue
-        if slot['deleted']:
-            comeback.setdefault(key, slot)
-        else:
-            live[key] = slot
-
-    lines = (text or '').split('\n')
-    trailing_newline = text is not None and text.endswith('\n')
-    if trailing_newline:
-        lines.pop()
-    if text in (None, ''):
-        lines = []
-
-    added, removed, undeleted = [], [], []
-    new_slots = []
-    for slot in slots:
-        key = canonical_address(slot['address']) if slot['address'] else None
-        index = slot['lineno'] - 1
-        new = dict(slot)
-        if not slot['deleted'] and key not in wanted:
-            lines[index] = '#' + slot['address']
-            new.update(deleted=True, line=lines[index])
-            removed.append({'pnn': slot['pnn'], 'address': slot['address']})
-        elif slot['deleted'] and key in wanted and key not in live and comeback.get(key) is slot:
-            lines[index] = slot['address']
-            new.update(deleted=False, line=lines[index])
-            undeleted.append({'pnn': slot['pnn'], 'address': slot['address']})
-        new_slots.append(new)
-
+    new_slots, removed, undeleted = _delete_and_undelete(slots, wanted, live, comeback, lines)
+    added = []
     placed = set(live) | set(canonical_address(entry['address']) for entry in undeleted)
     for address in desired:
-        key = canonical_address(address)
-        if key in placed:
+        if canonical_address(address) in placed:
             continue
-        slot = {'pnn': len(new_slots), 'lineno': len(lines) + 1, 'line': address, 'deleted': False, 'address': address}
+        new_slots.append({'pnn': len(new_slots), 'lineno': len(lines) + 1, 'line': address, 'deleted': False,
+                          'address': address})
         lines.append(address)
-        new_slots.append(slot)
-        added.append({'pnn': slot['pnn'], 'address': address})
-        placed.add(key)
+        added.append({'pnn': len(new_slots) - 1, 'address': address})
+        placed.add(canonical_address(address))
 
     result_order = [slot['address'] for slot in new_slots if not slot['deleted']]
     if [canonical_address(a) for a in result_order] != [canonical_address(a) for a in desired]:
         raise NodesError(_reorder_message(desired, new_slots))
-
-    if not lines:
-        content = ''
-    else:
-        content = '\n'.join(lines) + '\n'
-        if text and not trailing_newline and not added and content[:-1] == text:
-            content = text
+    content = '\n'.join(lines) + '\n' if lines else ''
+    if text and not trailing_newline and not added and content[:-1] == text:
+        content = text
     return {'content': content, 'slots': new_slots, 'added': added, 'removed': removed, 'undeleted': undeleted}
 
 
@@ -308,7 +315,8 @@ def nodemaps_identical(first, second):
 def check_nodes_file_changes(current, new_slots):
     """What ``ctdb reloadnodes`` decides for the daemon's map ``current`` and a new nodes file.
 
-    A line-for-line model of check_node_file_changes() in ctdb/tools/ctdb.c. ``current`` is a
+    A line-for-line model of check_node_file_changes() in ctdb/tools/ctdb.c, kept in one piece
+    (so over 40 lines) to be read side by side with it. ``current`` is a
     list of ``{pnn, address, flags}`` (flags with the DELETED/DISCONNECTED bits, e.g. from
     nodemap_from_status); ``new_slots`` comes from parse_nodes(). Returns ``{ok, reload,
     messages, events}``: ``messages`` are the lines ctdb prints, ``events`` the same as data

@@ -26,7 +26,8 @@ import re
 
 from ansible.module_utils.six import text_type
 
-from ansible_collections.ctdb.cluster.plugins.module_utils._nodes import canonical_address
+from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError
+from ansible_collections.ctdb.cluster.plugins.module_utils._nodes import canonical_address, split_lines
 
 # An interface name as the kernel takes it (dev_valid_name(), net/core/dev.c): 1 to 15 bytes
 # (IFNAMSIZ 16 with the NUL), not "." or "..", no "/" or ":" and no byte its isspace() matches,
@@ -37,7 +38,7 @@ IFNAMSIZ = 16
 _IFACE_BAD_BYTES = frozenset(b'/:,# \t\n\v\f\r\x00\xa0')
 
 
-class AddressesError(ValueError):
+class AddressesError(CtdbError, ValueError):
     """A public_addresses file or desired list that CTDB would refuse; the message says why and what to do."""
 
 
@@ -218,16 +219,31 @@ def plan_addresses(text, addresses):
     """
     existing = parse_public_addresses(text)
     wanted = normalize_desired(addresses)
+    existing_ips = set(entry['ip'] for entry in existing)
+    lines, trailing_newline = split_lines(text)
+    final, staged, removed, modified = _replace_lines(existing, wanted, lines)
+    added = []
+    for entry in wanted:
+        if entry['ip'] not in existing_ips:
+            final.append(render_line(entry))
+            staged.append(render_line(entry))
+            added.append(entry['address'])
+
+    def join(kept):
+        kept = [line for line in kept if line is not None]
+        if kept == lines and text is not None and not trailing_newline:
+            return text
+        return '\n'.join(kept) + '\n' if kept else ''
+
+    content = join(final)
+    staged_content = join(staged) if modified else content
+    return {'content': content, 'staged_content': staged_content, 'added': added, 'removed': removed,
+            'modified': modified, 'entries': parse_public_addresses(content)}
+
+
+def _replace_lines(existing, wanted, lines):
+    """The final and staged lines (None: line dropped), the removed addresses and the modified ones."""
     wanted_by_ip = dict((entry['ip'], entry) for entry in wanted)
-    existing_by_ip = dict((entry['ip'], entry) for entry in existing)
-
-    lines = (text or '').split('\n')
-    trailing_newline = bool(text) and text.endswith('\n')
-    if trailing_newline:
-        lines.pop()
-    if not text:
-        lines = []
-
     final, staged = list(lines), list(lines)
     removed, modified = [], []
     for entry in existing:
@@ -240,23 +256,7 @@ def plan_addresses(text, addresses):
             final[index] = render_line(target)
             staged[index] = None
             modified.append({'address': target['address'], 'before': entry['raw'], 'after': final[index]})
-    added = []
-    for entry in wanted:
-        if entry['ip'] not in existing_by_ip:
-            final.append(render_line(entry))
-            staged.append(render_line(entry))
-            added.append(entry['address'])
-
-    def join(kept, original_lines):
-        kept = [line for line in kept if line is not None]
-        if kept == original_lines and text is not None and not trailing_newline:
-            return text
-        return '\n'.join(kept) + '\n' if kept else ''
-
-    content = join(final, lines)
-    staged_content = join(staged, lines) if modified else content
-    return {'content': content, 'staged_content': staged_content, 'added': added, 'removed': removed,
-            'modified': modified, 'entries': parse_public_addresses(content)}
+    return final, staged, removed, modified
 
 
 # The earlier name, for code written against it.

@@ -134,6 +134,68 @@ def _node(pnn, address, flags, this_node):
     }
 
 
+def _empty_status():
+    """The (API shape, typed view) of a status with no line read yet."""
+    parsed = {'numOfNodes': None, 'nodes': [], 'generation': None, 'size': None, 'recoveryMode': None,
+              'recoveryMaster': None, 'hash': None, 'unparsable': []}
+    typed = {'node_count': None, 'deleted_nodes': 0, 'nodes': [], 'generation': None, 'generation_valid': None,
+             'vnn_map_size': None, 'vnn_map': [], 'recovery_mode': None, 'recovery_mode_code': None,
+             'leader': None, 'leader_source': None}
+    return parsed, typed
+
+
+def _node_line(groups, parsed, typed):
+    pnn, address, word, this = groups
+    parsed['nodes'].append({'pnn': pnn, 'address': address, 'status': word})
+    typed['nodes'].append(_node(int(pnn), address, split_flag_word(word), this))
+
+
+def _count_line(groups, parsed, typed):
+    parsed['numOfNodes'] = groups[0]
+    typed['node_count'] = int(groups[0])
+    typed['deleted_nodes'] = int(groups[1] or 0)
+
+
+def _generation_line(groups, parsed, typed):
+    parsed['generation'] = groups[0]
+    typed['generation_valid'] = groups[0] != 'INVALID'
+    typed['generation'] = int(groups[0]) if typed['generation_valid'] else None
+
+
+def _size_line(groups, parsed, typed):
+    parsed['size'] = groups[0]
+    typed['vnn_map_size'] = int(groups[0])
+
+
+def _hash_line(groups, parsed, typed):
+    parsed['hash'] = groups[0]
+    typed['vnn_map'].append({'hash': int(groups[0]), 'lmaster': int(groups[1])})
+
+
+def _recmode_line(groups, parsed, typed):
+    parsed['recoveryMode'] = [groups[0], groups[1]]
+    typed['recovery_mode'] = groups[0]
+    typed['recovery_mode_code'] = int(groups[1])
+
+
+def _leader_line(groups, parsed, typed):
+    parsed['recoveryMaster'] = groups[1]
+    typed['leader'] = _pnn_or_none(groups[1])
+    typed['leader_source'] = groups[0]
+
+
+# Each line kind of the text and what reads it, most frequent first.
+_TEXT_LINES = (
+    (_RE_NODE, _node_line),
+    (_RE_NUM_NODES, _count_line),
+    (_RE_GENERATION, _generation_line),
+    (_RE_SIZE, _size_line),
+    (_RE_HASH, _hash_line),
+    (_RE_RECMODE, _recmode_line),
+    (_RE_LEADER, _leader_line),
+)
+
+
 def parse_status_text(text):
     """Parse the text of ``ctdb status`` (or ``ctdb nodestatus``).
 
@@ -146,75 +208,18 @@ def parse_status_text(text):
       ``unparsable`` (lines not understood). A field whose line is absent is None.
     * ``cluster`` is the typed view, see :func:`cluster_view`.
     """
-    parsed = {
-        'numOfNodes': None,
-        'nodes': [],
-        'generation': None,
-        'size': None,
-        'recoveryMode': None,
-        'recoveryMaster': None,
-        'hash': None,
-        'unparsable': [],
-    }
-    typed = {
-        'node_count': None,
-        'deleted_nodes': 0,
-        'nodes': [],
-        'generation': None,
-        'generation_valid': None,
-        'vnn_map_size': None,
-        'vnn_map': [],
-        'recovery_mode': None,
-        'recovery_mode_code': None,
-        'leader': None,
-        'leader_source': None,
-    }
+    parsed, typed = _empty_status()
     for raw_line in (text or '').splitlines():
         line = raw_line.strip()
         if not line:
             continue
-        match = _RE_NODE.match(line)
-        if match:
-            pnn, address, word, this = match.groups()
-            flags = split_flag_word(word)
-            parsed['nodes'].append({'pnn': pnn, 'address': address, 'status': word})
-            typed['nodes'].append(_node(int(pnn), address, flags, this))
-            continue
-        match = _RE_NUM_NODES.match(line)
-        if match:
-            parsed['numOfNodes'] = match.group(1)
-            typed['node_count'] = int(match.group(1))
-            typed['deleted_nodes'] = int(match.group(2) or 0)
-            continue
-        match = _RE_GENERATION.match(line)
-        if match:
-            parsed['generation'] = match.group(1)
-            typed['generation_valid'] = match.group(1) != 'INVALID'
-            typed['generation'] = int(match.group(1)) if typed['generation_valid'] else None
-            continue
-        match = _RE_SIZE.match(line)
-        if match:
-            parsed['size'] = match.group(1)
-            typed['vnn_map_size'] = int(match.group(1))
-            continue
-        match = _RE_HASH.match(line)
-        if match:
-            parsed['hash'] = match.group(1)
-            typed['vnn_map'].append({'hash': int(match.group(1)), 'lmaster': int(match.group(2))})
-            continue
-        match = _RE_RECMODE.match(line)
-        if match:
-            parsed['recoveryMode'] = [match.group(1), match.group(2)]
-            typed['recovery_mode'] = match.group(1)
-            typed['recovery_mode_code'] = int(match.group(2))
-            continue
-        match = _RE_LEADER.match(line)
-        if match:
-            parsed['recoveryMaster'] = match.group(2)
-            typed['leader'] = _pnn_or_none(match.group(2))
-            typed['leader_source'] = match.group(1)
-            continue
-        parsed['unparsable'].append(raw_line)
+        for regex, read_line in _TEXT_LINES:
+            match = regex.match(line)
+            if match:
+                read_line(match.groups(), parsed, typed)
+                break
+        else:
+            parsed['unparsable'].append(raw_line)
     return {'parsed': parsed, 'cluster': cluster_view(typed)}
 
 

@@ -25,6 +25,7 @@ author:
   - Contributors to the ctdb.cluster collection (!UNKNOWN)
 extends_documentation_fragment:
   - ctdb.cluster.ctdb
+  - ctdb.cluster.files
 options:
   addresses:
     description:
@@ -36,12 +37,16 @@ options:
       address:
         description:
           - The address and its network mask length, C(ADDR/MASK) (IPv4 or IPv6), for example C(192.168.6.85/24).
+          - An IPv6 zone (C(fe80::1%eth0/64)) is refused, as CTDB refuses it; an IPv4-mapped address
+            (C(::ffff:10.0.0.1/24)) is the IPv4 address to CTDB, so it counts as a duplicate of C(10.0.0.1).
         type: str
         required: true
       interface_name:
         description:
           - The interface that carries the address, for example C(eth1). Several interfaces may be given
             comma-separated (C(eth2,eth3)), as in the file and in the REST API.
+          - An interface name is what the Linux kernel accepts and CTDB reads back whole, 1 to 15 bytes in UTF-8
+            (so fewer letters outside ASCII), not C(.) or C(..), without blanks, NUL, C(/), C(:), C(,) or C(#).
           - Give this or O(addresses[].interfaces), not both (checked by the module, so that the message names the
             address).
         type: str
@@ -56,11 +61,6 @@ options:
       - The public addresses file. Defaults to C(public_addresses) in the CTDB configuration directory
         (O(ctdb_base), C(CTDB_BASE), C(/etc/ctdb)). A symbolic link is kept and its target written.
     type: path
-  backup:
-    description:
-      - Keep a timestamped copy of the file before changing it.
-    type: bool
-    default: false
   reload:
     description:
       - Make the running ctdbd of this host apply the file with C(ctdb reloadips PNN) (this node only, since the
@@ -255,8 +255,7 @@ def read_and_plan(path, text, desired):
     try:
         if desired is None:
             return parse_public_addresses(text), text or '', text or '', None
-        plan = plan_addresses(text, [dict((k, v) for k, v in item.items() if v is not None)
-                                            for item in desired])
+        plan = plan_addresses(text, [dict((k, v) for k, v in item.items() if v is not None) for item in desired])
         return plan['entries'], plan['content'], plan['staged_content'], plan
     except AddressesError as exc:
         raise CtdbError('%s: %s' % (path, exc), path=path)

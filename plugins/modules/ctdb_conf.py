@@ -22,6 +22,12 @@ description:
   - Every section and option is checked against the ones CTDB knows (see ctdb.conf(5)). ctdbd silently ignores
     an unknown option, so a typo such as C(clustr lock) would leave the cluster without a lock; here it fails,
     naming the closest known option. Values are checked by type (booleans, numbers, log levels, addresses).
+  - The module knows the options of every Samba release from 4.9 to 4.24, with the release that added each one
+    (for example C([failover] shutdown failover timeout) and C(shutdown extra timeout), Samba 4.23, 4.22.2 and 4.21.6),
+    and refuses an option the installed ctdb does not have. For a ctdb newer than 4.24, an option the module does
+    not know is written with a warning and left to C(ctdb-config validate) to accept or refuse (so O(validate)
+    must be true and C(ctdb-config) installed; otherwise it is refused).
+  - Values holding a NUL byte are refused (ctdbd would read the line only up to it), in O(content) as in O(settings).
   - Samba 4.16 renamed C([cluster] recovery lock) to C(cluster lock) (the old name is deprecated) and
     C([legacy] recmaster capability) to C([cluster] leader capability). The module writes the name the installed
     ctdb reads (version from C(ctdb version), or O(ctdb_version)), renaming an old line in place, and warns when
@@ -34,6 +40,7 @@ author:
   - Contributors to the ctdb.cluster collection (!UNKNOWN)
 extends_documentation_fragment:
   - ctdb.cluster.ctdb
+  - ctdb.cluster.files
 attributes:
   check_mode:
     support: full
@@ -90,11 +97,6 @@ options:
       - Whether to create the file when it does not exist. With V(false) a missing file fails the task.
     type: bool
     default: true
-  backup:
-    description:
-      - Keep a timestamped copy of the old file next to it when it changes.
-    type: bool
-    default: false
   validate:
     description:
       - Check the new file with C(ctdb-config validate) (from C(/usr/libexec/ctdb)) before installing it.
@@ -360,8 +362,12 @@ def manage_conf(module):
         result['validated'] = validate_candidate(module, validator, candidate, path, base)
 
     written = write_text(module, path, candidate, backup=params['backup'])
-    result.update(read(candidate), changed=written['changed'], changes=plan['notes'] if written['changed'] else [],
-                  exists=before is not None or not module.check_mode)
+    return report_write(module, result, written, candidate, plan['notes'], before is not None)
+
+
+def report_write(module, result, written, candidate, notes, existed):
+    result.update(read(candidate), changed=written['changed'], changes=notes if written['changed'] else [],
+                  exists=existed or not module.check_mode)
     if module._diff:
         result['diff'] = written['diff']
     if written['backup_file']:

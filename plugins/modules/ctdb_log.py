@@ -211,10 +211,24 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.ctdb.cluster.plugins.module_utils import _log
+from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, run_module
 from ansible_collections.ctdb.cluster.plugins.module_utils._files import read_text
 from ansible_collections.ctdb.cluster.plugins.module_utils._runner import ctdb_base
 
 SYSLOG_FILES = ('/var/log/syslog', '/var/log/messages')
+JOURNAL_MAX_LINES = 1000000
+
+ARGUMENT_SPEC = dict(
+    lines=dict(type='int', default=100),
+    path=dict(type='path'),
+    source=dict(type='str', default='auto', choices=['auto', 'file', 'journal']),
+    since=dict(type='str'),
+    process=dict(type='list', elements='str'),
+    contains=dict(type='str'),
+    regex=dict(type='str'),
+    summary=dict(type='bool', default=True),
+    ctdb_base=dict(type='path'),
+)
 
 
 def _conf_location(module, base):
@@ -223,22 +237,20 @@ def _conf_location(module, base):
     return conf_path, _log.logging_location(text)
 
 
-def _read_file(module, path, count, predicate, since_epoch):
+def _read_file(path, count, predicate, since_epoch):
     try:
         with open(path, 'rb') as handle:
             return _log.tail_entries(handle, count, predicate, since_epoch, default_year=datetime.date.today().year)
     except (IOError, OSError) as exc:
         if exc.errno == errno.ENOENT:
-            module.fail_json(msg='the CTDB log %s does not exist: check [logging] location in ctdb.conf, '
-                                 'or give the file with path=' % path)
+            raise CtdbError('the CTDB log %s does not exist: check [logging] location in ctdb.conf, '
+                            'or give the file with path=' % path)
         if exc.errno in (errno.EACCES, errno.EPERM):
-            module.fail_json(msg='cannot read the CTDB log %s: permission denied (run the task as root with become: true)' % path)
+            raise CtdbError('cannot read the CTDB log %s: permission denied (run the task as root with become: true)'
+                            % path)
         if exc.errno == errno.EISDIR:
-            module.fail_json(msg='%s is a directory, not a log file: give the file itself with path=' % path)
-        module.fail_json(msg='cannot read the CTDB log %s: %s' % (path, to_native(exc)))
-
-
-JOURNAL_MAX_LINES = 1000000
+            raise CtdbError('%s is a directory, not a log file: give the file itself with path=' % path)
+        raise CtdbError('cannot read the CTDB log %s: %s' % (path, to_native(exc)))
 
 
 def _read_journal(module, count, predicate, since_epoch, processes):
@@ -260,7 +272,7 @@ def _read_journal(module, count, predicate, since_epoch, processes):
         cmd = argv + ['-n', str(window)]
         rc, out, err = module.run_command(cmd, environ_update={'LC_ALL': 'C', 'SYSTEMD_PAGER': '', 'SYSTEMD_COLORS': '0'})
         if rc != 0:
-            module.fail_json(msg='journalctl failed (rc %d): %s' % (rc, (err or out).strip()), cmd=cmd, rc=rc)
+            raise CtdbError('journalctl failed (rc %d): %s' % (rc, (err or out).strip()), cmd=cmd, rc=rc)
         lines = out.splitlines()
         entries, info = _log.select_newest(lines, count, predicate, since_epoch)
         exhausted = len(lines) < window
@@ -270,86 +282,82 @@ def _read_journal(module, count, predicate, since_epoch, processes):
         window = min(window * 4, JOURNAL_MAX_LINES)
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            lines=dict(type='int', default=100),
-            path=dict(type='path'),
-            source=dict(type='str', default='auto', choices=['auto', 'file', 'journal']),
-            since=dict(type='str'),
-            process=dict(type='list', elements='str'),
-            contains=dict(type='str'),
-            regex=dict(type='str'),
-            summary=dict(type='bool', default=True),
-            ctdb_base=dict(type='path'),
-        ),
-        supports_check_mode=True,
-    )
-    p = module.params
-    if p['lines'] < 1:
-        module.fail_json(msg='lines=%d: give a number of lines of 1 or more' % p['lines'])
+def log_request(params):
+    """The checked filters: ``(since_epoch, predicate)``; CtdbError naming a bad option."""
+    if params['lines'] < 1:
+        raise CtdbError('lines=%d: give a number of lines of 1 or more' % params['lines'])
+    if params['path'] and params['source'] == 'journal':
+        raise CtdbError('path=%s and source=journal: the journal is not a file; drop one of them' % params['path'])
     since_epoch = None
-    if p['since']:
+    if params['since']:
         try:
-            since_epoch = _log.parse_since(p['since'], now=time.time())
+            since_epoch = _log.parse_since(params['since'], now=time.time())
         except ValueError as exc:
-            module.fail_json(msg=to_native(exc))
+            raise CtdbError(to_native(exc))
     try:
-        predicate = _log.make_filter(process=p['process'], contains=p['contains'], regex=p['regex'])
+        predicate = _log.make_filter(process=params['process'], contains=params['contains'], regex=params['regex'])
     except re.error as exc:
-        module.fail_json(msg='regex=%r is not a valid regular expression: %s' % (p['regex'], to_native(exc)))
+        raise CtdbError('regex=%r is not a valid regular expression: %s' % (params['regex'], to_native(exc)))
+    return since_epoch, predicate
 
-    if p['path'] and p['source'] == 'journal':
-        module.fail_json(msg='path=%s and source=journal: the journal is not a file; drop one of them' % p['path'])
-    base = ctdb_base(module)
-    location = None
-    source = p['source'] if not p['path'] else 'file'
-    path = p['path']
-    if source in ('auto', 'file') and not path:
-        conf_path, location = _conf_location(module, base)
-        try:
-            kind, where = _log.log_source(location)
-        except ValueError as exc:
-            module.fail_json(msg='%s (in %s)' % (to_native(exc), conf_path))
-        if kind == 'stderr':
-            module.fail_json(msg='%s says [logging] location = %s: ctdbd writes its log to its standard error, '
-                                 'not to a file; read it where that goes, or give the file with path=' % (conf_path, location))
-        if kind == 'file':
-            path = where
-        elif source == 'file':
-            module.fail_json(msg='%s says [logging] location = %s: CTDB logs to syslog, not to a file; use source=journal '
-                                 'or give the syslog file with path=' % (conf_path, location))
-        else:
-            source = 'journal'
 
-    result = dict(changed=False)
+def locate_log(module, params):
+    """Where to read: ``(source, path, location)`` with source ``file`` or ``journal``."""
+    if params['path']:
+        return 'file', params['path'], None
+    if params['source'] == 'journal':
+        return 'journal', None, None
+    conf_path, location = _conf_location(module, ctdb_base(module))
+    try:
+        kind, where = _log.log_source(location)
+    except ValueError as exc:
+        raise CtdbError('%s (in %s)' % (to_native(exc), conf_path))
+    if kind == 'stderr':
+        raise CtdbError('%s says [logging] location = %s: ctdbd writes its log to its standard error, not to a file; '
+                        'read it where that goes, or give the file with path=' % (conf_path, location))
+    if kind == 'file':
+        return 'file', where, location
+    if params['source'] == 'file':
+        raise CtdbError('%s says [logging] location = %s: CTDB logs to syslog, not to a file; use source=journal '
+                        'or give the syslog file with path=' % (conf_path, location))
+    return 'journal', None, location
+
+
+def read_syslog(module, params, predicate, since_epoch, location):
+    """The journal, or without journalctl the classic syslog file (CTDB's programs only)."""
+    processes = params['process'] or list(_log.CTDB_PROCESSES)
+    got = _read_journal(module, params['lines'], predicate, since_epoch, processes)
+    if got is not None:
+        return got + (dict(type='journal', path=None, location=location),)
+    syslog = [f for f in SYSLOG_FILES if os.path.isfile(f)]
+    if not syslog:
+        raise CtdbError('CTDB logs to syslog (location = %s) but this node has neither journalctl nor %s: '
+                        'give the file syslog writes to with path=' % (location, ' nor '.join(SYSLOG_FILES)))
+    predicate = _log.make_filter(process=processes, contains=params['contains'], regex=params['regex'])
+    entries, info = _read_file(syslog[0], params['lines'], predicate, since_epoch)
+    return entries, info, dict(type='file', path=syslog[0], location=location)
+
+
+def read_log(module):
+    """Arguments, locate, read, report."""
+    params = module.params
+    since_epoch, predicate = log_request(params)
+    source, path, location = locate_log(module, params)
     if source == 'journal':
-        processes = p['process'] or list(_log.CTDB_PROCESSES)
-        got = _read_journal(module, p['lines'], predicate, since_epoch, processes)
-        if got is None:
-            # no journal: the classic syslog files, CTDB's programs only
-            syslog = [f for f in SYSLOG_FILES if os.path.isfile(f)]
-            if not syslog:
-                module.fail_json(msg='CTDB logs to syslog (location = %s) but this node has neither journalctl nor %s: '
-                                     'give the file syslog writes to with path=' % (location, ' nor '.join(SYSLOG_FILES)))
-            path = syslog[0]
-            predicate = _log.make_filter(process=processes, contains=p['contains'], regex=p['regex'])
-            entries, info = _read_file(module, path, p['lines'], predicate, since_epoch)
-            result['source'] = dict(type='file', path=path, location=location)
-        else:
-            entries, info = got
-            result['source'] = dict(type='journal', path=None, location=location)
+        entries, info, where = read_syslog(module, params, predicate, since_epoch, location)
     else:
-        entries, info = _read_file(module, path, p['lines'], predicate, since_epoch)
-        result['source'] = dict(type='file', path=path, location=location)
-
-    result['raw'] = _log.render_raw(entries)
-    result['parsed'] = entries
-    result['scanned_lines'] = info['scanned_lines']
-    result['complete'] = info['reached_start']
-    if p['summary']:
+        entries, info = _read_file(path, params['lines'], predicate, since_epoch)
+        where = dict(type='file', path=path, location=location)
+    result = dict(changed=False, source=where, raw=_log.render_raw(entries), parsed=entries,
+                  scanned_lines=info['scanned_lines'], complete=info['reached_start'])
+    if params['summary']:
         result['summary'] = _log.summarize(entries)
-    module.exit_json(**result)
+    return result
+
+
+def main():
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    run_module(module, read_log)
 
 
 if __name__ == '__main__':

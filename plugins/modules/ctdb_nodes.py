@@ -28,11 +28,15 @@ author:
   - Contributors to the ctdb.cluster collection (!UNKNOWN)
 extends_documentation_fragment:
   - ctdb.cluster.ctdb
+  - ctdb.cluster.files
 options:
   nodes:
     description:
       - The private addresses of the nodes that must be live, in PNN order (IPv4 or IPv6, no port, no mask, no
         host names, each once). The REST API's POST calls this list C(addresses), accepted as an alias.
+      - Addresses are read as CTDB reads them. An IPv6 zone (C(fe80::1%eth0)) is refused, as CTDB refuses it.
+        An IPv4-mapped address (C(::ffff:10.0.0.1)) is the IPv4 node C(10.0.0.1) to CTDB, so it is refused
+        beside that address as a duplicate (and refused when written in hex, C(::ffff:a00:1), which CTDB cannot read).
       - Existing nodes must be listed in their current PNN order and new nodes after them; a node that was
         deleted (C(#ADDR) line) and comes back takes its old PNN, so list it at that place.
       - An empty list is refused (a cluster needs a node). Leave it out to only read the file.
@@ -47,11 +51,6 @@ options:
       - When C(ctdb.conf) sets C([cluster] nodes list) (Samba 4.22 and later), CTDB reads that file or command
         instead; point O(path) at that file.
     type: path
-  backup:
-    description:
-      - Keep a timestamped copy of the file before changing it.
-    type: bool
-    default: false
   reload:
     description:
       - After writing, run C(ctdb reloadnodes) on this host so that the whole running cluster applies the file.

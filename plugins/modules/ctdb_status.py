@@ -48,12 +48,13 @@ options:
     default: false
   timeout:
     description:
-      - Seconds to wait for a healthy cluster with O(wait_for_healthy=true). Ignored otherwise.
+      - Seconds to wait for a healthy cluster with O(wait_for_healthy=true), from 0 to a year (31536000).
     type: int
     default: 120
   delay:
     description:
-      - Seconds between two polls with O(wait_for_healthy=true). Ignored otherwise.
+      - Seconds between two polls with O(wait_for_healthy=true), a finite number more than 0 and at most a year
+        (V(nan) and V(inf) are refused).
     type: float
     default: 2.0
   machine_readable:

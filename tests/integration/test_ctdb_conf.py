@@ -186,6 +186,30 @@ def test_deprecated_name_is_written_as_cluster_lock_with_a_warning(sandbox, run_
     assert snapshot(sandbox) == before
 
 
+def test_an_option_of_a_newer_samba_is_written_for_that_release(sandbox, run_playbook):
+    before = snapshot(sandbox)
+    run = run_playbook('''
+- hosts: node0
+  gather_facts: false
+  environment: "{{ ctdb_environment }}"
+  tasks:
+    - ctdb.cluster.ctdb_conf:
+        settings:
+          failover:
+            shutdown failover timeout: 5
+        ctdb_version: "4.23.1"
+        validate: false
+      register: conf
+    - ansible.builtin.assert:
+        that:
+          - conf is changed
+          - conf.parsed.failover['shutdown failover timeout'] == '5'
+          - conf.changes == ['added [failover] "shutdown failover timeout" = 5 in a new section']
+''', check=True)
+    assert run.rc == 0, run
+    assert snapshot(sandbox) == before
+
+
 def test_remove_lock_again(sandbox, run_playbook):
     run = run_playbook('''
 - hosts: ctdb_cluster

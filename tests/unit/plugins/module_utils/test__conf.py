@@ -596,3 +596,92 @@ def test_effective_lock():
     assert conf.effective_lock({'cluster': {'recovery lock': '/r'}}) == '/r'
     assert conf.effective_lock({'cluster': {'recovery lock': '/r', 'cluster lock': '/c'}}) == '/c'
     assert conf.effective_lock({}) is None
+
+
+# --------------------------------------------------------------------------- releases after 4.17 (issue 10.11)
+# Read from Samba's sources: [failover] "shutdown failover timeout" and "shutdown extra timeout" are defined by
+# ctdb/conf/failover_conf.c from samba-4.23.0, and were backported to samba-4.21.6 and samba-4.22.2.
+SHUTDOWN = [('failover', 'shutdown failover timeout', 5), ('failover', 'shutdown extra timeout', 0)]
+
+
+@pytest.mark.parametrize('version, available', [
+    ((4, 17, 12), False), ((4, 21, 5), False), ((4, 21, 6), True), ((4, 22, 0), False), ((4, 22, 1), False),
+    ((4, 22, 2), True), ((4, 23, 0), True), ((4, 24, 3), True), ((4, 30, 0), True), (None, True),
+])
+def test_shutdown_timeouts_exist_from_the_releases_that_have_them(version, available):
+    for section, key, dummy in SHUTDOWN:
+        assert conf.option_available(conf.known_options()[section][key], version) is available
+        assert (key in conf.known_options(version)['failover']) is available
+
+
+def test_shutdown_timeouts_are_written_for_423():
+    text, warnings, notes = conf.apply_settings('[failover]\n\tdisabled = false\n', SHUTDOWN, (4, 23, 0))
+    assert text == '[failover]\n\tdisabled = false\n\tshutdown failover timeout = 5\n\tshutdown extra timeout = 0\n'
+    assert warnings == []
+    assert conf.check_content(text, (4, 23, 0)) == []
+
+
+def test_shutdown_timeouts_are_refused_for_417_naming_the_releases():
+    with pytest.raises(conf.ConfError) as error:
+        conf.apply_settings('', SHUTDOWN[:1], V417)
+    assert error.value.msg == ('settings: [failover] "shutdown failover timeout" needs Samba 4.23 (or 4.21.6, 4.22.2) '
+                               'or later, and ctdb here is 4.17')
+    with pytest.raises(conf.ConfError, match=r'^content line 2: \[failover\] "shutdown extra timeout" needs Samba'):
+        conf.check_content('[failover]\n\tshutdown extra timeout = 1\n', (4, 22, 1))
+
+
+def test_a_negative_timeout_is_refused_as_ctdb_refuses_it():
+    with pytest.raises(conf.ConfError) as error:
+        conf.apply_settings('', [('failover', 'shutdown failover timeout', -1)], (4, 23))
+    assert error.value.msg == ('settings: invalid value "-1" for [failover] "shutdown failover timeout": expected a '
+                               'whole number from 0 to 2147483647')
+
+
+def test_a_ctdb_newer_than_the_table_gets_unknown_options_through_to_ctdb_config():
+    newer = (conf.KNOWN_UNTIL[0], conf.KNOWN_UNTIL[1] + 1, 0)
+    assert conf.newer_than_table(newer) and not conf.newer_than_table((4, 24, 9)) and not conf.newer_than_table(None)
+    changes = [('failover', 'brand new option', 'yes'), ('future', 'thing', '1')]
+    with pytest.raises(conf.ConfError) as error:
+        conf.apply_settings('', changes, newer)
+    assert error.value.msg == (
+        'settings: unknown option "brand new option" in section [failover]; known options there are "disabled", '
+        '"shutdown failover timeout", "shutdown extra timeout"; ctdb here is 4.25.0, newer than the Samba releases '
+        'this module knows (up to 4.24): with ctdb-config installed and validate=true, ctdb-config validate decides '
+        'instead')
+    text, warnings, dummy = conf.apply_settings('', changes, newer, allow_unknown=True)
+    assert text == '[failover]\n\tbrand new option = yes\n[future]\n\tthing = 1\n'
+    assert warnings == [
+        'settings: [failover] "brand new option" is not an option of Samba up to 4.24; ctdb here is 4.25.0, so '
+        'ctdb-config validate decides',
+        'settings: [future] "thing" is not an option of Samba up to 4.24; ctdb here is 4.25.0, so ctdb-config '
+        'validate decides']
+    assert len(conf.check_content(text, newer, allow_unknown=True)) == 2
+    with pytest.raises(conf.ConfError, match='^content line 2: unknown option "brand new option"'):
+        conf.check_content(text, (4, 17), allow_unknown=False)
+    with pytest.raises(conf.ConfError, match=r'^content line 3: unknown section \[future\]'):
+        conf.check_content(text.replace('brand new option', 'disabled'), (4, 17), allow_unknown=False)
+
+
+# --------------------------------------------------------------------------- NUL bytes and numbers (issue 10.8)
+def test_nul_bytes_are_refused_in_values_and_files():
+    with pytest.raises(conf.ConfError) as error:
+        conf.apply_settings('', [('cluster', 'cluster lock', '/a\x00b')], V417)
+    assert error.value.msg == ('settings: invalid value "/a\\x00b" for [cluster] "cluster lock": expected a non-empty '
+                               'single-line string without NUL, not ending in a backslash')
+    with pytest.raises(conf.ConfError) as error:
+        conf.check_content('[cluster]\n\tcluster lock = /a\x00b\n', V417)
+    assert error.value.msg == 'content line 2: a NUL byte: ctdbd reads the line only up to it; remove it'
+    with pytest.raises(conf.ConfError, match=r'^ctdb.conf line 1: a NUL byte'):
+        conf.apply_settings('[logg\x00ing]\n', [('cluster', 'cluster lock', '/a')], V417)
+
+
+@pytest.mark.parametrize('text, number', [('5', 5), ('05', 5), ('007', 7), ('010', None), ('08', None), ('0', 0)])
+def test_numbers_are_accepted_only_where_ctdb_reads_the_same_number(text, number):
+    spec = conf.known_options()['cluster']['leader timeout']
+    assert conf.canonical_value(dict(spec, min=0), text) == number
+
+
+def test_node_address_is_read_as_ctdb_reads_it():
+    spec = conf.known_options()['cluster']['node address']
+    assert conf.canonical_value(spec, '::ffff:10.0.0.1') == '10.0.0.1'
+    assert conf.canonical_value(spec, 'fe80::1%eth0') is None

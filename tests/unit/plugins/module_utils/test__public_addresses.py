@@ -124,7 +124,7 @@ def _want(*items):
 
 def test_plan_adds_at_the_end_and_keeps_comments():
     plan = pa.plan_addresses(BASE, _want(('10.0.0.1/24', 'eth1'), ('10.0.0.2/24', 'eth1'),
-                                                ('10.0.1.1/24', 'eth2,eth3'), ('10.0.0.3/24', 'eth1')))
+                                         ('10.0.1.1/24', 'eth2,eth3'), ('10.0.0.3/24', 'eth1')))
     assert plan['content'] == BASE + '10.0.0.3/24 eth1\n'
     assert plan['added'] == ['10.0.0.3/24'] and plan['staged_content'] == plan['content']
 
@@ -243,22 +243,23 @@ def test_interface_names_are_what_the_kernel_and_ctdb_take(name, valid):
 
 
 @pytest.mark.parametrize('desired, message', [
-    (_want(('fe80::1%eth0/64', 'eth0')), "addresses[0]: invalid address 'fe80::1%eth0/64': CTDB refuses an IPv6 "
-                                          "zone (\"%eth0\"): give the address without it"),
-    (_want(('::ffff:a00:1/24', 'eth0')), "addresses[0]: invalid address '::ffff:a00:1/24': CTDB reads an "
-                                          "IPv4-mapped address by its dotted tail and cannot read this one: write "
-                                          "10.0.0.1"),
-    (_want(('::ffff:10.0.0.1/120', 'eth0')), "addresses[0]: invalid address '::ffff:10.0.0.1/120': the mask '120' "
-                                              "is not a prefix length between 0 and 32"),
+    (_want(('fe80::1%eth0/64', 'eth0')),
+     "addresses[0]: invalid address 'fe80::1%eth0/64': CTDB refuses an IPv6 zone (\"%eth0\"): give the address "
+     "without it"),
+    (_want(('::ffff:a00:1/24', 'eth0')),
+     "addresses[0]: invalid address '::ffff:a00:1/24': CTDB reads an IPv4-mapped address by its dotted tail and "
+     "cannot read this one: write 10.0.0.1"),
+    (_want(('::ffff:10.0.0.1/120', 'eth0')),
+     "addresses[0]: invalid address '::ffff:10.0.0.1/120': the mask '120' is not a prefix length between 0 and 32"),
     (_want(('10.0.0.1/24', 'eth0'), ('::ffff:10.0.0.1/24', 'eth0')),
      'address 10.0.0.1 is listed twice (addresses[0] and addresses[1]): CTDB refuses a duplicate public IP address; '
      'list it once'),
-    (_want(('10.0.0.1/24', 'eth\x000')), "addresses[0] (10.0.0.1/24): invalid interface name 'eth\\x000': a Linux "
-                                        "interface name has 1 to 15 bytes (UTF-8) and no blank, NUL, \"/\", \":\", "
-                                        "\",\" or \"#\""),
-    (_want(('10.0.0.1/24', u'éééééééé')), u"addresses[0] (10.0.0.1/24): invalid interface name 'éééééééé': a Linux "
-                                          u"interface name has 1 to 15 bytes (UTF-8) and no blank, NUL, \"/\", \":\", "
-                                          u"\",\" or \"#\""),
+    (_want(('10.0.0.1/24', 'eth\x000')),
+     "addresses[0] (10.0.0.1/24): invalid interface name 'eth\\x000': a Linux interface name has 1 to 15 bytes "
+     "(UTF-8) and no blank, NUL, \"/\", \":\", \",\" or \"#\""),
+    (_want(('10.0.0.1/24', u'éééééééé')),
+     u"addresses[0] (10.0.0.1/24): invalid interface name 'éééééééé': a Linux interface name has 1 to 15 bytes "
+     u"(UTF-8) and no blank, NUL, \"/\", \":\", \",\" or \"#\""),
 ])
 def test_plan_refuses_values_ctdb_reads_otherwise(desired, message):
     with pytest.raises(pa.AddressesError) as error:

@@ -60,7 +60,7 @@ def test_write_check_mode_diff_apply_idempotent(ctdb, run_module, base):
 
 def test_interfaces_list_and_backup(ctdb, run_module, base):
     result = run_module({'ctdb_base': str(base), 'backup': True,
-                      'addresses': [{'address': '192.168.6.84/24', 'interfaces': ['eth1', 'eth2']}]})
+                         'addresses': [{'address': '192.168.6.84/24', 'interfaces': ['eth1', 'eth2']}]})
     assert result.ok and result['changed']
     assert (base / 'public_addresses').read_text() == '# node 0\n192.168.6.84/24 eth1,eth2\n'
     with open(result['backup_file']) as handle:
@@ -123,7 +123,7 @@ def test_failed_first_step_restores_the_file(ctdb, run_module, base):
     ctdb.answer(['pnn'], '0\n')
     ctdb.answer(['reloadips', '0'], (1, '', 'Failed to reload IPs on some nodes.\n'))
     result = run_module({'ctdb_base': str(base), 'reload': True,
-                      'addresses': _want(('192.168.6.84/16', 'eth1'), ('192.168.6.85/24', 'eth1'))})
+                         'addresses': _want(('192.168.6.84/16', 'eth1'), ('192.168.6.85/24', 'eth1'))})
     assert result.failed
     assert result['msg'] == ('ctdb reloadips 0 failed (rc 1) in the first of the two steps of changing 192.168.6.84/16 '
                              '(Failed to reload IPs on some nodes.); the file was restored: fix the cause and run the '
