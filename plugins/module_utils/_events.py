@@ -23,6 +23,8 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError
+
 # The REST API's services and the script that serves each.
 SERVICES = {
     'samba': '50.samba',
@@ -47,7 +49,7 @@ def resolve(requested, available):
     ``10.interface.script``) or an unambiguous bare name (``interface``).
 
     ``available`` is the list of script names that exist (shipped or local). Raises
-    ValueError naming the value and listing the available names.
+    CtdbError naming the value and listing the available names.
     """
     value = (requested or '').strip()
     names = sorted(set(available))
@@ -56,19 +58,20 @@ def resolve(requested, available):
         name = SERVICES[key]
         if name in names:
             return name
-        raise ValueError('service %r is the event script %s, which is not installed on this node; '
-                         'available scripts: %s' % (requested, name, ', '.join(names) or 'none'))
+        raise CtdbError('service %r is the event script %s, which is not installed on this node; '
+                        'available scripts: %s' % (requested, name, ', '.join(names) or 'none'))
     if value.endswith(SCRIPT_SUFFIX):
         value = value[:-len(SCRIPT_SUFFIX)]
     if value in names:
         return value
-    matches = [n for n in names if n.split('.', 1)[1] == value]
+    # a listed name without a dot (a local entry printed as is) has no bare part to match
+    matches = [n for n in names if '.' in n and n.split('.', 1)[1] == value]
     if len(matches) == 1:
         return matches[0]
     if len(matches) > 1:
-        raise ValueError('%r is ambiguous: it could be %s; give the full script name' % (requested, ' or '.join(matches)))
-    raise ValueError('unknown event script %r: available scripts are %s (or the services %s)'
-                     % (requested, ', '.join(names) or 'none', ', '.join(sorted(SERVICES))))
+        raise CtdbError('%r is ambiguous: it could be %s; give the full script name' % (requested, ' or '.join(matches)))
+    raise CtdbError('unknown event script %r: available scripts are %s (or the services %s)'
+                    % (requested, ', '.join(names) or 'none', ', '.join(sorted(SERVICES))))
 
 
 def parse_script_list(text):
@@ -77,7 +80,7 @@ def parse_script_list(text):
     Returns a list of dicts ``{name, enabled, shipped}`` in the order printed: shipped
     scripts first, then (after the blank line) the local ones. Lines that are neither are
     ignored. An empty text is an empty list (no shipped and no local scripts); a text
-    with no script line at all raises ValueError.
+    with no script line at all raises CtdbError.
     """
     scripts = []
     shipped = True
@@ -93,7 +96,7 @@ def parse_script_list(text):
         seen_any = True
         scripts.append({'name': m.group(2), 'enabled': m.group(1) == '*', 'shipped': shipped})
     if not scripts and text.strip():
-        raise ValueError('no event scripts in the output of ctdb event script list: %r' % (text[:200],))
+        raise CtdbError('no event scripts in the output of ctdb event script list: %r' % (text[:200],))
     return scripts
 
 
@@ -102,9 +105,9 @@ def scripts_from_files(data_dir, data_files, etc_entries):
 
     data_dir: the real path of the shipped directory (ctdb compares link targets with it).
     data_files: file names in it.
-    etc_entries: {file name: {'type': 'link'|'file'|'other', 'link': readlink text or None,
-    'enabled': stat() (following links) works and the owner execute bit is set}} for
-    ``$CTDB_BASE/events/legacy``.
+    etc_entries: {file name: {'type': 'link'|'file'|'dir'|'other', 'link': readlink text or
+    None, 'executable': stat() (following links) works and the owner execute bit is set}}
+    for ``$CTDB_BASE/events/legacy``, as _files.observe_dir returns it.
 
     As in event_tool.c: a shipped script is enabled when the local entry of the same name
     is a link whose text is exactly ``data_dir/NAME.script``; every other local entry
@@ -125,7 +128,7 @@ def scripts_from_files(data_dir, data_files, etc_entries):
         if enabled:
             matched.add(name)
         out.append({'name': name, 'enabled': enabled, 'shipped': True})
-    out.extend({'name': n, 'enabled': bool(local[n].get('enabled')), 'shipped': False}
+    out.extend({'name': n, 'enabled': bool(local[n].get('executable')), 'shipped': False}
                for n in sorted(local) if n not in matched)
     return out
 
@@ -159,10 +162,10 @@ def plan(scripts, requested, state):
     requested: names as the user gave them (services, script names).
     state: 'enabled' or 'disabled'.
     Returns ``(names, changes)``: the resolved names (in order, no duplicates) and the
-    list of names whose state must change. Raises ValueError for an unknown name.
+    list of names whose state must change. Raises CtdbError for an unknown name.
     """
     if state not in ('enabled', 'disabled'):
-        raise ValueError('state must be enabled or disabled, not %r' % (state,))
+        raise CtdbError('state must be enabled or disabled, not %r' % (state,))
     available = [s['name'] for s in scripts]
     names = []
     for item in requested:
@@ -183,7 +186,7 @@ def file_action(name, state, currently_enabled, etc_entry, shipped):
     ``relink`` (replace a dangling or non-executable link by one to the shipped script),
     ``chmod+x``, ``chmod-x``, ``unlink``: what ``ctdb event script enable|disable`` does,
     except ``relink`` (ctdb leaves such a link in place and reports success).
-    Raises ValueError when it cannot be done.
+    Raises CtdbError when it cannot be done.
     """
     want = state == 'enabled'
     if currently_enabled == want:
@@ -192,12 +195,12 @@ def file_action(name, state, currently_enabled, etc_entry, shipped):
     if want:
         if kind is None:
             if not shipped:
-                raise ValueError('event script %s is not shipped with CTDB and has no local file: nothing to enable' % name)
+                raise CtdbError('event script %s is not shipped with CTDB and has no local file: nothing to enable' % name)
             return 'link'
         if kind == 'link':
             if not shipped:
-                raise ValueError('%s%s is a link to nothing runnable and %s is not shipped with CTDB: fix or remove the link'
-                                 % (name, SCRIPT_SUFFIX, name))
+                raise CtdbError('%s%s is a link to nothing runnable and %s is not shipped with CTDB: fix or remove the link'
+                                % (name, SCRIPT_SUFFIX, name))
             return 'relink'
         if kind == 'file':
             return 'chmod+x'
@@ -206,7 +209,7 @@ def file_action(name, state, currently_enabled, etc_entry, shipped):
             return 'unlink'
         if kind == 'file':
             return 'chmod-x'
-    raise ValueError('%s%s is neither a file nor a link: remove it first' % (name, SCRIPT_SUFFIX))
+    raise CtdbError('%s%s is neither a file nor a link: remove it first' % (name, SCRIPT_SUFFIX))
 
 
 def apply_plan(scripts, changes, state):

@@ -1,114 +1,386 @@
 # -*- coding: utf-8 -*-
 # Copyright: Contributors to the ctdb.cluster collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The one place that reads and writes CTDB's files.
+"""The one place that looks at, reads and changes CTDB's files and links.
 
-Check mode, diff, backups and atomic replacement are done here once, so every
-module that manages a file behaves the same way.
+Check mode, diff, backups, atomic replacement, modes and durability are done here once,
+so every module that manages a file behaves the same way. Every function takes what it
+needs as arguments (no AnsibleModule) and raises :class:`CtdbError` with a message that
+names the path and the fix; the module turns it into ``fail_json`` in one place.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import contextlib
 import errno
 import os
+import shutil
+import stat
 import tempfile
+import time
 
 from ansible.module_utils.common.text.converters import to_bytes, to_native
 
+from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError
 
-def read_text(module, path, missing_ok=True):
+DEFAULT_MODE = 0o644
+EXEC_BITS = stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH
+GROUP_OTHER = 0o077
+
+
+def _kind(st_mode):
+    if stat.S_ISLNK(st_mode):
+        return 'link'
+    if stat.S_ISREG(st_mode):
+        return 'file'
+    if stat.S_ISDIR(st_mode):
+        return 'dir'
+    return 'other'
+
+
+def observe(path):
+    """What is at ``path``, without changing anything.
+
+    ``{'type': 'missing'|'file'|'link'|'dir'|'other', 'link': readlink text or None,
+    'realpath', 'target_type': kind of what a link resolves to ('missing' when dangling) or
+    None, 'mode': permission bits of what the path resolves to or None, 'uid', 'gid',
+    'executable': the owner execute bit of what it resolves to}``.
+    """
+    try:
+        lst = os.lstat(path)
+    except OSError:
+        return {'type': 'missing', 'link': None, 'realpath': None, 'target_type': None, 'mode': None,
+                'uid': None, 'gid': None, 'executable': False}
+    kind = _kind(lst.st_mode)
+    out = {'type': kind, 'link': os.readlink(path) if kind == 'link' else None, 'realpath': os.path.realpath(path),
+           'target_type': None, 'mode': None, 'uid': None, 'gid': None, 'executable': False}
+    try:
+        st = os.stat(path)
+    except OSError:
+        out['target_type'] = 'missing'
+        return out
+    if kind == 'link':
+        out['target_type'] = _kind(st.st_mode)
+    out.update(mode=stat.S_IMODE(st.st_mode), uid=st.st_uid, gid=st.st_gid, executable=bool(st.st_mode & stat.S_IXUSR))
+    return out
+
+
+def observe_dir(directory):
+    """{entry name: observe(entry)} for every entry of ``directory``; a missing directory is empty."""
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return {}
+    return dict((name, observe(os.path.join(directory, name))) for name in names)
+
+
+def is_under(path, directory):
+    """Whether ``path`` is ``directory`` or inside it (both real paths; pure)."""
+    directory = directory.rstrip('/') or '/'
+    return directory == '/' or path == directory or path.startswith(directory + '/')
+
+
+def read_file(path, missing_ok=True):
     """The UTF-8 text of ``path``; None when it does not exist and ``missing_ok``.
 
     Anything else that keeps the file from being read (a directory, no permission,
-    bytes that are not UTF-8) fails the module with a message that names the path.
+    bytes that are not UTF-8, a chain of links leading out, see link_target) raises
+    CtdbError naming the path.
     """
     if os.path.isdir(path):
-        module.fail_json(msg='%s is a directory, not a file: give the path of the file itself' % path)
+        raise CtdbError('%s is a directory, not a file: give the path of the file itself' % path, path=path)
+    target = link_target(path, 'read')
     try:
-        with open(path, 'rb') as handle:
+        with open(target, 'rb') as handle:
             data = handle.read()
     except (IOError, OSError) as exc:
         if exc.errno == errno.ENOENT:
             if missing_ok:
                 return None
-            module.fail_json(msg='%s does not exist: create it first or give the right path' % path)
+            raise CtdbError('%s does not exist: create it first or give the right path' % path, path=path)
         if exc.errno in (errno.EACCES, errno.EPERM):
-            module.fail_json(msg='cannot read %s: permission denied (run the task as root with become: true)' % path)
-        module.fail_json(msg='cannot read %s: %s' % (path, to_native(exc)))
+            raise CtdbError('cannot read %s: permission denied (run the task as root with become: true)' % path,
+                            path=path)
+        raise CtdbError('cannot read %s: %s' % (path, to_native(exc)), path=path)
     try:
         return data.decode('utf-8')
     except UnicodeDecodeError as exc:
-        module.fail_json(msg='%s is not UTF-8 text (byte %d): fix or replace the file' % (path, exc.start))
+        raise CtdbError('%s is not UTF-8 text (byte %d): fix or replace the file' % (path, exc.start), path=path)
 
 
 def write_target(path):
-    """The file a write to ``path`` must replace: the target when ``path`` is a symlink.
+    """The file a write to ``path`` must replace: the regular file a symlink leads to.
 
-    ctdb_link keeps CTDB's files as links into the distributed filesystem;
-    replacing the link itself with a file would silently unlink the node from it.
+    ctdb_link keeps CTDB's files as links into the distributed filesystem; replacing the
+    link itself with a file would silently unlink the node from it. But root must not be
+    aimed elsewhere by whoever can write the link's directory: a link that dangles (the
+    filesystem not mounted, the shared copy gone), whose chain leads out of the directory
+    the link points into, or into a directory that is itself a link, is refused, so is one
+    that ends in anything but a regular file.
     """
-    return os.path.realpath(path) if os.path.islink(path) else path
+    return link_target(path, 'write')
 
 
-def write_text(module, path, content, backup=False, mode=None):
+def link_target(path, use):
+    """What ``path`` leads to, for ``use`` 'read' or 'write' (see write_target).
+
+    Reading refuses the same chains, so that no error message or diff shows a file the
+    chain was aimed at; a dangling link reads as a missing file.
+    """
+    if not os.path.islink(path):
+        return path
+    first = os.path.normpath(os.path.join(os.path.dirname(path), os.readlink(path)))
+    real = os.path.realpath(path)
+    tree = os.path.realpath(os.path.dirname(first))
+    if os.path.islink(os.path.dirname(first)):
+        # the directory the link names was swapped for a link: the tree would follow it anywhere
+        raise CtdbError('%s is a link into %s, which is itself a link (to %s): refusing to %s there; link to the '
+                        'real directory instead' % (path, os.path.dirname(first), tree, use), path=path)
+    if not os.path.lexists(real):
+        if use == 'read':
+            return real
+        raise CtdbError('%s is a link to %s, which does not exist: refusing to create a file through a dangling link '
+                        '(mount the distributed filesystem, put the shared copy there, or remove the link)'
+                        % (path, first), path=path)
+    if not is_under(real, tree):
+        raise CtdbError('%s is a link whose chain leads out of %s (to %s): refusing to %s there; make %s a regular '
+                        'file inside %s' % (path, tree, real, use, first, tree), path=path)
+    if use == 'write' and (not os.path.isfile(real) or os.path.islink(real)):
+        raise CtdbError('%s is a link to %s, which is not a regular file: refusing to write through it'
+                        % (path, real), path=path)
+    return real
+
+
+def backup_name(path):
+    """The name of a backup of ``path``, as AnsibleModule.backup_local names it."""
+    return '%s.%s.%s~' % (path, os.getpid(), time.strftime('%Y-%m-%d@%H:%M:%S', time.localtime()))
+
+
+def backup(path):
+    """Copy ``path`` (content, mode, times) beside it; returns the copy's path."""
+    dest = backup_name(path)
+    try:
+        shutil.copy2(path, dest)
+    except (IOError, OSError) as exc:
+        raise CtdbError('cannot back up %s to %s: %s' % (path, dest, to_native(exc)), path=path)
+    return dest
+
+
+def fsync_dir(directory):
+    """Make a rename or unlink in ``directory`` durable."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(target, data, mode=None, owner=None):
+    """Replace ``target`` by a file holding ``data`` (bytes), atomically and durably.
+
+    The temporary file is made in the target's directory (the rename cannot cross a
+    filesystem), given its final mode and owner while still private (so the umask never
+    shows: mkstemp makes it 0600 whatever the umask, and rename keeps what fchmod set),
+    fsynced, renamed over the target, and the directory fsynced, before this returns.
+    mode: permission bits; None keeps the existing file's, or DEFAULT_MODE for a new file.
+    owner: (uid, gid); None keeps the existing file's (a new file belongs to the caller).
+    """
+    directory = os.path.dirname(target) or '.'
+    try:
+        current = os.stat(target)
+    except OSError:
+        current = None
+    if mode is None:
+        mode = stat.S_IMODE(current.st_mode) if current else DEFAULT_MODE
+    if owner is None and current is not None:
+        owner = (current.st_uid, current.st_gid)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix='.%s.' % os.path.basename(target), suffix='.tmp')
+    try:
+        with os.fdopen(fd, 'wb') as handle:
+            handle.write(data)
+            handle.flush()
+            if owner is not None:
+                _fchown(handle.fileno(), owner)
+            os.fchmod(handle.fileno(), mode)
+            os.fsync(handle.fileno())
+        os.rename(tmp, target)
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
+    fsync_dir(directory)
+
+
+def _fchown(fd, owner):
+    try:
+        os.fchown(fd, owner[0], owner[1])
+    except OSError as exc:
+        # not root: the file stays the caller's, which is all a non-root user can have
+        if exc.errno != errno.EPERM:
+            raise
+
+
+def _unlink_quietly(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def text_diff(path, before, after):
+    return {
+        'before': before or '',
+        'after': after,
+        'before_header': '%s (content)' % path if before is not None else '%s (absent)' % path,
+        'after_header': '%s (content)' % path,
+    }
+
+
+def write_file(path, content, check_mode=False, backup_wanted=False, mode=None):
     """Make ``path`` hold ``content``; returns ``{changed, diff, backup_file}``.
 
-    Writes nothing in check mode but still reports ``changed`` and the diff.
+    Through a link, the file it leads to is written (see write_target). Writes nothing in
+    check mode but still reports ``changed`` and the diff. ``mode`` (an int) is set when
+    given; otherwise an existing file keeps its mode and owner, and a new one is 0644.
     """
     target = write_target(path)
-    before = read_text(module, target, missing_ok=True)
-    result = {
-        'changed': before != content,
-        'diff': {
-            'before': before or '',
-            'after': content,
-            'before_header': '%s (content)' % path if before is not None else '%s (absent)' % path,
-            'after_header': '%s (content)' % path,
-        },
-        'backup_file': None,
-    }
-    file_args = _file_args(module, target, mode)
-    if module.check_mode:
-        if before is not None and file_args:
-            result['changed'] = module.set_fs_attributes_if_different(file_args, result['changed'])
+    before = read_file(target, missing_ok=True)
+    current_mode = observe(target)['mode']
+    result = {'changed': before != content or (mode is not None and current_mode != mode),
+              'diff': text_diff(path, before, content), 'backup_file': None}
+    if check_mode or not result['changed']:
         return result
-    if result['changed']:
-        directory = os.path.dirname(target) or '.'
-        if not os.path.isdir(directory):
-            module.fail_json(msg='cannot write %s: directory %s does not exist' % (path, directory))
-        if backup and before is not None:
-            result['backup_file'] = module.backup_local(target)
-        fd, tmp_path = tempfile.mkstemp(dir=module.tmpdir)
-        try:
-            with os.fdopen(fd, 'wb') as handle:
-                handle.write(to_bytes(content, errors='surrogate_or_strict'))
-        except (IOError, OSError) as exc:
-            module.fail_json(msg='cannot write a temporary copy of %s: %s' % (path, to_native(exc)))
-        if before is not None:
-            # Keep the owner and mode the administrator gave the file.
-            try:
-                stat = os.stat(target)
-                os.chmod(tmp_path, stat.st_mode & 0o7777)
-                os.chown(tmp_path, stat.st_uid, stat.st_gid)
-            except OSError:
-                pass
-        elif mode is None:
-            os.chmod(tmp_path, 0o644)
-        module.atomic_move(tmp_path, target, unsafe_writes=module.params.get('unsafe_writes', False))
-    if file_args:
-        result['changed'] = module.set_fs_attributes_if_different(file_args, result['changed'])
+    directory = os.path.dirname(target) or '.'
+    if not os.path.isdir(directory):
+        raise CtdbError('cannot write %s: directory %s does not exist' % (path, directory), path=path)
+    if backup_wanted and before is not None:
+        result['backup_file'] = backup(target)
+    try:
+        atomic_write(target, to_bytes(content, errors='surrogate_or_strict'), mode=mode)
+    except (IOError, OSError) as exc:
+        raise CtdbError('cannot write %s: %s' % (path, to_native(exc)), path=path)
     return result
 
 
-def _file_args(module, target, mode):
-    """Ownership/mode wanted for ``target``: the module's file options if it has them, else ``mode``."""
-    if 'owner' in module.argument_spec:
-        file_args = module.load_file_common_arguments(module.params, path=target)
-        if mode is not None and file_args.get('mode') is None:
-            file_args['mode'] = mode
-        return file_args
-    if mode is None:
-        return None
-    return {'path': target, 'mode': mode, 'owner': None, 'group': None, 'seuser': None, 'serole': None,
-            'selevel': None, 'setype': None, 'attributes': None}
+def link(target, path):
+    """Point ``path`` at ``target`` atomically (a new link renamed over whatever is there), durably."""
+    directory = os.path.dirname(path) or '.'
+    tmp = os.path.join(directory, '.%s.%d.link.tmp' % (os.path.basename(path), os.getpid()))
+    _unlink_quietly(tmp)
+    os.symlink(target, tmp)
+    try:
+        os.rename(tmp, path)
+    except OSError:
+        _unlink_quietly(tmp)
+        raise
+    fsync_dir(directory)
+
+
+def unlink(path):
+    """Remove ``path`` (a file or a link), durably."""
+    os.unlink(path)
+    fsync_dir(os.path.dirname(path) or '.')
+
+
+def set_exec(path, on):
+    """Add (``on``) or clear the execute bits of ``path``; returns whether the mode changed."""
+    mode = stat.S_IMODE(os.stat(path).st_mode)
+    wanted = (mode | EXEC_BITS) if on else (mode & ~EXEC_BITS)
+    if wanted != mode:
+        os.chmod(path, wanted)
+    return wanted != mode
+
+
+def snapshot(path):
+    """What :func:`restore` needs to put ``path`` back as it is now (a link, a file's bytes and mode, or nothing)."""
+    obs = observe(path)
+    if obs['type'] == 'link':
+        return {'path': path, 'type': 'link', 'link': obs['link']}
+    if obs['type'] == 'file':
+        with open(path, 'rb') as handle:
+            data = handle.read()
+        return {'path': path, 'type': 'file', 'data': data, 'mode': obs['mode'], 'owner': (obs['uid'], obs['gid'])}
+    return {'path': path, 'type': obs['type']}
+
+
+def restore(snap):
+    """Put back what :func:`snapshot` saw (only links, files and absence can be put back).
+
+    A path that is still as it was is left alone (the step that failed may not have touched it).
+    """
+    path = snap['path']
+    if snapshot(path) == snap:
+        return
+    if snap['type'] == 'link':
+        link(snap['link'], path)
+    elif snap['type'] == 'file':
+        atomic_write(path, snap['data'], mode=snap['mode'], owner=snap['owner'])
+    elif snap['type'] == 'missing' and os.path.lexists(path):
+        unlink(path)
+
+
+class Undo:
+    """What a run changed, to put it back when a later step fails.
+
+    ``save(path)`` before changing ``path``; ``made(path)`` for a file the run created
+    beside (a backup); ``rollback()`` restores the saved paths, last first, removes the
+    made files, and returns the paths it could not put back (empty: all as before).
+    """
+
+    def __init__(self):
+        self.saved = []
+        self.created = []
+
+    def save(self, path):
+        self.saved.append(snapshot(path))
+
+    def made(self, path):
+        self.created.append(path)
+
+    def rollback(self):
+        failed = []
+        for snap in reversed(self.saved):
+            try:
+                restore(snap)
+            except (IOError, OSError) as exc:
+                failed.append('%s (%s)' % (snap['path'], to_native(exc)))
+        for path in self.created:
+            _unlink_quietly(path)
+        return failed
+
+
+@contextlib.contextmanager
+def scratch_dir(parent=None, prefix='ctdb.', files=None, links=None):
+    """A private temporary directory holding ``files`` ({name: text}) and ``links``
+    ({name: target}), removed afterwards whatever happens (e.g. a CTDB_BASE for
+    ``ctdb-config validate`` in test mode)."""
+    tmp = tempfile.mkdtemp(prefix=prefix, dir=parent)
+    try:
+        for name, text in (files or {}).items():
+            with open(os.path.join(tmp, name), 'wb') as handle:
+                handle.write(to_bytes(text, errors='surrogate_or_strict'))
+        for name, target in (links or {}).items():
+            os.symlink(target, os.path.join(tmp, name))
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# The interface the modules not yet run through run_module call (ctdb_nodes, ctdb_addresses,
+# ctdb_conf, ctdb_log): same names and arguments as before, turning CtdbError into fail_json.
+# Modules that use run_module call read_file/write_file directly.
+
+def read_text(module, path, missing_ok=True):
+    """read_file for a module: fails the module on CtdbError."""
+    try:
+        return read_file(path, missing_ok=missing_ok)
+    except CtdbError as exc:
+        module.fail_json(msg=exc.msg, **exc.data)
+
+
+def write_text(module, path, content, backup=False, mode=None):
+    """write_file for a module (check mode from it): fails the module on CtdbError."""
+    try:
+        return write_file(path, content, check_mode=module.check_mode, backup_wanted=backup, mode=mode)
+    except CtdbError as exc:
+        module.fail_json(msg=exc.msg, **exc.data)

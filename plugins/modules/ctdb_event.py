@@ -144,16 +144,25 @@ raw:
 '''
 
 import os
-import stat
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.ctdb.cluster.plugins.module_utils import _events
+from ansible_collections.ctdb.cluster.plugins.module_utils import _events, _files
+from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, run_module
 from ansible_collections.ctdb.cluster.plugins.module_utils._runner import CtdbRunner, ctdb_base
 
 COMPONENT = 'legacy'
 DEFAULT_DATA_DIR = '/usr/share/ctdb/events/legacy'
+
+ARGUMENT_SPEC = dict(
+    name=dict(type='list', elements='str', aliases=['service', 'script']),
+    state=dict(type='str', choices=['enabled', 'disabled']),
+    action=dict(type='str', choices=['enable', 'disable']),
+    method=dict(type='str', default='auto', choices=['auto', 'ctdb', 'files']),
+    script_dir=dict(type='path'),
+    ctdb_base=dict(type='path'),
+)
 
 
 def default_data_dir(base):
@@ -163,39 +172,10 @@ def default_data_dir(base):
     return DEFAULT_DATA_DIR
 
 
-def etc_entries(etc_dir):
-    """{file name: {'type', 'link', 'enabled'}} for $CTDB_BASE/events/legacy (missing dir: empty)."""
-    out = {}
-    try:
-        names = os.listdir(etc_dir)
-    except OSError:
-        return out
-    for filename in names:
-        path = os.path.join(etc_dir, filename)
-        try:
-            lst = os.lstat(path)
-        except OSError:
-            continue
-        if stat.S_ISLNK(lst.st_mode):
-            kind, link = 'link', os.readlink(path)
-        elif stat.S_ISREG(lst.st_mode):
-            kind, link = 'file', None
-        else:
-            kind, link = 'other', None
-        try:
-            enabled = bool(os.stat(path).st_mode & stat.S_IXUSR)
-        except OSError:
-            enabled = False
-        out[filename] = {'type': kind, 'link': link, 'enabled': enabled}
-    return out
-
-
 class Scripts:
     """Reads and changes the scripts of one node, by the ctdb tool or by the files."""
 
     def __init__(self, module, base, method, data_dir):
-        self.module = module
-        self.base = base
         self.method = method
         self.etc_dir = os.path.join(base, 'events', COMPONENT)
         self.data_dir = data_dir
@@ -203,54 +183,54 @@ class Scripts:
 
     def real_data_dir(self):
         if not os.path.isdir(self.data_dir):
-            self.module.fail_json(msg='the shipped event script directory %s does not exist: install the ctdb package, '
-                                      'or give the directory with script_dir=' % self.data_dir)
+            raise CtdbError('the shipped event script directory %s does not exist: install the ctdb package, '
+                            'or give the directory with script_dir=' % self.data_dir)
         return os.path.realpath(self.data_dir)
 
     def listing(self):
         if self.method == 'ctdb':
-            rc, out, err = self.runner.run(['event', 'script', 'list', COMPONENT])
+            dummy, out, err = self.runner.run(['event', 'script', 'list', COMPONENT])
             try:
                 return _events.parse_script_list(out)
-            except ValueError as exc:
-                self.module.fail_json(msg='cannot read the output of ctdb event script list %s: %s' % (COMPONENT, to_native(exc)),
-                                      stdout=out, stderr=err)
+            except CtdbError as exc:
+                raise CtdbError('cannot read the output of ctdb event script list %s: %s' % (COMPONENT, exc.msg),
+                                stdout=out, stderr=err)
         data_dir = self.real_data_dir()
-        return _events.scripts_from_files(data_dir, os.listdir(data_dir), etc_entries(self.etc_dir))
+        return _events.scripts_from_files(data_dir, os.listdir(data_dir), _files.observe_dir(self.etc_dir))
+
+    def action(self, name, state, scripts):
+        """``(action, data_dir)`` for bringing ``name`` to ``state``; raises CtdbError when it cannot be done."""
+        filename = name + _events.SCRIPT_SUFFIX
+        data_dir = self.real_data_dir() if (self.method == 'files' or state == 'enabled') else None
+        shipped = bool(data_dir) and os.path.isfile(os.path.join(data_dir, filename))
+        entry = _files.observe_dir(self.etc_dir).get(filename)
+        return _events.file_action(name, state, _events.is_enabled(scripts, name), entry, shipped), data_dir
 
     def change(self, name, state, scripts):
         path = os.path.join(self.etc_dir, name + _events.SCRIPT_SUFFIX)
-        entry = etc_entries(self.etc_dir).get(name + _events.SCRIPT_SUFFIX)
-        data_dir = self.real_data_dir() if (self.method == 'files' or state == 'enabled') else None
-        shipped = bool(data_dir) and os.path.isfile(os.path.join(data_dir, name + _events.SCRIPT_SUFFIX))
+        action, data_dir = self.action(name, state, scripts)
         try:
-            action = _events.file_action(name, state, _events.is_enabled(scripts, name), entry, shipped)
-        except ValueError as exc:
-            self.module.fail_json(msg=to_native(exc))
+            self._carry_out(action, name, state, path, data_dir)
+        except (IOError, OSError) as exc:
+            raise CtdbError('cannot %s event script %s in %s: %s' % (
+                'enable' if state == 'enabled' else 'disable', name, self.etc_dir, to_native(exc)))
+
+    def _carry_out(self, action, name, state, path, data_dir):
         if action == 'none':
             return
-        try:
+        if self.method == 'ctdb':
             if action == 'relink':
-                # neither ctdb nor eventd can use a dangling link: replace it
-                os.unlink(path)
-                action = 'link'
-            if self.method == 'ctdb':
-                verb = 'enable' if state == 'enabled' else 'disable'
-                self.runner.run(['event', 'script', verb, COMPONENT, name])
-                return
-            if action == 'link':
-                if not os.path.isdir(self.etc_dir):
-                    os.makedirs(self.etc_dir)
-                os.symlink(os.path.join(data_dir, name + _events.SCRIPT_SUFFIX), path)
-            elif action == 'unlink':
-                os.unlink(path)
-            elif action in ('chmod+x', 'chmod-x'):
-                mode = os.stat(path).st_mode
-                bits = stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH
-                os.chmod(path, (mode | bits) if action == 'chmod+x' else (mode & ~bits))
-        except OSError as exc:
-            self.module.fail_json(msg='cannot %s event script %s in %s: %s' % (
-                'enable' if state == 'enabled' else 'disable', name, self.etc_dir, to_native(exc)))
+                # neither ctdb nor eventd can use a dangling link, and ctdb would leave it: remove it
+                _files.unlink(path)
+            self.runner.run(['event', 'script', 'enable' if state == 'enabled' else 'disable', COMPONENT, name])
+        elif action in ('link', 'relink'):
+            if not os.path.isdir(self.etc_dir):
+                os.makedirs(self.etc_dir)
+            _files.link(os.path.join(data_dir, name + _events.SCRIPT_SUFFIX), path)
+        elif action == 'unlink':
+            _files.unlink(path)
+        elif action in ('chmod+x', 'chmod-x'):
+            _files.set_exec(path, action == 'chmod+x')
 
 
 def choose_method(module, requested):
@@ -261,77 +241,77 @@ def choose_method(module, requested):
     return 'ctdb' if CtdbRunner(module).daemon_running() else 'files'
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            name=dict(type='list', elements='str', aliases=['service', 'script']),
-            state=dict(type='str', choices=['enabled', 'disabled']),
-            action=dict(type='str', choices=['enable', 'disable']),
-            method=dict(type='str', default='auto', choices=['auto', 'ctdb', 'files']),
-            script_dir=dict(type='path'),
-            ctdb_base=dict(type='path'),
-        ),
-        mutually_exclusive=[('state', 'action')],
-        supports_check_mode=True,
-    )
-    p = module.params
-    state = p['state'] or {'enable': 'enabled', 'disable': 'disabled'}.get(p['action'])
-    if state and not p['name']:
-        module.fail_json(msg='state/action=%s needs name: the services (samba, nfs, winbind) or event scripts to %s'
-                             % (p['state'] or p['action'], 'enable' if state == 'enabled' else 'disable'))
-    if p['name'] is not None and any(not (n or '').strip() for n in p['name']):
-        module.fail_json(msg='name=%r holds an empty name: give services (samba, nfs, winbind) or script names' % (p['name'],))
+def wanted_state(params):
+    """'enabled', 'disabled' or None (report only), from state or the REST API's action."""
+    state = params['state'] or {'enable': 'enabled', 'disable': 'disabled'}.get(params['action'])
+    if state and not params['name']:
+        raise CtdbError('state/action=%s needs name: the services (samba, nfs, winbind) or event scripts to %s'
+                        % (params['state'] or params['action'], 'enable' if state == 'enabled' else 'disable'))
+    if params['name'] is not None and any(not (n or '').strip() for n in params['name']):
+        raise CtdbError('name=%r holds an empty name: give services (samba, nfs, winbind) or script names'
+                        % (params['name'],))
+    return state
 
-    base = ctdb_base(module)
-    method = choose_method(module, p['method'])
-    scripts_io = Scripts(module, base, method, p['script_dir'] or default_data_dir(base))
-    before = scripts_io.listing()
+
+def plan(before, requested, state):
+    """``(names, changes, available)``: the resolved names, those to change, every known script."""
     available = []
-    for s in before:
-        if s['name'] not in available:
-            available.append(s['name'])
-
+    for script in before:
+        if script['name'] not in available:
+            available.append(script['name'])
     names, changes = [], []
-    if p['name']:
-        try:
-            if state:
-                names, changes = _events.plan(before, p['name'], state)
-            else:
-                names = [_events.resolve(n, available) for n in p['name']]
-        except ValueError as exc:
-            module.fail_json(msg=to_native(exc), available=available)
+    try:
+        if requested and state:
+            names, changes = _events.plan(before, requested, state)
+        elif requested:
+            names = [_events.resolve(n, available) for n in requested]
+    except CtdbError as exc:
+        raise CtdbError(exc.msg, available=available)
+    return names, changes, available
 
+
+def apply(scripts_io, before, changes, state, method):
+    """Change the scripts; returns the list read back, checked against what was asked."""
+    for name in changes:
+        scripts_io.change(name, state, before)
+    after = scripts_io.listing()
+    wrong = [n for n in changes if _events.is_enabled(after, n) != (state == 'enabled')]
+    if wrong:
+        raise CtdbError('event script(s) %s still not %s after the change (method %s): check %s'
+                        % (', '.join(wrong), state, method, scripts_io.etc_dir), enabled=_events.enabled_names(after))
+    return after
+
+
+def body(module):
+    params = module.params
+    state = wanted_state(params)
+    base = ctdb_base(module)
+    method = choose_method(module, params['method'])
+    scripts_io = Scripts(module, base, method, params['script_dir'] or default_data_dir(base))
+    before = scripts_io.listing()
+    names, changes, available = plan(before, params['name'], state)
     after = before
     if changes:
         if module.check_mode:
+            for name in changes:
+                scripts_io.action(name, state, before)  # refuses what the real run would refuse
             after = _events.apply_plan(before, changes, state)
         else:
-            for name in changes:
-                scripts_io.change(name, state, before)
-            after = scripts_io.listing()
-            wrong = [n for n in changes if _events.is_enabled(after, n) != (state == 'enabled')]
-            if wrong:
-                module.fail_json(msg='event script(s) %s still not %s after the change (method %s): check %s'
-                                     % (', '.join(wrong), state, method, scripts_io.etc_dir),
-                                 enabled=_events.enabled_names(after))
-
-    result = dict(
-        changed=bool(changes),
-        enabled=_events.enabled_names(after),
-        scripts=[{'name': n, 'enabled': _events.is_enabled(after, n)} for n in names],
-        available=available,
-        changed_scripts=changes,
-        method=method,
-        raw=_events.render_script_list(after),
-    )
+            after = apply(scripts_io, before, changes, state, method)
+    result = dict(changed=bool(changes), enabled=_events.enabled_names(after),
+                  scripts=[{'name': n, 'enabled': _events.is_enabled(after, n)} for n in names],
+                  available=available, changed_scripts=changes, method=method,
+                  raw=_events.render_script_list(after))
     if module._diff:
-        result['diff'] = {
-            'before': _events.render_script_list(before),
-            'after': result['raw'],
-            'before_header': '%s (event scripts)' % scripts_io.etc_dir,
-            'after_header': '%s (event scripts)' % scripts_io.etc_dir,
-        }
-    module.exit_json(**result)
+        header = '%s (event scripts)' % scripts_io.etc_dir
+        result['diff'] = {'before': _events.render_script_list(before), 'after': result['raw'],
+                          'before_header': header, 'after_header': header}
+    return result
+
+
+def main():
+    run_module(AnsibleModule(argument_spec=ARGUMENT_SPEC, mutually_exclusive=[('state', 'action')],
+                             supports_check_mode=True), body)
 
 
 if __name__ == '__main__':

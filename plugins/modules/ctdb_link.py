@@ -17,9 +17,15 @@ description:
     mounted at O(dfs_path), in C(<dfs_path>/.ctdb/) by default, as the REST API's C(/db/ctdb/link) did with C(dfsPath).
     Every node then reads the same files.
   - A regular file in the way is backed up first (O(backup)), or the module refuses unless O(force=true).
-  - A missing shared copy, a O(dfs_path) that is not a mount point (with O(require_mount=true)) or a link that would not
-    resolve are errors, and then nothing is changed.
-  - O(state=absent) turns the links this module made back into regular files holding the shared content.
+  - A missing shared copy, a shared copy that is not a regular file inside O(shared_dir) (a link leading out of it, a
+    dangling link, a directory), a relative O(dfs_path) or O(shared_dir), a O(dfs_path) that is not a mount point (with
+    O(require_mount=true)) or a link that would not resolve are errors, and then nothing is changed.
+  - Should a change fail half way (one file linked, the next refused by the filesystem), every file already changed is
+    put back as it was, and the backups made by the run are removed, before the task fails.
+  - A file holding credentials (C(etcd), the etcd lock helper's configuration, or any local file that only its owner may
+    read) is linked only to a shared copy that group and others cannot read.
+  - O(state=absent) turns the links this module made back into regular files holding the shared content, with the shared
+    copy's owner and mode (for C(etcd), never readable by group or others).
 extends_documentation_fragment:
   - ctdb.cluster.ctdb
 attributes:
@@ -37,13 +43,15 @@ options:
   dfs_path:
     description:
       - Where the distributed filesystem is mounted on the node, like the REST API's C(dfsPath).
-      - It must exist and be a directory.
+      - It must be an absolute path, exist and be a directory.
     type: path
     required: true
     aliases: [dfsPath]
   shared_dir:
     description:
-      - The directory holding the shared copies. Default C(<dfs_path>/.ctdb).
+      - The directory holding the shared copies, an absolute path. Default C(<dfs_path>/.ctdb).
+      - It must not be a symbolic link itself, and each shared copy in it must be a regular file (or a link to one
+        inside O(shared_dir)).
     type: path
   files:
     description:
@@ -59,7 +67,8 @@ options:
     default: present
   require_mount:
     description:
-      - Fail unless O(dfs_path) is a mount point, so that links are never made into an empty directory of the local disk.
+      - Fail unless O(dfs_path) is a mount point and O(shared_dir) lies under it on the same filesystem, so that links
+        are never made into an empty directory of the local disk.
     type: bool
     default: false
   backup:
@@ -77,7 +86,8 @@ seealso:
 notes:
   - The shared copies must exist; write them once (for example with the nodes or addresses modules on one node, with
     C(ctdb_base) pointing at O(shared_dir)) before linking every node.
-  - Links are replaced atomically (a new link renamed over the old entry).
+  - Links are replaced atomically (a new link renamed over the old entry), and the directory is synced before the module
+    reports success.
 author:
   - Contributors to the ctdb.cluster collection (!UNKNOWN)
 '''
@@ -138,136 +148,118 @@ shared_dir:
 '''
 
 import os
-import shutil
-import stat
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.ctdb.cluster.plugins.module_utils import _link
+from ansible_collections.ctdb.cluster.plugins.module_utils import _files, _link
+from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, run_module
 from ansible_collections.ctdb.cluster.plugins.module_utils._runner import ctdb_base
 
-
-def _kind(st_mode):
-    if stat.S_ISLNK(st_mode):
-        return 'link'
-    if stat.S_ISREG(st_mode):
-        return 'file'
-    if stat.S_ISDIR(st_mode):
-        return 'dir'
-    return 'other'
-
-
-def observe(path):
-    """What is at ``path``, in the shape _link.plan expects."""
-    try:
-        lst = os.lstat(path)
-    except OSError:
-        return {'type': 'missing', 'link': None, 'realpath': None, 'target_type': None}
-    kind = _kind(lst.st_mode)
-    link = os.readlink(path) if kind == 'link' else None
-    target_type = None
-    if kind == 'link':
-        try:
-            target_type = _kind(os.stat(path).st_mode)
-        except OSError:
-            target_type = 'missing'
-    return {'type': kind, 'link': link, 'realpath': os.path.realpath(path), 'target_type': target_type}
+ARGUMENT_SPEC = dict(
+    dfs_path=dict(type='path', required=True, aliases=['dfsPath']),
+    shared_dir=dict(type='path'),
+    files=dict(type='list', elements='str', default=list(_link.DEFAULT_FILES)),
+    state=dict(type='str', default='present', choices=['present', 'absent']),
+    require_mount=dict(type='bool', default=False),
+    backup=dict(type='bool', default=True),
+    force=dict(type='bool', default=False),
+    ctdb_base=dict(type='path'),
+)
 
 
-def _tmp_name(path):
-    return os.path.join(os.path.dirname(path), '.%s.ctdb_link.%d.tmp' % (os.path.basename(path), os.getpid()))
-
-
-def make_link(target, path):
-    """Point ``path`` at ``target`` atomically (new link renamed over whatever is there)."""
-    tmp = _tmp_name(path)
-    if os.path.lexists(tmp):
-        os.unlink(tmp)
-    os.symlink(target, tmp)
-    try:
-        os.rename(tmp, path)
-    except OSError:
-        os.unlink(tmp)
-        raise
-
-
-def link_to_file(path):
-    """Replace the link ``path`` by a regular file with the content and mode of what it points to."""
-    tmp = _tmp_name(path)
-    shutil.copyfile(path, tmp)
-    try:
-        shutil.copymode(path, tmp)
-        os.rename(tmp, path)
-    except OSError:
-        os.unlink(tmp)
-        raise
-
-
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            dfs_path=dict(type='path', required=True, aliases=['dfsPath']),
-            shared_dir=dict(type='path'),
-            files=dict(type='list', elements='str', default=list(_link.DEFAULT_FILES)),
-            state=dict(type='str', default='present', choices=['present', 'absent']),
-            require_mount=dict(type='bool', default=False),
-            backup=dict(type='bool', default=True),
-            force=dict(type='bool', default=False),
-            ctdb_base=dict(type='path'),
-        ),
-        supports_check_mode=True,
-    )
-    p = module.params
-    dfs_path = p['dfs_path'].rstrip('/') or '/'
+def check_places(params, base):
+    """``(dfs_path, shared_dir)`` once both and CTDB_BASE are fit to link between."""
+    dfs_path, shared_dir = _link.paths(params['dfs_path'], params['shared_dir'])
     if not os.path.isdir(dfs_path):
-        module.fail_json(msg='dfs_path=%s does not exist or is not a directory: mount the distributed filesystem there '
-                             'or give its mount point' % dfs_path)
-    if p['require_mount'] and not os.path.ismount(dfs_path):
-        module.fail_json(msg='dfs_path=%s is not a mount point: mount the distributed filesystem first '
-                             '(or set require_mount=false)' % dfs_path)
-    shared_dir = p['shared_dir'] or os.path.join(dfs_path, _link.DEFAULT_SUBDIR)
-    base = ctdb_base(module)
+        raise CtdbError('dfs_path=%s does not exist or is not a directory: mount the distributed filesystem there '
+                        'or give its mount point' % dfs_path)
+    if os.path.islink(shared_dir):
+        raise CtdbError('shared_dir=%s is a link (to %s): give the directory itself, so that nobody who can write %s '
+                        'can turn the links elsewhere' % (shared_dir, os.path.realpath(shared_dir),
+                                                          os.path.dirname(shared_dir)))
+    if params['require_mount']:
+        if not os.path.isdir(shared_dir):
+            raise CtdbError('shared_dir=%s does not exist or is not a directory: create it on the distributed '
+                            'filesystem and put the shared copies there' % shared_dir)
+        _link.check_mount(dfs_path, shared_dir, os.path.realpath(dfs_path), os.path.realpath(shared_dir),
+                          os.path.ismount(dfs_path), os.stat(dfs_path).st_dev, os.stat(shared_dir).st_dev)
     if not os.path.isdir(base):
-        module.fail_json(msg='CTDB_BASE %s does not exist or is not a directory: install ctdb or set ctdb_base' % base)
-    try:
-        files = _link.validate_files(p['files'])
-    except ValueError as exc:
-        module.fail_json(msg=to_native(exc))
+        raise CtdbError('CTDB_BASE %s does not exist or is not a directory: install ctdb or set ctdb_base' % base)
+    return dfs_path, shared_dir
 
-    observed = {}
-    for name in files:
-        observed[name] = {'dest': observe(os.path.join(base, name)), 'src': observe(os.path.join(shared_dir, name))}
-    try:
-        steps = _link.plan(files, base, shared_dir, observed, p['state'], backup=p['backup'], force=p['force'])
-    except ValueError as exc:
-        module.fail_json(msg=to_native(exc), shared_dir=shared_dir)
 
+def read(files, base, shared_dir):
+    """What is in CTDB_BASE and in shared_dir for each file."""
+    return dict((name, {'dest': _files.observe(os.path.join(base, name)),
+                        'src': _files.observe(os.path.join(shared_dir, name))}) for name in files)
+
+
+def apply_step(step, observed, undo):
+    """Carry one step out; raises CtdbError when the result is not what was planned."""
+    action = step['action']
+    undo.save(step['path'])
+    if action == 'backup_link':
+        step['backup_file'] = _files.backup(step['path'])
+        undo.made(step['backup_file'])
+    if action in _link.LINKING:
+        _files.link(step['target'], step['path'])
+        if not os.path.exists(step['path']) or \
+                os.path.realpath(step['path']) != os.path.realpath(step['target']):
+            raise CtdbError('%s -> %s does not resolve to the shared file after linking: check %s'
+                            % (step['path'], step['target'], os.path.dirname(step['target'])))
+    elif action == 'unlink_copy':
+        mode, owner = _link.copy_back_attributes(step['file'], observed[step['file']]['src'])
+        with open(step['target'], 'rb') as handle:
+            data = handle.read()
+        _files.atomic_write(step['path'], data, mode=mode, owner=owner)
+
+
+def apply(steps, observed):
+    """Carry the steps out; on any failure put every file back as it was, then raise CtdbError."""
+    undo = _files.Undo()
+    for step in steps:
+        if step['action'] not in _link.CHANGING:
+            continue
+        try:
+            apply_step(step, observed, undo)
+        except (CtdbError, IOError, OSError) as exc:
+            failed = undo.rollback()
+            for done in steps:
+                done.pop('backup_file', None)  # removed with the rest of the run
+            reason = exc.msg if isinstance(exc, CtdbError) else 'cannot %s %s: %s' % (
+                'copy back' if step['action'] == 'unlink_copy' else 'link', step['path'],
+                to_native(getattr(exc, 'strerror', None) or exc))
+            if failed:
+                reason += '; could NOT put back %s: restore them by hand' % ', '.join(failed)
+            else:
+                reason += '; every file was put back as it was'
+            raise CtdbError(reason, links=steps)
+
+
+def body(module):
+    params = module.params
+    base = ctdb_base(module)
+    dummy, shared_dir = check_places(params, base)
+    files = _link.validate_files(params['files'])
+    observed = read(files, base, shared_dir)
+    steps = _link.plan(files, base, shared_dir, observed, params['state'], backup=params['backup'],
+                       force=params['force'], shared_real=os.path.realpath(shared_dir))
+    for warning in _link.warnings(files, base, shared_dir, observed):
+        module.warn(warning)
     changed = any(step['action'] in _link.CHANGING for step in steps)
     if changed and not module.check_mode:
-        for step in steps:
-            action = step['action']
-            try:
-                if action == 'backup_link':
-                    step['backup_file'] = module.backup_local(step['path'])
-                if action in ('link', 'relink', 'backup_link', 'replace_link'):
-                    make_link(step['target'], step['path'])
-                    if not os.path.exists(step['path']) or \
-                            os.path.realpath(step['path']) != os.path.realpath(step['target']):
-                        module.fail_json(msg='%s -> %s does not resolve to the shared file after linking: check %s'
-                                             % (step['path'], step['target'], shared_dir), links=steps)
-                elif action == 'unlink_copy':
-                    link_to_file(step['path'])
-            except (IOError, OSError) as exc:
-                module.fail_json(msg='cannot %s %s: %s' % ('link' if action != 'unlink_copy' else 'copy back',
-                                                           step['path'], to_native(exc)), links=steps)
-
+        apply(steps, observed)
     result = dict(changed=changed, links=steps, shared_dir=shared_dir)
     if module._diff:
         before, after = _link.describe(steps, observed)
         result['diff'] = {'before': before, 'after': after,
                           'before_header': '%s (links)' % base, 'after_header': '%s (links)' % base}
-    module.exit_json(**result)
+    return result
+
+
+def main():
+    run_module(AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True), body)
 
 
 if __name__ == '__main__':

@@ -12,6 +12,7 @@ import os
 
 import pytest
 
+from ctdbtest import bad_inputs
 from ctdbtest.snapshot import restore_tree, tree_snapshot
 
 SHIPPED_DIR = '/usr/share/ctdb/events/legacy'
@@ -228,3 +229,30 @@ def test_daemon_down_uses_the_files(events, run_playbook):
     finally:
         events.start_node(2)
         events.wait_healthy(90)
+
+
+def etc_state(sandbox, index):
+    return tree_snapshot(os.path.join(sandbox.node_base(index), 'events', 'legacy'))
+
+
+def test_bad_inputs_are_refused_and_change_nothing(events, run_playbook, tmp_path):
+    """The cases that need the node's scripts; the others are in bad_inputs/ctdb_event.yml."""
+    # a directory where a script belongs: ctdb lists it as an enabled local script, but cannot disable it
+    blocker = os.path.join(events.node_base(0), 'events', 'legacy', '91.lvs.script')
+    os.mkdir(blocker)
+    try:
+        listed = ctdb_list(events, 0)
+        names = sorted({line[2:].strip() for line in listed.splitlines() if line[:2] in ('* ', '  ')})
+        cases = [
+            ("unknown event script '42.nosuch': available scripts are %s (or the services nfs, samba, winbind)"
+             % ', '.join(names), {'name': ['samba', '42.nosuch'], 'state': 'enabled'}),
+            ('91.lvs.script is neither a file nor a link: remove it first',
+             {'method': 'files', 'name': ['lvs'], 'state': 'disabled'}),
+        ]
+        before = [etc_state(events, i) for i in range(events.nodes)]
+        wrong = bad_inputs.refused(run_playbook, tmp_path, 'ctdb.cluster.ctdb_event', cases)
+        assert not wrong, '\n'.join(wrong)
+        assert [etc_state(events, i) for i in range(events.nodes)] == before
+        assert ctdb_list(events, 0) == listed
+    finally:
+        os.rmdir(blocker)

@@ -7,6 +7,9 @@ One file per module::
     module: ctdb.cluster.ctdb_nodes
     files:                      # optional: written under ${tmp} before the run (text encoded latin-1,
       latin1: "10.0.0.1\\n\\xe9\\n"  #   so "\\xe9" is the one byte 0xE9)
+    dirs: [dfs/.ctdb/sub]        # optional: directories, links ({path: target}) and modes
+    links: {dfs/.ctdb/x: /elsewhere}  #   ({path: "0600"}) under ${tmp}, made after the files
+    modes: {dfs/.ctdb/etcd: "0644"}
     cases:
       - what: a host name instead of an address      # the doc's "what" column
         args: {nodes: ["${a0}", node1]}               # the module's arguments
@@ -83,11 +86,21 @@ def placeholders(sandbox, index, tmp):
 
 
 def write_files(table, mapping):
-    for relative, text in table['files'].items():
+    """The table's files, then its directories, links and modes, under ${tmp}."""
+    def place(relative):
         path = os.path.join(mapping['tmp'], render(relative, mapping))
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, 'wb') as handle:
+        return path
+
+    for relative, text in table['files'].items():
+        with open(place(relative), 'wb') as handle:
             handle.write(render(text, mapping).encode('latin-1'))
+    for relative in table.get('dirs', []):
+        os.makedirs(place(relative), exist_ok=True)
+    for relative, target in table.get('links', {}).items():
+        os.symlink(render(target, mapping), place(relative))
+    for relative, mode in table.get('modes', {}).items():
+        os.chmod(place(relative), int(str(mode), 8))
 
 
 class _Unsafe(str):
@@ -145,6 +158,28 @@ def playbook(table, vars_path, hosts='ctdb_cluster'):
     - %s
   tasks:
 %s''' % (hosts, vars_path, ''.join(tasks))
+
+
+def refused(run_playbook, workdir, module, cases, host='node0'):
+    """Run ``cases`` ([(message, args)], built by a test around a setup a table cannot hold:
+    links, directories, modes) on ``host``, in check mode and for real, through the same
+    playbook as the tables; returns the list of runs that did not fail with exactly the message."""
+    table = {'module': module, 'cases': [{'what': str(index), 'args': args, 'message': message, 'check_mode': True}
+                                         for index, (message, args) in enumerate(cases)]}
+    vars_path = os.path.join(str(workdir), 'bad_args.yml')
+    with open(vars_path, 'w', encoding='utf-8') as handle:
+        handle.write(cases_vars({host: [case['args'] for case in table['cases']]}))
+    run = run_playbook(playbook(table, vars_path, hosts=host))
+    if run.rc != 0:
+        return ['the playbook failed: %r' % (run,)]
+    wrong = []
+    for index, case, check in runs(table):
+        result = run.result(task_name(index, check), host)
+        got = (result['_status'], result.get('_ignored'), result.get('changed'), result.get('msg'))
+        if got != ('failed', True, False, case['message']):
+            wrong.append('%s%s:\n  want %r\n  got  %r' % (case['args'], ' (check mode)' if check else '',
+                                                          case['message'], got))
+    return wrong
 
 
 def _cell(text):

@@ -10,6 +10,7 @@ import os
 import pytest
 
 from ansible_collections.ctdb.cluster.plugins.module_utils import _events
+from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 EVENT_SAMPLES = os.path.join(REPO, 'tests', 'fixtures', 'ctdb-samples', 'event')
@@ -63,9 +64,9 @@ def test_files_layout_reproduces_the_sample(case):
     etc = {}
     for name in truth['enabled']:
         if name in truth['local']:
-            etc[name + '.script'] = {'type': 'file', 'link': None, 'enabled': True}
+            etc[name + '.script'] = {'type': 'file', 'link': None, 'executable': True}
         else:
-            etc[name + '.script'] = {'type': 'link', 'link': '%s/%s.script' % (data_dir, name), 'enabled': True}
+            etc[name + '.script'] = {'type': 'link', 'link': '%s/%s.script' % (data_dir, name), 'executable': True}
     scripts = _events.scripts_from_files(data_dir, data_files, etc)
     expected = '\n'.join(line.rstrip() for line in _read(EVENT_SAMPLES, case, 'output.txt').splitlines()) + '\n'
     assert _events.render_script_list(scripts) == expected
@@ -75,11 +76,11 @@ def test_files_dangling_and_foreign_links_are_listed_locally():
     """As ctdb 4.17 does: a link not pointing at the shipped script is not the shipped one."""
     data_dir = '/d'
     scripts = _events.scripts_from_files(data_dir, ['05.system.script', '10.interface.script', '50.samba.script'], {
-        '05.system.script': {'type': 'link', 'link': '/nonexistent', 'enabled': False},        # dangling
-        '10.interface.script': {'type': 'link', 'link': '/other/10.interface.script', 'enabled': True},
-        '50.samba.script': {'type': 'link', 'link': '/d/50.samba.script', 'enabled': True},
-        '99.x.sh': {'type': 'file', 'link': None, 'enabled': True},                              # not a script name
-        '02.local.script': {'type': 'file', 'link': None, 'enabled': False},
+        '05.system.script': {'type': 'link', 'link': '/nonexistent', 'executable': False},        # dangling
+        '10.interface.script': {'type': 'link', 'link': '/other/10.interface.script', 'executable': True},
+        '50.samba.script': {'type': 'link', 'link': '/d/50.samba.script', 'executable': True},
+        '99.x.sh': {'type': 'file', 'link': None, 'executable': True},                              # not a script name
+        '02.local.script': {'type': 'file', 'link': None, 'executable': False},
     })
     assert _events.render_script_list(scripts) == (
         '  05.system\n  10.interface\n* 50.samba\n\n  02.local\n  05.system\n* 10.interface\n')
@@ -98,7 +99,7 @@ def test_render_round_trip_without_local_scripts():
 
 
 def test_parse_script_list_rejects_other_output():
-    with pytest.raises(ValueError):
+    with pytest.raises(CtdbError):
         _events.parse_script_list('Script 50.samba does not exist in legacy\n')
     assert _events.parse_script_list('') == []
 
@@ -121,17 +122,17 @@ def test_resolve(given, name):
     ('', ["''"]),
 ])
 def test_resolve_unknown_lists_available(given, words):
-    with pytest.raises(ValueError) as exc:
+    with pytest.raises(CtdbError) as exc:
         _events.resolve(given, AVAILABLE)
     for word in words:
         assert word in str(exc.value)
 
 
 def test_resolve_service_not_installed_and_ambiguous():
-    with pytest.raises(ValueError) as exc:
+    with pytest.raises(CtdbError) as exc:
         _events.resolve('nfs', ['06.nfs', '50.samba'])
     assert '60.nfs' in str(exc.value) and 'not installed' in str(exc.value)
-    with pytest.raises(ValueError) as exc:
+    with pytest.raises(CtdbError) as exc:
         _events.resolve('natgw', ['11.natgw', '12.natgw'])
     assert 'ambiguous' in str(exc.value) and '11.natgw or 12.natgw' in str(exc.value)
 
@@ -141,17 +142,17 @@ def test_plan():
     assert _events.plan(scripts, ['samba', 'nfs', '60.nfs'], 'enabled') == (['50.samba', '60.nfs'], ['60.nfs'])
     assert _events.plan(scripts, ['samba', 'winbind'], 'disabled') == (['50.samba', '49.winbind'], ['50.samba'])
     assert _events.plan(scripts, ['50.samba'], 'enabled') == (['50.samba'], [])
-    with pytest.raises(ValueError):
+    with pytest.raises(CtdbError):
         _events.plan(scripts, ['samba'], 'on')
-    with pytest.raises(ValueError):
+    with pytest.raises(CtdbError):
         _events.plan(scripts, ['nosuch'], 'enabled')
 
 
-LINK = {'type': 'link', 'link': '/d/x.script', 'enabled': True}
-DANGLING = {'type': 'link', 'link': '/gone', 'enabled': False}
-FILE_X = {'type': 'file', 'link': None, 'enabled': True}
-FILE_NOX = {'type': 'file', 'link': None, 'enabled': False}
-OTHER = {'type': 'other', 'link': None, 'enabled': False}
+LINK = {'type': 'link', 'link': '/d/x.script', 'executable': True}
+DANGLING = {'type': 'link', 'link': '/gone', 'executable': False}
+FILE_X = {'type': 'file', 'link': None, 'executable': True}
+FILE_NOX = {'type': 'file', 'link': None, 'executable': False}
+OTHER = {'type': 'other', 'link': None, 'executable': False}
 
 
 @pytest.mark.parametrize('state, enabled, entry, shipped, action', [
@@ -176,7 +177,7 @@ def test_file_action(state, enabled, entry, shipped, action):
     ('enabled', False, OTHER, True, 'neither a file nor a link'),
 ])
 def test_file_action_refusals(state, enabled, entry, shipped, words):
-    with pytest.raises(ValueError) as exc:
+    with pytest.raises(CtdbError) as exc:
         _events.file_action('x', state, enabled, entry, shipped)
     assert words in str(exc.value)
 
@@ -195,3 +196,20 @@ def test_apply_plan():
     after = _events.apply_plan(scripts, ['50.samba'], 'disabled')
     assert _events.enabled_names(after) == []
     assert _events.enabled_names(scripts) == ['50.samba']  # the input is not changed
+
+
+def test_a_listed_name_without_a_dot_does_not_break_resolving():
+    # `ctdb event script list` can print a name without a dot (a local entry CTDB lists as is):
+    # resolving any name against such a list must answer, not raise IndexError.
+    scripts = _events.parse_script_list('* 00.ctdb\n  50.samba\n\n* local\n')
+    assert [s['name'] for s in scripts] == ['00.ctdb', '50.samba', 'local']
+    available = [s['name'] for s in scripts]
+    assert _events.resolve('samba', available) == '50.samba'
+    assert _events.resolve('ctdb', available) == '00.ctdb'
+    assert _events.resolve('local', available) == 'local'
+    with pytest.raises(CtdbError) as exc:
+        _events.resolve('nothere', available)
+    assert str(exc.value) == ("unknown event script 'nothere': available scripts are 00.ctdb, 50.samba, local "
+                              "(or the services nfs, samba, winbind)")
+    names, changes = _events.plan(scripts, ['ctdb'], 'disabled')
+    assert (names, changes) == (['00.ctdb'], ['00.ctdb'])

@@ -4,13 +4,17 @@
 import pytest
 
 from ansible_collections.ctdb.cluster.plugins.module_utils import _link
+from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError
 
 BASE = '/etc/ctdb'
 SHARED = '/dfs/.ctdb'
 
 
-def obs(kind, link=None, realpath=None, target_type=None):
-    return {'type': kind, 'link': link, 'realpath': realpath, 'target_type': target_type}
+def obs(kind, link=None, realpath=None, target_type=None, mode=0o644, uid=0, gid=0):
+    if kind == 'missing' or target_type == 'missing':
+        mode = uid = gid = None
+    return {'type': kind, 'link': link, 'realpath': realpath, 'target_type': target_type, 'mode': mode,
+            'uid': uid, 'gid': gid}
 
 
 MISSING = obs('missing')
@@ -62,7 +66,7 @@ def test_plan_actions(dest, src, kw, action):
     (DEST_DIR, SRC_FILE, {}, ['/etc/ctdb/nodes is a dir', 'remove it first']),
 ])
 def test_plan_refusals(dest, src, kw, words):
-    with pytest.raises(ValueError) as exc:
+    with pytest.raises(CtdbError) as exc:
         one(dest, src, **kw)
     for word in words:
         assert word in str(exc.value)
@@ -71,7 +75,7 @@ def test_plan_refusals(dest, src, kw, words):
 def test_absent_with_dangling_link_to_source_is_refused():
     dest = obs('link', link='/dfs/.ctdb/nodes', realpath='/dfs/.ctdb/nodes', target_type='missing')
     src = obs('missing', realpath='/dfs/.ctdb/nodes')
-    with pytest.raises(ValueError) as exc:
+    with pytest.raises(CtdbError) as exc:
         one(dest, src, state='absent')
     assert 'cannot turn it back into a file' in str(exc.value)
 
@@ -82,7 +86,7 @@ def test_one_problem_stops_every_file_and_all_are_named():
         'public_addresses': {'dest': MISSING, 'src': MISSING},
         'ctdb.conf': {'dest': DEST_FILE, 'src': obs('file', realpath='/dfs/.ctdb/ctdb.conf')},
     }
-    with pytest.raises(ValueError) as exc:
+    with pytest.raises(CtdbError) as exc:
         _link.plan(['nodes', 'public_addresses', 'ctdb.conf'], BASE, SHARED, observed, backup=False)
     assert '/dfs/.ctdb/public_addresses does not exist' in str(exc.value)
     assert '/etc/ctdb/ctdb.conf is a regular file' in str(exc.value)
@@ -101,7 +105,7 @@ def test_plan_several_and_describe():
 
 
 def test_bad_state():
-    with pytest.raises(ValueError):
+    with pytest.raises(CtdbError):
         one(MISSING, SRC_FILE, state='linked')
 
 
@@ -115,6 +119,119 @@ def test_validate_files(files, expected):
 
 @pytest.mark.parametrize('bad', [[''], ['../nodes'], ['sub/nodes'], ['..'], []])
 def test_validate_files_refuses(bad):
-    with pytest.raises(ValueError) as exc:
+    with pytest.raises(CtdbError) as exc:
         _link.validate_files(bad)
     assert 'files' in str(exc.value)
+
+
+# issue 10.1: a shared copy must be a regular file inside shared_dir
+@pytest.mark.parametrize('src, words', [
+    (obs('link', link='/etc/shadow', realpath='/etc/shadow', target_type='file'),
+     '/dfs/.ctdb/nodes leads out of /dfs/.ctdb (to /etc/shadow): the shared copy of nodes must be a regular file '
+     'inside /dfs/.ctdb, not a link to elsewhere'),
+    (obs('link', link='../other/nodes', realpath='/dfs/other/nodes', target_type='file'),
+     '/dfs/.ctdb/nodes leads out of /dfs/.ctdb (to /dfs/other/nodes)'),
+    (obs('link', link='/gone', realpath='/gone', target_type='missing'),
+     '/dfs/.ctdb/nodes does not exist on the distributed filesystem'),
+])
+@pytest.mark.parametrize('dest, state', [(MISSING, 'present'), (DEST_FILE, 'present'), (DEST_OK, 'absent')])
+def test_shared_copies_leading_out_are_refused(src, words, dest, state):
+    if state == 'absent':
+        dest = obs('link', link='/dfs/.ctdb/nodes', realpath=src['realpath'], target_type=src['target_type'])
+    with pytest.raises(CtdbError) as exc:
+        one(dest, src, state=state)
+    assert words in exc.value.msg
+
+
+def test_shared_dir_itself_behind_a_link_is_fine():
+    # /dfs -> /mnt/dfs: the copies' real paths are under shared_dir's real path
+    src = obs('file', realpath='/mnt/dfs/.ctdb/nodes')
+    steps = _link.plan(['nodes'], BASE, SHARED, {'nodes': {'dest': MISSING, 'src': src}}, shared_real='/mnt/dfs/.ctdb')
+    assert steps[0]['action'] == 'link'
+
+
+# issue 10.4: secrets
+@pytest.mark.parametrize('name, dest, src_mode, refused', [
+    ('etcd', MISSING, 0o644, True),
+    ('etcd', MISSING, 0o640, True),
+    ('etcd', MISSING, 0o600, False),
+    ('etcd', MISSING, 0o400, False),
+    ('nodes', obs('file', realpath='/etc/ctdb/nodes', mode=0o600), 0o644, True),
+    ('nodes', obs('file', realpath='/etc/ctdb/nodes', mode=0o600), 0o600, False),
+    ('nodes', DEST_FILE, 0o644, False),
+    ('nodes', MISSING, 0o644, False),
+])
+def test_group_or_world_readable_shared_copies_of_secrets_are_refused(name, dest, src_mode, refused):
+    src = obs('file', realpath='/dfs/.ctdb/%s' % name, mode=src_mode)
+    observed = {name: {'dest': dest, 'src': src}}
+    if not refused:
+        assert _link.plan([name], BASE, SHARED, observed)[0]['action'] in ('link', 'backup_link')
+        return
+    with pytest.raises(CtdbError) as exc:
+        _link.plan([name], BASE, SHARED, observed)
+    assert exc.value.msg == ('/dfs/.ctdb/%s is readable by group or others (mode %04o) but /etc/ctdb/%s holds '
+                             'credentials: chmod go-rwx /dfs/.ctdb/%s first, then link it' % (name, src_mode, name, name))
+
+
+def test_an_existing_link_to_a_readable_secret_is_a_warning():
+    src = obs('file', realpath='/dfs/.ctdb/etcd', mode=0o644)
+    dest = obs('link', link='/dfs/.ctdb/etcd', realpath='/dfs/.ctdb/etcd', target_type='file', mode=0o644)
+    observed = {'etcd': {'dest': dest, 'src': src}}
+    assert _link.plan(['etcd'], BASE, SHARED, observed)[0]['action'] == 'none'
+    assert _link.warnings(['etcd'], BASE, SHARED, observed) == [
+        '/dfs/.ctdb/etcd is readable by group or others (mode 0644) but /etc/ctdb/etcd holds credentials: '
+        'chmod go-rwx /dfs/.ctdb/etcd']
+    src['mode'] = 0o600
+    assert _link.warnings(['etcd'], BASE, SHARED, observed) == []
+
+
+@pytest.mark.parametrize('name, mode, uid, gid, expected', [
+    ('nodes', 0o644, 0, 0, (0o644, (0, 0))),
+    ('nodes', 0o600, 1000, 1000, (0o600, (1000, 1000))),
+    ('etcd', 0o600, 0, 0, (0o600, (0, 0))),
+    ('etcd', 0o644, 0, 123, (0o600, (0, 123))),
+    ('etcd', 0o750, 0, 0, (0o700, (0, 0))),
+])
+def test_copy_back_keeps_the_stricter_mode_and_the_owner(name, mode, uid, gid, expected):
+    assert _link.copy_back_attributes(name, obs('file', mode=mode, uid=uid, gid=gid)) == expected
+
+
+@pytest.mark.parametrize('dfs, shared, words', [
+    ('dfs', None, 'dfs_path=dfs is a relative path: give the absolute path of the mount point, e.g. /lfsmnt/robin'),
+    ('./dfs', None, 'dfs_path=./dfs is a relative path'),
+    ('/dfs', 'shared', 'shared_dir=shared is a relative path: give an absolute path, e.g. /dfs/.ctdb'),
+    ('', None, 'dfs_path is empty'),
+])
+def test_relative_paths_are_refused(dfs, shared, words):
+    with pytest.raises(CtdbError) as exc:
+        _link.paths(dfs, shared)
+    assert exc.value.msg.startswith(words)
+
+
+def test_paths_default_shared_dir():
+    assert _link.paths('/dfs/', None) == ('/dfs', '/dfs/.ctdb')
+    assert _link.paths('/', '/x/y/') == ('/', '/x/y')
+
+
+# issue 10.3: with require_mount, shared_dir must be under dfs_path, on its filesystem
+@pytest.mark.parametrize('kw, message', [
+    (dict(is_mount=False), 'dfs_path=/dfs is not a mount point: mount the distributed filesystem first '
+                           '(or set require_mount=false)'),
+    (dict(shared_real='/var/ctdb'), 'shared_dir=/var/ctdb is not under dfs_path=/dfs: with require_mount the shared '
+                                    'copies must be on the distributed filesystem (put them under /dfs)'),
+    (dict(shared_real='/dfsx/.ctdb'), 'shared_dir=/dfsx/.ctdb is not under dfs_path=/dfs'),
+    (dict(shared_dev=2), 'shared_dir=/dfs/.ctdb is on another filesystem than dfs_path=/dfs (a local directory or '
+                         'another mount under it): with require_mount the shared copies must be on the distributed '
+                         'filesystem'),
+    (dict(), None),
+    (dict(shared_real='/dfs'), None),
+])
+def test_check_mount(kw, message):
+    args = dict(dfs_real='/dfs', shared_real='/dfs/.ctdb', is_mount=True, dfs_dev=1, shared_dev=1)
+    args.update(kw)
+    if message is None:
+        _link.check_mount('/dfs', '/dfs/.ctdb' if 'shared_real' not in kw else kw['shared_real'], **args)
+        return
+    with pytest.raises(CtdbError) as exc:
+        _link.check_mount('/dfs', kw.get('shared_real', '/dfs/.ctdb'), **args)
+    assert exc.value.msg.startswith(message)
