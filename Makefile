@@ -19,6 +19,8 @@ SANDBOX := $(BIN)/python -m ctdbtest.sandbox
 # The integration tests use their own sandbox, so they never disturb the demo's.
 TEST_SANDBOX_NAME ?= test
 TEST_SANDBOX_SUBNET ?= 127.0.10
+# file, reverse or random:SEED: the order of the tests within each integration test module.
+TEST_ORDER ?= file
 
 .PHONY: setup packages venv collection-link demo sandbox sandbox-stop sandbox-status test units sanity integration \
 	bad-inputs-doc clean
@@ -70,7 +72,7 @@ sanity: setup
 # stop catches anything an interrupted run left behind.
 integration: setup
 	CTDB_SANDBOX_NAME=$(TEST_SANDBOX_NAME) CTDB_SANDBOX_SUBNET=$(TEST_SANDBOX_SUBNET) \
-	  $(BIN)/pytest -q tests/integration; rc=$$?; \
+	  $(BIN)/pytest -q --test-order=$(TEST_ORDER) tests/integration; rc=$$?; \
 	  $(SANDBOX) stop --name $(TEST_SANDBOX_NAME) >/dev/null; exit $$rc
 
 test: units sanity integration
