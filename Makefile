@@ -5,7 +5,9 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-DEBIAN_PACKAGES := ctdb etcd-server etcd-client samba-common-bin rsync
+# python3-etcd and python3-etcd3gw: the lock helper's tests also run it under /usr/bin/python3 with
+# Debian's clients, as the etcd_lock role installs them on nodes.
+DEBIAN_PACKAGES := ctdb etcd-server etcd-client samba-common-bin rsync python3-etcd python3-etcd3gw
 COLLECTIONS := $(CURDIR)/.cache/collections
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_ROLES_PATH := $(CURDIR)/roles
@@ -18,7 +20,7 @@ SANDBOX := $(BIN)/python tests/sandbox/sandbox.py
 TEST_SANDBOX_NAME ?= test
 TEST_SANDBOX_SUBNET ?= 127.0.10
 
-.PHONY: setup packages venv collection-link demo sandbox sandbox-stop sandbox-status test units sanity integration clean
+.PHONY: setup packages venv collection-link demo sandbox sandbox-stop sandbox-status test units typecheck sanity integration clean
 
 setup: packages venv collection-link
 
@@ -56,6 +58,12 @@ demo: sandbox
 units: setup
 	$(BIN)/pytest -q tests/unit
 
+# mypy (configuration and what it checks: mypy.ini) on plugins/ and the lock helper, from the
+# collection link so that ansible_collections.ctdb.cluster imports resolve.
+typecheck: setup
+	cd $(COLLECTIONS) && $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/mypy.ini \
+	  ansible_collections/ctdb/cluster/plugins $(CURDIR)/roles/etcd_lock/files/ctdb_etcd_lock
+
 sanity: setup
 	bash tests/sanity/run.sh
 
@@ -66,7 +74,7 @@ integration: setup
 	  $(BIN)/pytest -q tests/integration; rc=$$?; \
 	  $(SANDBOX) stop --name $(TEST_SANDBOX_NAME) >/dev/null; exit $$rc
 
-test: units sanity integration
+test: units typecheck sanity integration
 
 clean: sandbox-stop
 	rm -rf .cache .sandbox tests/output
