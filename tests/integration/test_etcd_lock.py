@@ -758,6 +758,7 @@ def test_second_endpoint_used_when_first_is_down(api, etcd, helpers, tmp_path):
     ('locktime = 3\n', "'locktime'"),
     ('lock_ttl = nine\n', 'lock_ttl'),
     ('api = v4\n', 'api'),
+    ('lock_ttl = 2\nrefresh = 1.9\n', 'leaves no room for one request'),
 ])
 def test_bad_config_prints_3_and_one_line(text, word, helpers, tmp_path):
     path = tmp_path / 'etcd'
@@ -767,6 +768,29 @@ def test_bad_config_prints_3_and_one_line(text, word, helpers, tmp_path):
     helper.wait(5)
     lines = helper.errors().strip().splitlines()
     assert len(lines) == 1 and word in lines[0] and str(path) in lines[0], lines
+
+
+@pytest.mark.parametrize('text, words', [
+    ('lock_ttl = 2\nrefresh = 1.9\n', ['refresh (line 2)', 'leaves no room for one request']),
+    ('refresh = 0.001\n', ['line 1: refresh', 'too short']),
+    # --check never contacts etcd: the address is only parsed
+    ('endpoints = http://10.0.0.1:2379\nusername = u\npassword = "s3cr3t-pw"\n',
+     ['username (line 2)', 'unencrypted to http://10.0.0.1:2379', 'allow_insecure_auth']),
+    ('username = u\npassword = "s3cr3t\n-pw"\n', ['line 2: password', 'not closed']),
+])
+def test_check_refuses_what_cannot_work(text, words, python, tmp_path):
+    """The role validates the configuration with --check: the same rules as at start,
+    one line, never a secret."""
+    path = tmp_path / 'etcd'
+    path.write_text(text)
+    result = subprocess.run([python, HELPER, '--check', '-c', str(path)], capture_output=True, text=True,
+                            timeout=30, check=False)
+    assert result.returncode == 1 and result.stdout == ''
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    for word in words:
+        assert word in lines[0], lines[0]
+    assert 's3cr3t' not in result.stderr
 
 
 def test_unreadable_config_is_an_error(helpers, tmp_path):
