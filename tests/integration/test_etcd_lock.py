@@ -367,7 +367,7 @@ class StallProxy:
         self.listener.settimeout(0.1)
         while not self.closed.is_set():
             try:
-                client, _ = self.listener.accept()
+                client = self.listener.accept()[0]
             except OSError:
                 continue
             upstream = socket.create_connection(self.target, timeout=5)
