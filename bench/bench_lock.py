@@ -3,6 +3,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Benchmark the etcd cluster-lock helper against Samba's own ctdb_etcd_lock.
 
+Run from the checkout with PYTHONPATH=tests/support (the test-support package ctdbtest):
+
     .venv/bin/python bench/bench_lock.py failover [--trials 10] [--helpers ours samba] [--apis v2 v3]
     .venv/bin/python bench/bench_lock.py resources [--seconds 60]
     .venv/bin/python bench/bench_lock.py pause [--trials 3]
