@@ -44,6 +44,7 @@ import statistics
 import tempfile
 import time
 
+from ctdbtest import now
 from ctdbtest.etcd import EtcdServer, StallProxy, wait_key_gone
 from ctdbtest.lock_cluster import ancestors, cluster_view, lock_holder_node
 from ctdbtest.lock_helper import HELPER, SYSTEM_PYTHON, Helper, ParentedHelper, write_config
@@ -337,7 +338,7 @@ def run_pause(args):
                 row['status'] = helper.read_status(10)
                 time.sleep(3 + trial * 0.2)
                 etcd.pause()
-                paused = time.monotonic()
+                paused = now()  # the clock of Helper.wait_eof
                 eof = helper.wait_eof(args.limit)
                 row['exit_after_pause_s'] = round(eof - paused, 2) if eof else None
                 if eof is None:

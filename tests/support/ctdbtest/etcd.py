@@ -173,7 +173,7 @@ def b64(text):
 
 
 def wait_key_gone(etcd, api, key, limit, interval=0.05):
-    """Poll etcd until key no longer exists; returns the monotonic time or None."""
+    """Poll etcd until key no longer exists; returns its now() time or None."""
     deadline = now() + limit
     while now() < deadline:
         if key not in etcd.tree(api, os.path.dirname(key) + '/'):

@@ -70,7 +70,7 @@ class Helper:
 
     def wait_eof(self, timeout):
         """Wait until stdout closes (what CTDB sees as the lock lost); returns the
-        monotonic time of EOF or None."""
+        now() time (CLOCK_BOOTTIME) of EOF or None."""
         deadline = now() + timeout
         while self.eof_at is None:
             left = deadline - now()
