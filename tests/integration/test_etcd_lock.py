@@ -15,7 +15,6 @@ EtcdServer, StallProxy (ctdbtest.etcd) and Helper, ParentedHelper, write_config
 """
 import os
 import re
-import select
 import shutil
 import signal
 import subprocess
