@@ -5,7 +5,9 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-DEBIAN_PACKAGES := ctdb etcd-server etcd-client samba-common-bin rsync
+# python3-etcd and python3-etcd3gw: the lock helper's tests also run it under /usr/bin/python3 with
+# Debian's clients, as the etcd_lock role installs them on nodes.
+DEBIAN_PACKAGES := ctdb etcd-server etcd-client samba-common-bin rsync python3-etcd python3-etcd3gw
 COLLECTIONS := $(CURDIR)/.cache/collections
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_ROLES_PATH := $(CURDIR)/roles
@@ -19,9 +21,11 @@ SANDBOX := $(BIN)/python -m ctdbtest.sandbox
 # The integration tests use their own sandbox, so they never disturb the demo's.
 TEST_SANDBOX_NAME ?= test
 TEST_SANDBOX_SUBNET ?= 127.0.10
+# file, reverse or random:SEED: the order of the tests within each integration test module.
+TEST_ORDER ?= file
 
-.PHONY: setup packages venv collection-link demo sandbox sandbox-stop sandbox-status test units sanity integration \
-	bad-inputs-doc clean
+.PHONY: setup packages venv collection-link demo sandbox sandbox-stop sandbox-status test units typecheck sanity \
+	integration bad-inputs-doc clean
 
 setup: packages venv collection-link
 
@@ -63,6 +67,12 @@ units: setup
 bad-inputs-doc:
 	$(BIN)/python -m ctdbtest.bad_inputs
 
+# mypy (configuration and what it checks: mypy.ini) on plugins/ and the lock helper, from the
+# collection link so that ansible_collections.ctdb.cluster imports resolve.
+typecheck: setup
+	cd $(COLLECTIONS) && $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/mypy.ini \
+	  ansible_collections/ctdb/cluster/plugins $(CURDIR)/roles/etcd_lock/files/ctdb_etcd_lock
+
 sanity: setup
 	bash tests/sanity/run.sh
 
@@ -70,10 +80,10 @@ sanity: setup
 # stop catches anything an interrupted run left behind.
 integration: setup
 	CTDB_SANDBOX_NAME=$(TEST_SANDBOX_NAME) CTDB_SANDBOX_SUBNET=$(TEST_SANDBOX_SUBNET) \
-	  $(BIN)/pytest -q tests/integration; rc=$$?; \
+	  $(BIN)/pytest -q --test-order=$(TEST_ORDER) tests/integration; rc=$$?; \
 	  $(SANDBOX) stop --name $(TEST_SANDBOX_NAME) >/dev/null; exit $$rc
 
-test: units sanity integration
+test: units typecheck sanity integration
 
 clean: sandbox-stop
 	rm -rf .cache .sandbox tests/output

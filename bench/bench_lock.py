@@ -3,9 +3,12 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Benchmark the etcd cluster-lock helper against Samba's own ctdb_etcd_lock.
 
+Run from the checkout with PYTHONPATH=tests/support (the test-support package ctdbtest):
+
     .venv/bin/python bench/bench_lock.py failover [--trials 10] [--helpers ours samba] [--apis v2 v3]
     .venv/bin/python bench/bench_lock.py resources [--seconds 60]
     .venv/bin/python bench/bench_lock.py pause [--trials 3]
+    .venv/bin/python bench/bench_lock.py parentdeath [--trials 5] [--python PATH] [--helper PATH]
 
 failover: for each trial a fresh etcd and a fresh 3-node sandbox (CTDB_SANDBOX_NAME /
 CTDB_SANDBOX_SUBNET, default lock / 127.0.15) whose cluster lock is the helper; once
@@ -22,6 +25,13 @@ pause: no ctdbd; each helper holds a lock on its own etcd, which is then paused
 (SIGSTOP: requests hang); measured is the time until the holder closes stdout,
 against the 9 s TTL after which another node could take the lock.
 
+parentdeath: no ctdbd; a helper started by an intermediate parent holds a lock on
+an etcd reached through two endpoints, the first a forwarder in front of etcd; the
+forwarder stops forwarding, and once a refresh hangs on it the parent is killed
+(SIGKILL, as a crash of ctdbd).  Measured is how long the lock outlives its parent:
+from the kill to the key gone from etcd (polled every 20 ms).  --helper runs another
+version of the helper (e.g. an older commit's, from `git show`).
+
 Results go to stdout as a table and, with --out, as JSON lines.
 """
 import argparse
@@ -34,9 +44,10 @@ import statistics
 import tempfile
 import time
 
-from ctdbtest.etcd import EtcdServer
+from ctdbtest import now
+from ctdbtest.etcd import EtcdServer, StallProxy, wait_key_gone
 from ctdbtest.lock_cluster import ancestors, cluster_view, lock_holder_node
-from ctdbtest.lock_helper import HELPER, Helper, write_config
+from ctdbtest.lock_helper import HELPER, SYSTEM_PYTHON, Helper, ParentedHelper, write_config
 from ctdbtest.sandbox import Sandbox
 
 # the bench's own sandbox unless told otherwise (etcd listens on <subnet>.200)
@@ -47,7 +58,6 @@ REPO = os.path.dirname(BENCH)
 
 
 SAMBA_HELPER = '/usr/libexec/ctdb/ctdb_etcd_lock'
-SYSTEM_PYTHON = '/usr/bin/python3'
 VENV_PYTHON = os.path.join(REPO, '.venv', 'bin', 'python')
 LOCK_NAME = 'BENCH'
 LOG_TIME = re.compile(r'^(\S+) (\S+) ')
@@ -63,8 +73,8 @@ def lock_setting(kind, api, etcd, directory, python=None):
     path = os.path.join(tempfile.mkdtemp(prefix='%s-%s-' % (kind, api), dir=directory), 'etcd')
     if kind == 'ours':
         write_config(path, api, etcd, name=LOCK_NAME, lock_ttl=9, refresh=2)
-        # v2 runs with the system python3 and python3-etcd, as Samba's helper;
-        # etcd3gw exists only in the venv
+        # v2 runs with the system python3 and python3-etcd, as Samba's helper; v3
+        # with the venv's etcd3gw 2.7 (the figures in bench/README.md were measured so)
         default = SYSTEM_PYTHON if api == 'v2' else VENV_PYTHON
         return '!%s %s -c %s' % (python or default, HELPER, path)
     # Samba's helper: its own config keys, lock name from testparm
@@ -328,7 +338,7 @@ def run_pause(args):
                 row['status'] = helper.read_status(10)
                 time.sleep(3 + trial * 0.2)
                 etcd.pause()
-                paused = time.monotonic()
+                paused = now()  # the clock of Helper.wait_eof
                 eof = helper.wait_eof(args.limit)
                 row['exit_after_pause_s'] = round(eof - paused, 2) if eof else None
                 if eof is None:
@@ -350,6 +360,46 @@ def run_pause(args):
         print('%-6s %-3s %7d %s' % (kind, api, len(group), ' '.join(values)))
 
 
+def run_parentdeath(args):
+    rows = []
+    etcd = EtcdServer().start()
+    tmpdir = tempfile.mkdtemp(prefix='bench-parentdeath-')
+    try:
+        for trial in range(args.trials):
+            for api in args.apis:
+                proxy = StallProxy(etcd.host, etcd.client_port).start()
+                name = 'PD%d%s' % (trial, api)
+                config = write_config(os.path.join(tmpdir, name), api, name=name, lock_ttl=9, refresh=2,
+                                      endpoints='%s, %s' % (proxy.url, etcd.url))
+                child = ParentedHelper(config, python=args.python, helper=args.helper).start()
+                row = {'api': api, 'trial': trial + 1, 'python': args.python, 'helper': args.helper}
+                try:
+                    row['status'] = child.read_status(10)
+                    time.sleep(0.5 + trial * 0.3)
+                    proxy.stall()
+                    if not proxy.hung.wait(5):
+                        row['error'] = 'no refresh hung'
+                        continue
+                    killed = child.kill_parent()
+                    freed = wait_key_gone(etcd, api, '/_locks/_ctdb/%s.lock' % name, limit=30, interval=0.02)
+                    row['lock_outlives_parent_s'] = round(freed - killed, 3) if freed else None
+                finally:
+                    child.stop()
+                    proxy.stop()
+                    rows.append(row)
+                    print(json.dumps(row), flush=True)
+                    if args.out:
+                        with open(args.out, 'a') as handle:
+                            handle.write(json.dumps(row) + '\n')
+    finally:
+        etcd.stop()
+    print('%-3s %7s %8s %8s  %s' % ('api', 'trials', 'median', 'max', 'seconds the lock outlives its parent'))
+    for api in args.apis:
+        values = [r['lock_outlives_parent_s'] for r in rows if r['api'] == api and r.get('lock_outlives_parent_s')]
+        median = '%.2f' % statistics.median(values) if values else '-'
+        print('%-3s %7d %8s %8s' % (api, len(values), median, '%.2f' % max(values) if values else '-'))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest='command', required=True)
@@ -367,8 +417,16 @@ def main(argv=None):
     pause.add_argument('--trials', type=int, default=3)
     pause.add_argument('--limit', type=int, default=90)
     pause.add_argument('--out', help='append JSON lines here')
+    parentdeath = sub.add_parser('parentdeath',
+                                 help='how long the lock outlives a parent that dies while a refresh hangs')
+    parentdeath.add_argument('--trials', type=int, default=5)
+    parentdeath.add_argument('--apis', nargs='+', default=['v2', 'v3'], choices=['v2', 'v3'])
+    parentdeath.add_argument('--python', default=VENV_PYTHON)
+    parentdeath.add_argument('--helper', default=HELPER)
+    parentdeath.add_argument('--out', help='append JSON lines here')
     args = parser.parse_args(argv)
-    {'failover': run_failover, 'resources': run_resources, 'pause': run_pause}[args.command](args)
+    {'failover': run_failover, 'resources': run_resources, 'pause': run_pause,
+     'parentdeath': run_parentdeath}[args.command](args)
 
 
 if __name__ == '__main__':

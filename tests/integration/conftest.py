@@ -47,8 +47,19 @@ def pytest_addoption(parser):
                           'to check that no test depends on what an earlier one left behind')
 
 
+def pytest_configure(config):
+    config.addinivalue_line('markers', 'steps: the tests of this module are the steps of one story on one sandbox: '
+                                       'they run in file order whatever --test-order says, and a failed step skips '
+                                       'the later ones')
+
+
+def _is_steps(item):
+    return item.get_closest_marker('steps') is not None
+
+
 def pytest_collection_modifyitems(config, items):
-    """Reorder tests within each module (modules keep their order: each has its own sandbox)."""
+    """Reorder tests within each module (modules keep their order: each has its own sandbox);
+    a module marked ``steps`` keeps its file order."""
     order = config.getoption('--test-order')
     if order == 'file':
         return
@@ -64,5 +75,20 @@ def pytest_collection_modifyitems(config, items):
     items[:] = []
     for module in modules:
         group = by_module[module]
-        shuffle(group)
+        if not _is_steps(group[0]):
+            shuffle(group)
         items.extend(group)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and _is_steps(item):
+        item.module.__dict__.setdefault('_failed_step', item.name)
+
+
+def pytest_runtest_setup(item):
+    failed = getattr(item.module, '_failed_step', None)
+    if failed and _is_steps(item):
+        pytest.skip('an earlier step of this story failed (%s): this one would start from a broken state' % failed)

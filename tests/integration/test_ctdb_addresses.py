@@ -11,6 +11,9 @@ import time
 
 import pytest
 
+# The tests are the steps of one story on one sandbox: each starts from what the one before left.
+pytestmark = pytest.mark.steps
+
 READ = '''
 - hosts: ctdb_cluster
   gather_facts: false

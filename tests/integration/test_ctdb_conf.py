@@ -5,7 +5,12 @@ set through the module that the restarted daemons really use (``ctdb getreclock`
 import glob
 import os
 
+import pytest
+
 from ansible_collections.ctdb.cluster.plugins.module_utils._conf import parse_getreclock
+
+# The tests are the steps of one story on one sandbox: each starts from what the one before left.
+pytestmark = pytest.mark.steps
 
 NODES = (0, 1, 2)
 

@@ -13,7 +13,7 @@ import os
 import pytest
 
 from ctdbtest import bad_inputs
-from ctdbtest.snapshot import tree_snapshot
+from ctdbtest.snapshot import restore_tree, tree_snapshot
 
 SHIPPED_DIR = '/usr/share/ctdb/events/legacy'
 
@@ -33,6 +33,16 @@ def events(sandbox):
                 handle.write('#!/bin/sh\n# sandbox stub for %s\nexit 0\n' % name)
             os.chmod(path, 0o755)
     return sandbox
+
+
+@pytest.fixture(autouse=True)
+def fresh_event_directories(events):
+    """Every test starts from the event directories the module began with, whatever ran before."""
+    roots = [os.path.join(events.node_base(index), 'events', 'legacy') for index in range(events.nodes)]
+    states = [tree_snapshot(root) for root in roots]
+    yield
+    for root, state in zip(roots, states):
+        restore_tree(root, state)
 
 
 def ctdb_list(sandbox, index):
@@ -86,6 +96,8 @@ def test_enable_services_check_apply_idempotent(events, run_playbook):
 
 
 def test_disable_by_script_name_and_state(events, run_playbook):
+    for index in range(events.nodes):  # its own starting point: samba enabled on every node
+        assert events.ctdb(index, 'event', 'script', 'enable', 'legacy', '50.samba').returncode == 0
     run = run_playbook('''
 - hosts: node1
   gather_facts: false

@@ -17,6 +17,9 @@ import yaml
 
 from ctdbtest.sandbox import parse_health, process_tree
 
+# The tests are the steps of one story on one sandbox: each starts from what the one before left.
+pytestmark = pytest.mark.steps
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 SITE = os.path.join(REPO, 'playbooks', 'site.yml')

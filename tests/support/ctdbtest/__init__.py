@@ -5,9 +5,16 @@
 Importable as ``ctdbtest`` because pytest.ini puts tests/support on the path (and the
 Makefile's PYTHONPATH for scripts): ``ctdbtest.sandbox`` (the local cluster),
 ``ctdbtest.playbook`` (real ansible-playbook runs with JSON results), ``ctdbtest.bad_inputs``
-(the bad-input tables as data), ``ctdbtest.etcd`` (etcd launchers, free ports).
+(the bad-input tables as data), ``ctdbtest.etcd`` (etcd launchers, free ports, a stalling forwarder),
+``ctdbtest.lock_helper`` (the etcd lock helper run as CTDB runs it), ``ctdbtest.lock_cluster``.
 """
 import os
+import time
 
 SUPPORT = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(SUPPORT)))
+
+
+def now():
+    """The etcd lock helper's clock (CLOCK_BOOTTIME), so that its logged times compare with ours."""
+    return time.clock_gettime(time.CLOCK_BOOTTIME)

@@ -1,18 +1,23 @@
 # Copyright: Contributors to the ctdb.cluster collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Real etcd servers for the tests and bench/: one single-member etcd (v2 and v3 APIs) on free ports
-of the sandbox subnet's address .200, with direct access to its keys to look behind a client's back."""
+of the sandbox subnet's address .200, with direct access to its keys to look behind a client's back;
+a TCP forwarder in front of one that can stop forwarding."""
 import base64
 import json
 import os
+import select
 import shutil
 import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
+
+from ctdbtest import now
 
 
 def etcd_host():
@@ -54,8 +59,8 @@ class EtcdServer:
                      '--trusted-ca-file', self.tls['ca'], '--client-cert-auth']
         self.log = open(os.path.join(self.data_dir, 'etcd.log'), 'w')
         self.process = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        deadline = now() + timeout
+        while now() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError('etcd exited (rc %s): %s' % (self.process.returncode, self.log_text()[-2000:]))
             if self.tls or self.healthy():
@@ -165,3 +170,79 @@ class EtcdServer:
 
 def b64(text):
     return base64.b64encode(text.encode()).decode()
+
+
+def wait_key_gone(etcd, api, key, limit, interval=0.05):
+    """Poll etcd until key no longer exists; returns its now() time or None."""
+    deadline = now() + limit
+    while now() < deadline:
+        if key not in etcd.tree(api, os.path.dirname(key) + '/'):
+            return now()
+        time.sleep(interval)
+    return None
+
+
+class StallProxy:
+    """A TCP forwarder in front of etcd that can stop forwarding (stall()): a
+    request sent through it then hangs, as with a black-holed network path.
+    hung is set once a request is waiting on the stalled proxy."""
+
+    def __init__(self, target_host, target_port, host=None):
+        self.target = (target_host, target_port)
+        self.host = host or etcd_host()
+        self.listener = socket.socket()
+        self.listener.bind((self.host, 0))
+        self.listener.listen(16)
+        self.port = self.listener.getsockname()[1]
+        self.stalled = threading.Event()
+        self.hung = threading.Event()
+        self.closed = threading.Event()
+        self.sockets = []
+
+    @property
+    def url(self):
+        return 'http://%s:%d' % (self.host, self.port)
+
+    def start(self):
+        threading.Thread(target=self._accept, daemon=True).start()
+        return self
+
+    def stall(self):
+        self.hung.clear()
+        self.stalled.set()
+
+    def _accept(self):
+        self.listener.settimeout(0.1)
+        while not self.closed.is_set():
+            try:
+                client = self.listener.accept()[0]
+            except OSError:
+                continue
+            upstream = socket.create_connection(self.target, timeout=5)
+            self.sockets += [client, upstream]
+            threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
+
+    def _pump(self, client, upstream):
+        peer = {client: upstream, upstream: client}
+        try:
+            while not self.closed.is_set():
+                ready = select.select([client, upstream], [], [], 0.05)[0]
+                if self.stalled.is_set():
+                    if client in ready:
+                        self.hung.set()
+                    time.sleep(0.02)
+                    continue
+                for sock in ready:
+                    data = sock.recv(65536)
+                    if not data:
+                        return
+                    peer[sock].sendall(data)
+        except OSError:
+            return
+        finally:
+            client.close()
+            upstream.close()
+
+    def stop(self):
+        self.closed.set()
+        self.listener.close()

@@ -4,16 +4,27 @@
 whose stdout is a pipe; its configuration files written as the role writes them."""
 import os
 import select
+import signal
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 
-from ctdbtest import REPO
+from ctdbtest import REPO, now
 
 HELPER = os.path.join(REPO, 'roles', 'etcd_lock', 'files', 'ctdb_etcd_lock')
 PYTHON = sys.executable
+# nodes run the helper so, with Debian's python3-etcd and python3-etcd3gw (as the etcd_lock role installs them)
+SYSTEM_PYTHON = '/usr/bin/python3'
+CLIENT_MODULES = {'v2': 'etcd', 'v3': 'etcd3gw'}
+_HAS_MODULE = {}
+
+
+def python_has(python, module):
+    if (python, module) not in _HAS_MODULE:
+        probe = subprocess.run([python, '-c', 'import %s' % module], capture_output=True, check=False)
+        _HAS_MODULE[(python, module)] = probe.returncode == 0
+    return _HAS_MODULE[(python, module)]
 
 
 def write_config(path, api, etcd=None, name=None, **extra):
@@ -42,7 +53,7 @@ class Helper:
 
     def start(self):
         self.stderr = tempfile.TemporaryFile()
-        self.started_at = time.monotonic()
+        self.started_at = now()
         self.process = subprocess.Popen(self.argv, stdout=subprocess.PIPE, stderr=self.stderr,
                                         stdin=subprocess.DEVNULL, env=self.env)
         return self
@@ -53,21 +64,21 @@ class Helper:
             return None
         char = os.read(self.process.stdout.fileno(), 1).decode()
         if char == '':
-            self.eof_at = time.monotonic()
+            self.eof_at = now()
         self.status = char
         return char
 
     def wait_eof(self, timeout):
         """Wait until stdout closes (what CTDB sees as the lock lost); returns the
-        monotonic time of EOF or None."""
-        deadline = time.monotonic() + timeout
+        now() time (CLOCK_BOOTTIME) of EOF or None."""
+        deadline = now() + timeout
         while self.eof_at is None:
-            left = deadline - time.monotonic()
+            left = deadline - now()
             if left <= 0:
                 return None
             ready = select.select([self.process.stdout], [], [], min(left, 0.02))[0]
             if ready and os.read(self.process.stdout.fileno(), 1) == b'':
-                self.eof_at = time.monotonic()
+                self.eof_at = now()
         return self.eof_at
 
     def wait(self, timeout=10):
@@ -87,6 +98,61 @@ class Helper:
             self.process.wait()
         if self.process:
             self.process.stdout.close()
+
+
+class ParentedHelper:
+    """A helper started by an intermediate parent process (as ctdbd's recovery
+    daemon starts it) with our pipe as its stdout; kill_parent() is CTDB's death."""
+
+    def __init__(self, config, python=PYTHON, helper=HELPER, verbose=0):
+        self.argv = [python, helper, '-c', config] + (['-' + 'v' * verbose] if verbose else [])
+        self.parent = None
+        self.pid = None
+        self.read_end = None
+
+    def start(self):
+        self.read_end, write_end = os.pipe()
+        self.parent = subprocess.Popen(
+            [PYTHON, '-c', 'import subprocess, sys, time\n'
+             'p = subprocess.Popen(sys.argv[2:], stdout=int(sys.argv[1]), pass_fds=[int(sys.argv[1])])\n'
+             'print(p.pid, flush=True)\n'
+             'time.sleep(600)\n', str(write_end)] + self.argv,
+            stdout=subprocess.PIPE, pass_fds=[write_end])
+        os.close(write_end)
+        self.pid = int(self.parent.stdout.readline())
+        return self
+
+    def read_status(self, timeout=10):
+        if not select.select([self.read_end], [], [], timeout)[0]:
+            return None
+        return os.read(self.read_end, 1).decode()
+
+    def kill_parent(self):
+        self.parent.kill()
+        self.parent.wait()
+        return now()
+
+    def wait_eof(self, timeout):
+        """The time the helper's stdout reached EOF, or None."""
+        deadline = now() + timeout
+        while now() < deadline:
+            if select.select([self.read_end], [], [], max(0, min(0.02, deadline - now())))[0]:
+                if os.read(self.read_end, 1) == b'':
+                    return now()
+        return None
+
+    def stop(self):
+        if self.read_end is not None:
+            os.close(self.read_end)
+            self.read_end = None
+        if self.parent and self.parent.poll() is None:
+            self.parent.kill()
+            self.parent.wait()
+        if self.pid:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
 
 def take(config, timeout=10, **kwargs):

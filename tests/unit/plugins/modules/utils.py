@@ -22,8 +22,10 @@ from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
 DAEMON_DOWN = (1, '', 'connect() failed, errno=2\n')
-# A FakeCtdb default: hand unanswered commands to the real run_command (the real ctdb-config).
+# FakeCtdb defaults: hand unanswered commands to the real run_command (the real ctdb-config), or
+# fail the test on any command it did not expect.
 REAL = object()
+UNEXPECTED = object()
 
 
 class ExitJson(Exception):
@@ -63,7 +65,8 @@ class FakeCtdb:
     ``answer('status', text)``: one answer every time; ``answer('status', a, b, c)``: a, then b, then
     c from then on. An answer is stdout text (rc 0), an ``(rc, stdout, stderr)`` tuple, or a callable
     taking the argument list and returning one of those (a small model of ctdb). Unanswered commands
-    get ``default`` (ctdbd not running), or the real run_command when ``default`` is :data:`REAL`.
+    get ``default`` (ctdbd not running), the real run_command when ``default`` is :data:`REAL`, an
+    AssertionError when it is :data:`UNEXPECTED`.
     """
 
     def __init__(self, real_run_command=None):
@@ -84,6 +87,8 @@ class FakeCtdb:
         if not queue:
             if self.default is REAL:
                 return self._real_run_command(module, argv, environ_update=environ_update, **kwargs)
+            if self.default is UNEXPECTED:
+                raise AssertionError('unexpected command %r (answered: %s)' % (command_key(argv), sorted(self.answers)))
             return self.default
         result = queue.pop(0) if len(queue) > 1 else queue[0]
         if callable(result):
