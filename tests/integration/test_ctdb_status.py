@@ -20,6 +20,7 @@ HEADER = '''
   tasks:
 '''
 
+
 def results(run):
     """host -> the ctdb_status result, from the run's JSON results."""
     return run.module_results('ctdb.cluster.ctdb_status')
