@@ -5,7 +5,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-DEBIAN_PACKAGES := ctdb etcd-server etcd-client samba-common-bin rsync
+DEBIAN_PACKAGES := ctdb etcd-server etcd-client samba-common-bin rsync \
+  openssh-server sudo iproute2 python3-etcd python3-etcd3gw
 COLLECTIONS := $(CURDIR)/.cache/collections
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_ROLES_PATH := $(CURDIR)/roles
@@ -17,8 +18,17 @@ SANDBOX := $(BIN)/python tests/sandbox/sandbox.py
 # The integration tests use their own sandbox, so they never disturb the demo's.
 TEST_SANDBOX_NAME ?= test
 TEST_SANDBOX_SUBNET ?= 127.0.10
+# The lab: namespaced hosts reached over SSH (tests/lab/lab.py, docs/lab.md). Its addresses
+# exist only inside the namespaces it creates. The tests use a lab of their own.
+LAB_NAME ?= lab
+LAB_HOSTS ?= 3
+LAB_SUBNET ?= 10.213.0
+LAB := $(BIN)/python tests/lab/lab.py
+TEST_LAB_NAME ?= labtest
+TEST_LAB_SUBNET ?= 10.213.1
 
-.PHONY: setup packages venv collection-link demo sandbox sandbox-stop sandbox-status test units sanity integration clean
+.PHONY: setup packages venv collection-link demo sandbox sandbox-stop sandbox-status test units sanity integration clean \
+  lab lab-stop lab-status
 
 setup: packages venv collection-link
 
@@ -53,6 +63,16 @@ sandbox-status:
 demo: sandbox
 	$(BIN)/ansible-playbook -i .sandbox/$(SANDBOX_NAME)/inventory.yml playbooks/demo.yml
 
+# Start (or restart) the lab; prints the path of its inventory.
+lab: setup
+	@$(LAB) start --name $(LAB_NAME) --hosts $(LAB_HOSTS) --subnet $(LAB_SUBNET)
+
+lab-stop:
+	@$(LAB) stop --name $(LAB_NAME)
+
+lab-status:
+	@$(LAB) status --name $(LAB_NAME)
+
 units: setup
 	$(BIN)/pytest -q tests/unit
 
@@ -68,5 +88,5 @@ integration: setup
 
 test: units sanity integration
 
-clean: sandbox-stop
-	rm -rf .cache .sandbox tests/output
+clean: sandbox-stop lab-stop
+	rm -rf .cache .sandbox .lab tests/output
