@@ -28,7 +28,7 @@ TEST_LAB_NAME ?= labtest
 TEST_LAB_SUBNET ?= 10.213.1
 
 .PHONY: setup packages venv collection-link demo sandbox sandbox-stop sandbox-status test units sanity integration clean \
-  lab lab-stop lab-status
+  lab lab-stop lab-status lab-test
 
 setup: packages venv collection-link
 
@@ -86,7 +86,13 @@ integration: setup
 	  $(BIN)/pytest -q tests/integration; rc=$$?; \
 	  $(SANDBOX) stop --name $(TEST_SANDBOX_NAME) >/dev/null; exit $$rc
 
-test: units sanity integration
+# The lab tests (tests/lab): one lab of their own for the session, stopped at the end even
+# after a failure or an interruption.
+lab-test: setup
+	LAB_NAME=$(TEST_LAB_NAME) LAB_SUBNET=$(TEST_LAB_SUBNET) $(BIN)/pytest -q tests/lab; rc=$$?; \
+	  $(LAB) stop --name $(TEST_LAB_NAME); exit $$rc
+
+test: units sanity integration lab-test
 
 clean: sandbox-stop lab-stop
 	rm -rf .cache .sandbox .lab tests/output

@@ -148,6 +148,21 @@ class Lab:
     def in_hub(self, argv, check=True, **kwargs):
         return run(self.hub_argv(argv), check=check, **kwargs)
 
+    def eth0_addresses(self, host):
+        """IPv4 addresses on HOST's eth0, without their masks (read from outside, ip -n)."""
+        out = run(['ip', '-n', self.netns(host), '-4', '-o', 'addr', 'show', 'dev', 'eth0']).stdout
+        return [line.split()[3].split('/')[0] for line in out.splitlines() if ' inet ' in line]
+
+    def ctdb(self, host, *args, check=False, timeout=30):
+        """Run the ctdb tool on HOST as root, as an administrator logged in there would."""
+        return self.on_host(host, ['ctdb'] + list(args), check=check, timeout=timeout)
+
+    def ctdbd_pid(self, host):
+        """PID of HOST's ctdbd inside the host (from its PID file), or None."""
+        done = self.on_host(host, ['sh', '-c', 'p=$(cat /run/ctdb/ctdbd.pid) && kill -0 "$p" && echo "$p"'],
+                            check=False)
+        return int(done.stdout) if done.returncode == 0 and done.stdout.strip().isdigit() else None
+
     # --- start -----------------------------------------------------------------------
     def start(self, etcd=True, timeout=60):
         ensure_packages()
