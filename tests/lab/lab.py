@@ -352,7 +352,8 @@ class Lab:
         for host in self.hostnames():
             lines += ['        %s:' % host,
                       '          ansible_host: %s' % self.address(host),
-                      '          ctdb_node_address: %s' % self.address(host)]
+                      '          ctdb_node_address: %s' % self.address(host),
+                      '          ctdb_conf_host: {cluster: {node address: %s}}' % self.address(host)]
         publics = ', '.join('{address: %s/24, interface_name: eth0}' % self.public_address(h)
                             for h in self.hostnames())
         lines += ['      vars:',
