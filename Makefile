@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 DEBIAN_PACKAGES := ctdb etcd-server etcd-client samba-common-bin rsync \
-  openssh-server sudo iproute2 python3-etcd python3-etcd3gw
+  openssh-server sudo iproute2 iptables python3-etcd python3-etcd3gw
 COLLECTIONS := $(CURDIR)/.cache/collections
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_ROLES_PATH := $(CURDIR)/roles

@@ -5,8 +5,8 @@
 The lab's name and subnet come from LAB_NAME and LAB_SUBNET (make lab-test sets them
 apart from the demo's lab). The lab is started bare (no CTDB configuration, no ctdbd)
 once per session and stopped at the end, even when tests fail. Test files run in name
-order and build on each other: test_lab (the hosts), test_lab_site (converge with
-site.yml), then the failure tests, which need a converged cluster and leave it healthy.
+order and build on each other: test_lab_1_hosts, test_lab_2_site (converge with
+site.yml), then test_lab_3_failover, whose tests need a converged cluster and leave it healthy.
 """
 import json
 import os
@@ -37,6 +37,10 @@ def lab_settings():
 @pytest.fixture(scope='session')
 def lab():
     name, subnet = lab_settings()
+    if os.environ.get('LAB_REUSE') == '1':
+        # development only: run against the lab NAME already running, and leave it running
+        yield Lab.attach(name)
+        return
     Lab.attach(name).stop()
     started = Lab(name, hosts=int(os.environ.get('LAB_HOSTS', '3')), subnet=subnet)
     started.start()
@@ -143,3 +147,80 @@ def wait_until(predicate, timeout, interval=0.1):
         if time.time() - started > timeout:
             return None, time.time() - started
         time.sleep(interval)
+
+
+# --- what the cluster looks like, read from the hosts themselves -----------------------
+LOCK_KEY = '/_locks/_ctdb/ctdb.lock'
+# The API the lab's inventory gives the etcd_lock role (its default, v3).
+LOCK_API = os.environ.get('LAB_LOCK_API', 'v3')
+
+
+def healthy(lab_, hosts=None):
+    """True when every given host's ctdbd says: all nodes OK, recovery mode NORMAL."""
+    for host in hosts or lab_.hostnames():
+        done = lab_.ctdb(host, '-t', '3', 'status', timeout=10)
+        if done.returncode != 0 or 'Recovery mode:NORMAL' not in done.stdout:
+            return False
+        flags = re.findall(r'^pnn:\d+\s+\S+\s+(\S+)', done.stdout, re.M)
+        if not flags or set(flags) != {'OK'}:
+            return False
+    return True
+
+
+def wait_healthy(lab_, timeout=120, hosts=None):
+    ok, _ = wait_until(lambda: healthy(lab_, hosts), timeout, interval=0.5)
+    return bool(ok)
+
+
+def placement(lab_, hosts=None):
+    """{public address: [hosts whose eth0 carries it]}, every public address of the lab listed."""
+    where = {lab_.public_address(h): [] for h in lab_.hostnames()}
+    for host in hosts or lab_.hostnames():
+        for address in lab_.eth0_addresses(host):
+            if address in where:
+                where[address].append(host)
+    return where
+
+
+def leader_host(lab_, host=None):
+    """The host whose ctdbd is the leader, as HOST's ctdbd sees it (PNN = position in the lab)."""
+    done = lab_.ctdb(host or lab_.hostnames()[0], '-t', '3', 'leader', timeout=10)
+    if done.returncode != 0 or not done.stdout.strip().isdigit():
+        return None
+    return lab_.hostnames()[int(done.stdout)]
+
+
+def lock_value(lab_, api=LOCK_API, hosts=None):
+    """The lock key's value (the holder's token host:pid:uuid) in etcd, or '' when free.
+
+    hosts: ask only the etcd members of these hosts (those still reachable in a test).
+    """
+    endpoints = ','.join('http://%s:2379' % lab_.address(h) for h in lab_.etcd_hosts()
+                         if hosts is None or h in hosts)
+    if api == 'v3':
+        argv = ['etcdctl', '--endpoints', endpoints, '--dial-timeout', '1s', '--command-timeout', '3s', 'get', '--print-value-only', LOCK_KEY]
+    else:
+        argv = ['etcdctl', '--endpoints', endpoints, '--timeout', '3s', 'get', LOCK_KEY]
+    done = lab_.in_hub(argv, check=False, env=dict(os.environ, ETCDCTL_API='3' if api == 'v3' else '2'))
+    return done.stdout.strip() if done.returncode == 0 else ''
+
+
+def lock_holder(lab_, api=LOCK_API, hosts=None):
+    """The host whose ctdbd runs the helper that holds the lock in etcd, or None.
+
+    The token names the host and the helper's PID there; the helper must be a live
+    ctdb_etcd_lock whose ancestors include that host's ctdbd.
+    """
+    value = lock_value(lab_, api, hosts)
+    if value.count(':') < 2:
+        return None
+    host, pid = value.split(':')[:2]
+    if host not in lab_.hostnames() or lab_.init_pid(host) is None:
+        return None
+    ctdbd = lab_.ctdbd_pid(host)
+    script = ('p=%s; grep -q ctdb_etcd_lock /proc/$p/cmdline || exit 1; '
+              'while [ "$p" -gt 1 ]; do p=$(awk \'/^PPid:/ {print $2}\' /proc/$p/status); echo $p; done') % pid
+    done = lab_.on_host(host, ['sh', '-c', script], check=False)
+    if done.returncode != 0 or not ctdbd or str(ctdbd) not in done.stdout.split():
+        return None
+    return host
