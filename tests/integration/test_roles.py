@@ -118,14 +118,17 @@ def write_inventory(sandbox, tmp_path, absent=()):
 
 @pytest.mark.parametrize('extra_vars, message', [
     ({'ctdb_nodes': ['127.0.16.1', '127.0.16.300', '127.0.16.3']},
-     "ctdb_node_address / ctdb_nodes: 127.0.16.300 is not an IPv4 or IPv6 address"),
+     "ctdb_node_address / ctdb_nodes: invalid node address '127.0.16.300'"),
     ({'ctdb_public_addresses': [{'address': '10.9.9.9', 'interface_name': 'lo'}]},
-     'ctdb_public_addresses: 10.9.9.9: give each address as ADDR/MASK'),
+     "ctdb_public_addresses: addresses[0]: invalid address '10.9.9.9': the /MASK is missing"),
+    ({'ctdb_public_addresses': [{'address': '10.9.9.9/32', 'interface_name': 'lo:1'}]},
+     "ctdb_public_addresses: addresses[0] (10.9.9.9/32): invalid interface name 'lo:1'"),
     ({'ctdb_event_scripts_enabled': ['50.samba', '99.bogus']},
      'ctdb_event_scripts_enabled must be one or more of'),
     ({'etcd_lock_ttl': 3, 'etcd_lock_refresh': 5},
      'etcd_lock_refresh (5 s) must be more than 0 and less than etcd_lock_ttl (3 s)'),
-], ids=['malformed-node-address', 'public-address-without-mask', 'unknown-event-script', 'ttl-below-refresh'])
+], ids=['malformed-node-address', 'public-address-without-mask', 'bad-interface-name', 'unknown-event-script',
+        'ttl-below-refresh'])
 def test_bad_variables_fail_before_any_change(sandbox, run_playbook, extra_vars, message):
     before, running = snapshot(sandbox, range(3)), pids(sandbox, range(3))
     run = run_playbook(SITE, extra_vars=extra_vars)
@@ -302,3 +305,25 @@ def test_event_scripts_and_nodes_file_on_the_shared_filesystem(sandbox, run_play
     assert pids(sandbox, members) == running
     sandbox.wait_healthy(60)
     assert_unchanged(run_playbook(SITE, extra_vars=extra, inventory=inventory))
+
+
+def test_service_manager_auto_follows_what_runs_the_host(sandbox, run_playbook):
+    """auto: systemd only where systemd is PID 1 (a systemctl binary alone is not enough), else service."""
+    with open('/proc/1/comm') as handle:
+        expected = 'systemd' if handle.read().strip() == 'systemd' else 'service'
+    run = run_playbook('''
+- hosts: node0
+  gather_facts: false
+  tasks:
+    - ansible.builtin.include_role:
+        name: ctdb.cluster.ctdb
+        tasks_from: service_manager
+      vars:
+        ctdb_service_manager: auto
+    - ansible.builtin.assert:
+        that: __ctdb_service_manager == expected and __ctdb_environment.CTDB_BASE == ctdb_base
+        fail_msg: "{{ __ctdb_service_manager }}"
+      vars:
+        expected: %s
+''' % expected)
+    assert run.rc == 0, explain(run)
