@@ -5,8 +5,12 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-DEBIAN_PACKAGES := ctdb etcd-server etcd-client samba-common-bin rsync \
-  openssh-server sudo iproute2 iptables python3-etcd python3-etcd3gw
+# python3-etcd and python3-etcd3gw: the lock helper's tests also run it under /usr/bin/python3 with
+# Debian's clients, as the etcd_lock role installs them on nodes.
+# openssh-server, sudo, iproute2, iptables: the lab's hosts (tests/lab), reached over SSH with sudo;
+# CTDB's 10.interface runs iptables inside each host's own network namespace.
+DEBIAN_PACKAGES := ctdb etcd-server etcd-client samba-common-bin rsync python3-etcd python3-etcd3gw \
+  openssh-server sudo iproute2 iptables
 COLLECTIONS := $(CURDIR)/.cache/collections
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_ROLES_PATH := $(CURDIR)/roles
@@ -27,7 +31,7 @@ LAB := $(BIN)/python tests/lab/lab.py
 TEST_LAB_NAME ?= labtest
 TEST_LAB_SUBNET ?= 10.213.1
 
-.PHONY: setup packages venv collection-link demo sandbox sandbox-stop sandbox-status test units sanity integration clean \
+.PHONY: setup packages venv collection-link demo sandbox sandbox-stop sandbox-status test units typecheck sanity integration clean \
   lab lab-stop lab-status lab-test
 
 setup: packages venv collection-link
@@ -76,6 +80,12 @@ lab-status:
 units: setup
 	$(BIN)/pytest -q tests/unit
 
+# mypy (configuration and what it checks: mypy.ini) on plugins/ and the lock helper, from the
+# collection link so that ansible_collections.ctdb.cluster imports resolve.
+typecheck: setup
+	cd $(COLLECTIONS) && $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/mypy.ini \
+	  ansible_collections/ctdb/cluster/plugins $(CURDIR)/roles/etcd_lock/files/ctdb_etcd_lock
+
 sanity: setup
 	bash tests/sanity/run.sh
 
@@ -92,7 +102,7 @@ lab-test: setup
 	LAB_NAME=$(TEST_LAB_NAME) LAB_SUBNET=$(TEST_LAB_SUBNET) $(BIN)/pytest -q tests/lab; rc=$$?; \
 	  $(LAB) stop --name $(TEST_LAB_NAME); exit $$rc
 
-test: units sanity integration lab-test
+test: units typecheck sanity integration lab-test
 
 clean: sandbox-stop lab-stop
 	rm -rf .cache .sandbox .lab tests/output

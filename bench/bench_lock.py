@@ -6,6 +6,7 @@
     .venv/bin/python bench/bench_lock.py failover [--trials 10] [--helpers ours samba] [--apis v2 v3]
     .venv/bin/python bench/bench_lock.py resources [--seconds 60]
     .venv/bin/python bench/bench_lock.py pause [--trials 3]
+    .venv/bin/python bench/bench_lock.py parentdeath [--trials 5] [--python PATH] [--helper PATH]
 
 failover: for each trial a fresh etcd and a fresh 3-node sandbox (CTDB_SANDBOX_NAME /
 CTDB_SANDBOX_SUBNET, default lock / 127.0.15) whose cluster lock is the helper; once
@@ -21,6 +22,13 @@ memory (VmRSS, VmHWM) and CPU time (utime+stime) as a share of one core.
 pause: no ctdbd; each helper holds a lock on its own etcd, which is then paused
 (SIGSTOP: requests hang); measured is the time until the holder closes stdout,
 against the 9 s TTL after which another node could take the lock.
+
+parentdeath: no ctdbd; a helper started by an intermediate parent holds a lock on
+an etcd reached through two endpoints, the first a forwarder in front of etcd; the
+forwarder stops forwarding, and once a refresh hangs on it the parent is killed
+(SIGKILL, as a crash of ctdbd).  Measured is how long the lock outlives its parent:
+from the kill to the key gone from etcd (polled every 20 ms).  --helper runs another
+version of the helper (e.g. an older commit's, from `git show`).
 
 Results go to stdout as a table and, with --out, as JSON lines.
 """
@@ -44,7 +52,8 @@ sys.path.insert(0, os.path.join(REPO, 'tests', 'integration'))
 sys.path.insert(0, os.path.join(REPO, 'tests', 'sandbox'))
 
 from sandbox import Sandbox  # noqa: E402  pylint: disable=wrong-import-position
-from test_etcd_lock import EtcdServer, HELPER, Helper, write_config  # noqa: E402  pylint: disable=wrong-import-position
+from test_etcd_lock import (  # noqa: E402  pylint: disable=wrong-import-position
+    EtcdServer, HELPER, Helper, ParentedHelper, StallProxy, wait_key_gone, write_config)
 from test_etcd_lock_ctdb import ancestors, cluster_view, lock_holder_node  # noqa: E402  pylint: disable=wrong-import-position
 
 SAMBA_HELPER = '/usr/libexec/ctdb/ctdb_etcd_lock'
@@ -64,8 +73,8 @@ def lock_setting(kind, api, etcd, directory, python=None):
     path = os.path.join(tempfile.mkdtemp(prefix='%s-%s-' % (kind, api), dir=directory), 'etcd')
     if kind == 'ours':
         write_config(path, api, etcd, name=LOCK_NAME, lock_ttl=9, refresh=2)
-        # v2 runs with the system python3 and python3-etcd, as Samba's helper;
-        # etcd3gw exists only in the venv
+        # v2 runs with the system python3 and python3-etcd, as Samba's helper; v3
+        # with the venv's etcd3gw 2.7 (the figures in bench/README.md were measured so)
         default = SYSTEM_PYTHON if api == 'v2' else VENV_PYTHON
         return '!%s %s -c %s' % (python or default, HELPER, path)
     # Samba's helper: its own config keys, lock name from testparm
@@ -351,6 +360,46 @@ def run_pause(args):
         print('%-6s %-3s %7d %s' % (kind, api, len(group), ' '.join(values)))
 
 
+def run_parentdeath(args):
+    rows = []
+    etcd = EtcdServer().start()
+    tmpdir = tempfile.mkdtemp(prefix='bench-parentdeath-')
+    try:
+        for trial in range(args.trials):
+            for api in args.apis:
+                proxy = StallProxy(etcd.host, etcd.client_port).start()
+                name = 'PD%d%s' % (trial, api)
+                config = write_config(os.path.join(tmpdir, name), api, name=name, lock_ttl=9, refresh=2,
+                                      endpoints='%s, %s' % (proxy.url, etcd.url))
+                child = ParentedHelper(config, python=args.python, helper=args.helper).start()
+                row = {'api': api, 'trial': trial + 1, 'python': args.python, 'helper': args.helper}
+                try:
+                    row['status'] = child.read_status(10)
+                    time.sleep(0.5 + trial * 0.3)
+                    proxy.stall()
+                    if not proxy.hung.wait(5):
+                        row['error'] = 'no refresh hung'
+                        continue
+                    killed = child.kill_parent()
+                    freed = wait_key_gone(etcd, api, '/_locks/_ctdb/%s.lock' % name, limit=30, interval=0.02)
+                    row['lock_outlives_parent_s'] = round(freed - killed, 3) if freed else None
+                finally:
+                    child.stop()
+                    proxy.stop()
+                    rows.append(row)
+                    print(json.dumps(row), flush=True)
+                    if args.out:
+                        with open(args.out, 'a') as handle:
+                            handle.write(json.dumps(row) + '\n')
+    finally:
+        etcd.stop()
+    print('%-3s %7s %8s %8s  %s' % ('api', 'trials', 'median', 'max', 'seconds the lock outlives its parent'))
+    for api in args.apis:
+        values = [r['lock_outlives_parent_s'] for r in rows if r['api'] == api and r.get('lock_outlives_parent_s')]
+        print('%-3s %7d %8s %8s' % (api, len(values), '%.2f' % statistics.median(values) if values else '-',
+                                     '%.2f' % max(values) if values else '-'))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest='command', required=True)
@@ -368,8 +417,16 @@ def main(argv=None):
     pause.add_argument('--trials', type=int, default=3)
     pause.add_argument('--limit', type=int, default=90)
     pause.add_argument('--out', help='append JSON lines here')
+    parentdeath = sub.add_parser('parentdeath', help='how long the lock outlives a parent that dies '
+                                                     'while a refresh hangs')
+    parentdeath.add_argument('--trials', type=int, default=5)
+    parentdeath.add_argument('--apis', nargs='+', default=['v2', 'v3'], choices=['v2', 'v3'])
+    parentdeath.add_argument('--python', default=VENV_PYTHON)
+    parentdeath.add_argument('--helper', default=HELPER)
+    parentdeath.add_argument('--out', help='append JSON lines here')
     args = parser.parse_args(argv)
-    {'failover': run_failover, 'resources': run_resources, 'pause': run_pause}[args.command](args)
+    {'failover': run_failover, 'resources': run_resources, 'pause': run_pause,
+     'parentdeath': run_parentdeath}[args.command](args)
 
 
 if __name__ == '__main__':

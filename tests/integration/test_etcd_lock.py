@@ -2,8 +2,11 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The etcd cluster-lock helper against a real etcd, as CTDB runs it.
 
-Every test runs for the v2 API (python-etcd) and the v3 API (etcd3gw).  The etcd
-servers are started here on free ports of the sandbox subnet (CTDB_SANDBOX_SUBNET,
+Every test runs for the v2 API (python-etcd) and the v3 API (etcd3gw), and the
+helper runs under two Pythons: the venv's (clients from PyPI: etcd3gw 2.7) and
+/usr/bin/python3 with Debian's python3-etcd and python3-etcd3gw (2.0.0), as the
+etcd_lock role installs them on nodes (skipped where those packages are missing:
+`make packages` installs them).  The etcd servers are started here on free ports of the sandbox subnet (CTDB_SANDBOX_SUBNET,
 address .200) and stopped again by their fixtures.  The helper runs as a real
 process whose stdout is a pipe, exactly as CTDB reads it.
 
@@ -21,6 +24,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -32,7 +36,22 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 HELPER = os.path.join(REPO, 'roles', 'etcd_lock', 'files', 'ctdb_etcd_lock')
 PYTHON = sys.executable
+SYSTEM_PYTHON = '/usr/bin/python3'
 APIS = ('v2', 'v3')
+CLIENT_MODULES = {'v2': 'etcd', 'v3': 'etcd3gw'}
+_HAS_MODULE = {}
+
+
+def python_has(python, module):
+    if (python, module) not in _HAS_MODULE:
+        probe = subprocess.run([python, '-c', 'import %s' % module], capture_output=True, check=False)
+        _HAS_MODULE[(python, module)] = probe.returncode == 0
+    return _HAS_MODULE[(python, module)]
+
+
+def now():
+    """The helper's clock (CLOCK_BOOTTIME), so that its logged times compare with ours."""
+    return time.clock_gettime(time.CLOCK_BOOTTIME)
 
 
 def etcd_host():
@@ -74,8 +93,8 @@ class EtcdServer:
                      '--trusted-ca-file', self.tls['ca'], '--client-cert-auth']
         self.log = open(os.path.join(self.data_dir, 'etcd.log'), 'w')
         self.process = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        deadline = now() + timeout
+        while now() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError('etcd exited (rc %s): %s' % (self.process.returncode, self.log_text()[-2000:]))
             if self.tls or self.healthy():
@@ -213,7 +232,7 @@ class Helper:
 
     def start(self):
         self.stderr = tempfile.TemporaryFile()
-        self.started_at = time.monotonic()
+        self.started_at = now()
         self.process = subprocess.Popen(self.argv, stdout=subprocess.PIPE, stderr=self.stderr,
                                         stdin=subprocess.DEVNULL, env=self.env)
         return self
@@ -224,21 +243,21 @@ class Helper:
             return None
         char = os.read(self.process.stdout.fileno(), 1).decode()
         if char == '':
-            self.eof_at = time.monotonic()
+            self.eof_at = now()
         self.status = char
         return char
 
     def wait_eof(self, timeout):
         """Wait until stdout closes (what CTDB sees as the lock lost); returns the
         monotonic time of EOF or None."""
-        deadline = time.monotonic() + timeout
+        deadline = now() + timeout
         while self.eof_at is None:
-            left = deadline - time.monotonic()
+            left = deadline - now()
             if left <= 0:
                 return None
             ready = select.select([self.process.stdout], [], [], min(left, 0.02))[0]
             if ready and os.read(self.process.stdout.fileno(), 1) == b'':
-                self.eof_at = time.monotonic()
+                self.eof_at = now()
         return self.eof_at
 
     def wait(self, timeout=10):
@@ -260,6 +279,127 @@ class Helper:
             self.process.stdout.close()
 
 
+class ParentedHelper:
+    """A helper started by an intermediate parent process (as ctdbd's recovery
+    daemon starts it) with our pipe as its stdout; kill_parent() is CTDB's death."""
+
+    def __init__(self, config, python=PYTHON, helper=HELPER, verbose=0):
+        self.argv = [python, helper, '-c', config] + (['-' + 'v' * verbose] if verbose else [])
+        self.parent = None
+        self.pid = None
+        self.read_end = None
+
+    def start(self):
+        self.read_end, write_end = os.pipe()
+        self.parent = subprocess.Popen(
+            [PYTHON, '-c', 'import subprocess, sys, time\n'
+             'p = subprocess.Popen(sys.argv[2:], stdout=int(sys.argv[1]), pass_fds=[int(sys.argv[1])])\n'
+             'print(p.pid, flush=True)\n'
+             'time.sleep(600)\n', str(write_end)] + self.argv,
+            stdout=subprocess.PIPE, pass_fds=[write_end])
+        os.close(write_end)
+        self.pid = int(self.parent.stdout.readline())
+        return self
+
+    def read_status(self, timeout=10):
+        if not select.select([self.read_end], [], [], timeout)[0]:
+            return None
+        return os.read(self.read_end, 1).decode()
+
+    def kill_parent(self):
+        self.parent.kill()
+        self.parent.wait()
+        return now()
+
+    def wait_eof(self, timeout):
+        """The time the helper's stdout reached EOF, or None."""
+        deadline = now() + timeout
+        while now() < deadline:
+            if select.select([self.read_end], [], [], max(0, min(0.02, deadline - now())))[0]:
+                if os.read(self.read_end, 1) == b'':
+                    return now()
+        return None
+
+    def stop(self):
+        if self.read_end is not None:
+            os.close(self.read_end)
+            self.read_end = None
+        if self.parent and self.parent.poll() is None:
+            self.parent.kill()
+            self.parent.wait()
+        if self.pid:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+class StallProxy:
+    """A TCP forwarder in front of etcd that can stop forwarding (stall()): a
+    request sent through it then hangs, as with a black-holed network path.
+    hung is set once a request is waiting on the stalled proxy."""
+
+    def __init__(self, target_host, target_port, host=None):
+        self.target = (target_host, target_port)
+        self.host = host or etcd_host()
+        self.listener = socket.socket()
+        self.listener.bind((self.host, 0))
+        self.listener.listen(16)
+        self.port = self.listener.getsockname()[1]
+        self.stalled = threading.Event()
+        self.hung = threading.Event()
+        self.closed = threading.Event()
+        self.sockets = []
+
+    @property
+    def url(self):
+        return 'http://%s:%d' % (self.host, self.port)
+
+    def start(self):
+        threading.Thread(target=self._accept, daemon=True).start()
+        return self
+
+    def stall(self):
+        self.hung.clear()
+        self.stalled.set()
+
+    def _accept(self):
+        self.listener.settimeout(0.1)
+        while not self.closed.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                continue
+            upstream = socket.create_connection(self.target, timeout=5)
+            self.sockets += [client, upstream]
+            threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
+
+    def _pump(self, client, upstream):
+        peer = {client: upstream, upstream: client}
+        try:
+            while not self.closed.is_set():
+                ready = select.select([client, upstream], [], [], 0.05)[0]
+                if self.stalled.is_set():
+                    if client in ready:
+                        self.hung.set()
+                    time.sleep(0.02)
+                    continue
+                for sock in ready:
+                    data = sock.recv(65536)
+                    if not data:
+                        return
+                    peer[sock].sendall(data)
+        except OSError:
+            return
+        finally:
+            client.close()
+            upstream.close()
+
+    def stop(self):
+        self.closed.set()
+        self.listener.close()
+
+
 def take(config, timeout=10, **kwargs):
     """Run a helper and return (helper, first status character)."""
     helper = Helper(config, **kwargs).start()
@@ -268,6 +408,19 @@ def take(config, timeout=10, **kwargs):
 
 def unique_name():
     return 'T%s' % uuid.uuid4().hex[:12]
+
+
+@pytest.fixture(params=['venv', 'debian'])
+def python(request):
+    """The interpreter the helper runs under: the venv's, or /usr/bin/python3 with
+    Debian's clients.  A test that names an api gets that api's client checked."""
+    if request.param == 'venv':
+        return PYTHON
+    api = request.node.callspec.params.get('api') if hasattr(request.node, 'callspec') else None
+    for module in ([CLIENT_MODULES[api]] if api else CLIENT_MODULES.values()):
+        if not python_has(SYSTEM_PYTHON, module):
+            pytest.skip('%s cannot import %s (Debian: python3-etcd, python3-etcd3gw)' % (SYSTEM_PYTHON, module))
+    return SYSTEM_PYTHON
 
 
 @pytest.fixture(scope='module')
@@ -290,11 +443,13 @@ def own_etcd():
 
 
 @pytest.fixture
-def helpers():
-    """Collects Helper objects; kills whatever is still running at the end."""
+def helpers(python):
+    """Collects Helper objects (run under the python fixture's interpreter); kills
+    whatever is still running at the end."""
     started = []
 
     def run(config, **kwargs):
+        kwargs.setdefault('python', python)
         helper = Helper(config, **kwargs).start()
         started.append(helper)
         return helper
@@ -305,12 +460,12 @@ def helpers():
 
 def poll_until_taken(helpers, config, limit, interval=0.2):
     """Start helpers one after another until one prints 0; returns (elapsed, helper)."""
-    start = time.monotonic()
-    while time.monotonic() - start < limit:
+    start = now()
+    while now() - start < limit:
         helper = helpers(config)
         status = helper.read_status(5)
         if status == '0':
-            return time.monotonic() - start, helper
+            return now() - start, helper
         assert status == '1', (status, helper.errors())
         helper.wait(5)
         time.sleep(interval)
@@ -319,10 +474,10 @@ def poll_until_taken(helpers, config, limit, interval=0.2):
 
 def wait_key_gone(etcd, api, key, limit, interval=0.05):
     """Poll etcd until key no longer exists; returns the monotonic time or None."""
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
+    deadline = now() + limit
+    while now() < deadline:
         if key not in etcd.tree(api, os.path.dirname(key) + '/'):
-            return time.monotonic()
+            return now()
         time.sleep(interval)
     return None
 
@@ -390,7 +545,7 @@ def test_signal_releases_at_once(api, signum, etcd, helpers, tmp_path):
     assert holder.read_status() == '0'
     time.sleep(0.2)
     key = '/_locks/_ctdb/%s.lock' % name
-    sent = time.monotonic()
+    sent = now()
     holder.signal(signum)
     # the lock is free within a second (the key is gone), so a new helper gets 0
     # on its first attempt (its own start-up time is not the holder's doing)
@@ -430,7 +585,7 @@ def test_holder_killed_lock_expires_within_ttl_plus_refresh(api, etcd, helpers, 
     assert holder.read_status() == '0'
     time.sleep(1.5)
     holder.signal(signal.SIGKILL)
-    killed = time.monotonic()
+    killed = now()
     # still held right after the crash: a contender is refused
     contender = helpers(config)
     assert contender.read_status() == '1'
@@ -443,41 +598,49 @@ def test_holder_killed_lock_expires_within_ttl_plus_refresh(api, etcd, helpers, 
 
 
 @pytest.mark.parametrize('api', APIS)
-def test_parent_gone_releases_within_one_refresh(api, etcd, tmp_path, helpers):
-    refresh = 1
-    config = write_config(str(tmp_path / 'etcd'), api, etcd, name=unique_name(), lock_ttl=5, refresh=refresh)
-    read_end, write_end = os.pipe()
-    # an intermediate parent (as ctdbd's recovery daemon) that starts the helper with
-    # our pipe as its stdout, prints the helper's pid, then sleeps
-    parent = subprocess.Popen(
-        [PYTHON, '-c', 'import subprocess, sys, time\n'
-         'p = subprocess.Popen(sys.argv[2:], stdout=int(sys.argv[1]), pass_fds=[int(sys.argv[1])])\n'
-         'print(p.pid, flush=True)\n'
-         'time.sleep(600)\n', str(write_end), PYTHON, HELPER, '-c', config],
-        stdout=subprocess.PIPE, pass_fds=[write_end])
-    os.close(write_end)
+def test_parent_gone_releases_at_once(api, etcd, python, helpers, tmp_path):
+    """The watchdog looks at the parent every 0.1 s; before, the holding loop did,
+    between two requests."""
+    name = unique_name()
+    config = write_config(str(tmp_path / 'etcd'), api, etcd, name=name, lock_ttl=5, refresh=1)
+    child = ParentedHelper(config, python=python).start()
     try:
-        helper_pid = int(parent.stdout.readline())
-        assert select.select([read_end], [], [], 10)[0]
-        assert os.read(read_end, 1) == b'0'
-        parent.kill()
-        parent.wait()
-        killed = time.monotonic()
+        assert child.read_status(10) == '0'
+        killed = child.kill_parent()
+        freed = wait_key_gone(etcd, api, '/_locks/_ctdb/%s.lock' % name, limit=5, interval=0.02)
+        assert freed is not None and freed - killed < 0.6, freed and freed - killed
         # the helper releases and exits: its stdout (our pipe) reaches EOF
-        assert select.select([read_end], [], [], refresh + 2)[0]
-        assert os.read(read_end, 1) == b''
-        assert time.monotonic() - killed <= refresh + 0.5
+        assert child.wait_eof(2) is not None
         follower = helpers(config)
         assert follower.read_status(2) == '0', follower.errors()
     finally:
-        os.close(read_end)
-        if parent.poll() is None:
-            parent.kill()
-            parent.wait()
-        try:
-            os.kill(helper_pid, signal.SIGKILL)
-        except (ProcessLookupError, NameError, UnboundLocalError):
-            pass
+        child.stop()
+
+
+@pytest.mark.parametrize('api', APIS)
+def test_parent_gone_while_a_refresh_hangs(api, etcd, python, tmp_path):
+    """Issue 10 item 14: CTDB dies while a refresh hangs (its etcd endpoint stopped
+    answering).  The lock is released through the other endpoint at once, not
+    after the hanging request's timeout (1.5 s here; before the watchdog watched
+    the parent, the release came after it)."""
+    proxy = StallProxy(etcd.host, etcd.client_port).start()
+    name = unique_name()
+    key = '/_locks/_ctdb/%s.lock' % name
+    config = write_config(str(tmp_path / 'etcd'), api, name=name, lock_ttl=9, refresh=2,
+                          endpoints='%s, %s' % (proxy.url, etcd.url))
+    child = ParentedHelper(config, python=python).start()
+    try:
+        assert child.read_status(10) == '0'
+        proxy.stall()
+        assert proxy.hung.wait(5), 'no refresh went to the stalled endpoint'
+        killed = child.kill_parent()
+        freed = wait_key_gone(etcd, api, key, limit=10, interval=0.02)
+        assert freed is not None, 'never released'
+        assert freed - killed < 0.8, freed - killed
+        assert child.wait_eof(2) is not None
+    finally:
+        child.stop()
+        proxy.stop()
 
 
 # -- losing the lock -----------------------------------------------------------------
@@ -490,7 +653,7 @@ def test_key_deleted_holder_exits(api, etcd, helpers, tmp_path):
     holder = helpers(config)
     assert holder.read_status() == '0'
     etcd.delete(api, '/_locks/_ctdb/%s.lock' % name)
-    deleted = time.monotonic()
+    deleted = now()
     assert holder.wait_eof(refresh + 2) is not None
     assert holder.eof_at - deleted <= refresh + 0.5
     assert 'lock lost' in holder.errors()
@@ -523,7 +686,7 @@ def test_etcd_gone_holder_exits_before_ttl(api, how, own_etcd, helpers, tmp_path
         own_etcd.pause()
     else:
         own_etcd.kill()
-    stopped = time.monotonic()
+    stopped = now()
     assert holder.wait_eof(ttl + 2) is not None, holder.errors()
     refreshes = [float(x) for x in REFRESH_RE.findall(holder.errors())]
     assert refreshes, holder.errors()
@@ -547,11 +710,11 @@ def test_etcd_gone_holder_exits_before_ttl(api, how, own_etcd, helpers, tmp_path
 def test_unreachable_etcd_is_an_error(api, helpers, tmp_path):
     port = free_port(etcd_host())
     config = write_config(str(tmp_path / 'etcd'), api, name='x', endpoints='http://%s:%d' % (etcd_host(), port))
-    started = time.monotonic()
+    started = now()
     helper = helpers(config)
     assert helper.read_status() == '3'
     helper.wait(5)
-    assert time.monotonic() - started < 5
+    assert now() - started < 5
     lines = helper.errors().strip().splitlines()
     assert len(lines) == 1 and 'cannot take the lock: etcd at' in lines[0], lines
 
@@ -710,15 +873,21 @@ def test_username_and_password(api, auth_etcd, helpers, tmp_path):
     assert 'authentication' in wrong.errors() or 'credentials' in wrong.errors(), wrong.errors()
 
 
-def test_runs_directly_as_ctdb_executes_it(etcd, helpers, tmp_path):
-    """CTDB execv()s the file itself: the first lines hand it to /usr/bin/python3."""
-    probe = subprocess.run(['/usr/bin/python3', '-c', 'import etcd'], capture_output=True, check=False)
-    if probe.returncode != 0:
-        pytest.skip('/usr/bin/python3 has no python-etcd (Debian: python3-etcd)')
-    config = write_config(str(tmp_path / 'etcd'), 'v2', etcd, name=unique_name())
+@pytest.mark.parametrize('api', APIS)
+def test_runs_directly_as_ctdb_executes_it(api, python, etcd, helpers, tmp_path):
+    """CTDB execv()s the file itself: the first lines hand it to /usr/bin/python3,
+    here with Debian's clients as the etcd_lock role installs them (issue 11: Debian's
+    etcd3gw 2.0.0 spoke /v3alpha/ to etcd 3.4 and got 404)."""
+    if python != SYSTEM_PYTHON:
+        pytest.skip('executed directly, the helper runs under %s' % SYSTEM_PYTHON)
+    config = write_config(str(tmp_path / 'etcd'), api, etcd, name=unique_name())
     holder = helpers(config, argv=[HELPER, '-c', config])
     assert holder.read_status() == '0', holder.errors()
     with open('/proc/%d/cmdline' % holder.process.pid, 'rb') as handle:
         assert handle.read().split(b'\0')[0] == b'/usr/bin/python3'
+    time.sleep(2.5)  # one refresh
+    contender = helpers(config, argv=[HELPER, '-c', config])
+    assert contender.read_status() == '1', contender.errors()
     holder.signal(signal.SIGTERM)
     assert holder.wait_eof(2) is not None
+    assert holder.errors() == ''

@@ -4,6 +4,7 @@
 import importlib.machinery
 import importlib.util
 import os
+import sys
 
 import pytest
 
@@ -15,6 +16,7 @@ def load_helper():
     loader = importlib.machinery.SourceFileLoader('ctdb_etcd_lock', HELPER)
     spec = importlib.util.spec_from_loader('ctdb_etcd_lock', loader)
     module = importlib.util.module_from_spec(spec)
+    sys.modules['ctdb_etcd_lock'] = module  # dataclasses look their module up there
     loader.exec_module(module)
     return module
 

@@ -3,6 +3,7 @@
 """The v2 and v3 backends against fake clients: which requests they make and how
 answers map to held / contention / lost / unavailable."""
 import base64
+import json
 import subprocess
 import sys
 
@@ -304,26 +305,63 @@ def test_v3_fails_over_and_reports_unavailable(lock):
 def test_v3_authenticates_and_ignores_environment(lock):
     state = v3_state()
     client = FakeV3Client(state)
-    backend = v3_backend(lock, {'a': client}, 'api = v3\nendpoints = http://a:1\nusername = ctdb\npassword = pw\n')
+    backend = v3_backend(lock, {'a': client}, 'api = v3\nendpoints = https://a:1\nusername = ctdb\npassword = pw\n')
     assert backend.acquire() is True
     assert client.calls[0] == ('/auth/authenticate', {'name': 'ctdb', 'password': 'pw'})
     assert client.session.headers['Authorization'] == 'tok-ctdb'
 
 
 def test_v3_real_client_settings(lock, tmp_path):
-    """The real etcd3gw client object: TLS files and no environment (REQUESTS_CA_BUNDLE
-    would otherwise override ca_cert)."""
+    """The real etcd3gw client object: TLS files, no environment (REQUESTS_CA_BUNDLE
+    would otherwise override ca_cert), the /v3/ path and our timeout on every request."""
     cert, ca = tmp_path / 'c.pem', tmp_path / 'ca.pem'
     cert.write_text('x')
     ca.write_text('x')
     cfg = settings(lock, 'api = v3\nendpoints = https://h:3\nca_cert = %s\ncert = %s\n' % (ca, cert))
     backend = lock.V3Backend(cfg, KEY, 'me')
     client = backend._current()
-    assert client.base_url == 'https://h:3'
+    assert client.get_url('/kv/range') == 'https://h:3/v3/kv/range'
     assert client.session.verify == str(ca)
     assert client.session.cert == str(cert)
     assert client.session.trust_env is False
-    assert client.timeout == 1.5
+    assert client.session.get_adapter('https://h:3/v3/kv/range').send.__qualname__.startswith('_timeout_adapter')
+
+
+CLIENT_PROBE = """
+import importlib.machinery, importlib.util, json, sys
+loader = importlib.machinery.SourceFileLoader("h", sys.argv[1])
+spec = importlib.util.spec_from_loader("h", loader)
+lock = sys.modules["h"] = importlib.util.module_from_spec(spec)
+loader.exec_module(lock)
+import etcd3gw, requests.adapters
+seen = {}
+def send(self, request, **kwargs):
+    seen.update(url=request.url, timeout=kwargs.get("timeout"))
+    raise requests.exceptions.ConnectionError("stop here")
+requests.adapters.HTTPAdapter.send = send
+cfg = lock.build_settings(lock.parse_config_text("api = v3\\nendpoints = http://127.0.0.1:9\\n"))
+backend = lock.V3Backend(cfg, "/k", "t")
+try:
+    backend.acquire()
+except lock.Unavailable as exc:
+    seen["error"] = str(exc)
+print(json.dumps(seen))
+"""
+
+
+@pytest.mark.parametrize('python', [sys.executable, '/usr/bin/python3'])
+def test_v3_path_and_timeout_with_each_etcd3gw(lock, python):
+    """Every etcd3gw a node may have (the venv's from PyPI, Debian 12's 2.0.0 under
+    /usr/bin/python3): requests go to /v3/ (2.0.0 defaults to /v3alpha/, which etcd
+    3.4 answers with 404) and carry our timeout (2.0.0 sets none on its requests)."""
+    probe = subprocess.run([python, '-c', 'import etcd3gw'], capture_output=True, check=False)
+    if probe.returncode != 0:
+        pytest.skip('%s has no etcd3gw (Debian: python3-etcd3gw)' % python)
+    result = subprocess.run([python, '-c', CLIENT_PROBE, lock.__file__], capture_output=True, text=True, check=True)
+    seen = json.loads(result.stdout)
+    assert seen['url'] == 'http://127.0.0.1:9/v3/lease/grant'
+    assert seen['timeout'] == 1.5
+    assert 'stop here' in seen['error']
 
 
 def test_v2_client_construction_failure_is_unavailable(lock, monkeypatch):
@@ -353,7 +391,7 @@ def test_v2_loads_dnspython_only_for_srv_domain(lock, config, loads_dns):
         'import importlib.machinery, importlib.util, sys\n'
         'loader = importlib.machinery.SourceFileLoader("h", %r)\n'
         'spec = importlib.util.spec_from_loader("h", loader)\n'
-        'lock = importlib.util.module_from_spec(spec)\n'
+        'lock = sys.modules["h"] = importlib.util.module_from_spec(spec)\n'
         'loader.exec_module(lock)\n'
         'cfg = lock.build_settings(lock.parse_config_text(%r))\n'
         'backend = lock.V2Backend(cfg, "/k", "t")\n'

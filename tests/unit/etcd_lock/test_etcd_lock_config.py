@@ -24,61 +24,61 @@ def settings(lock, text):
 
 def test_defaults_are_samba_defaults(lock):
     cfg = settings(lock, '')
-    assert cfg['api'] == 'v2'
-    assert cfg['lock_ttl'] == 9
-    assert cfg['refresh'] == 2.0
-    assert cfg['locks_dir'] == '_ctdb'
-    assert cfg['endpoints'] == [('http', '127.0.0.1', 2379)]
-    assert cfg['timeout'] == 1.5
+    assert cfg.api == 'v2'
+    assert cfg.lock_ttl == 9
+    assert cfg.refresh == 2.0
+    assert cfg.locks_dir == '_ctdb'
+    assert cfg.endpoints == [('http', '127.0.0.1', 2379)]
+    assert cfg.timeout == 1.5
 
 
 def test_samba_helper_config_works_unchanged(lock, tmp_path):
     ca = tmp_path / 'ca.pem'
     ca.write_text('x')
     cfg = settings(lock, SAMBA_STYLE.format(ca=ca))
-    assert cfg['endpoints'] == [('https', '10.0.0.5', 2379)]
-    assert cfg['refresh'] == 2.0
-    assert cfg['username'] == 'ctdb' and cfg['password'] == 's3cret'
-    assert cfg['ca_cert'] == str(ca)
+    assert cfg.endpoints == [('https', '10.0.0.5', 2379)]
+    assert cfg.refresh == 2.0
+    assert cfg.username == 'ctdb' and cfg.password == 's3cret'
+    assert cfg.ca_cert == str(ca)
 
 
 def test_blank_lines_and_comments(lock):
     cfg = settings(lock, '\n# whole line\n   \n; also a comment\nlock_ttl = 12   # trailing\n'
                          'refresh = 3 #trailing without space before text\n\n')
-    assert cfg['lock_ttl'] == 12
-    assert cfg['refresh'] == 3.0
+    assert cfg.lock_ttl == 12
+    assert cfg.refresh == 3.0
 
 
 def test_hash_inside_a_value_needs_no_space_or_quotes(lock):
     cfg = settings(lock, 'username = u\npassword = pa#ss\n')
-    assert cfg['password'] == 'pa#ss'
+    assert cfg.password == 'pa#ss'
     cfg = settings(lock, 'username = u\npassword = "with # inside"  # comment\n')
-    assert cfg['password'] == 'with # inside'
+    assert cfg.password == 'with # inside'
 
 
 def test_refresh_and_lock_refresh_are_the_same_key(lock):
-    assert settings(lock, 'refresh = 1.5\n')['refresh'] == 1.5
-    assert settings(lock, 'lock_refresh = 1.5\n')['refresh'] == 1.5
+    assert settings(lock, 'refresh = 1.5\n').refresh == 1.5
+    assert settings(lock, 'lock_refresh = 1.5\n').refresh == 1.5
     # the last one written wins, as in Samba's helper
-    assert settings(lock, 'refresh = 1\nlock_refresh = 3\n')['refresh'] == 3.0
+    assert settings(lock, 'refresh = 1\nlock_refresh = 3\n').refresh == 3.0
 
 
 def test_timeout_never_exceeds_refresh(lock):
-    assert settings(lock, 'timeout = 0.5\n')['timeout'] == 0.5
-    assert settings(lock, 'read_timeout = 60\n')['timeout'] == 2.0
+    assert settings(lock, 'timeout = 0.5\n').timeout == 0.5
+    assert settings(lock, 'read_timeout = 60\n').timeout == 2.0
 
 
 def test_endpoints(lock):
     cfg = settings(lock, 'endpoints = https://10.0.0.1:2379, https://10.0.0.2:2380  10.0.0.3\n')
-    assert cfg['endpoints'] == [('https', '10.0.0.1', 2379), ('https', '10.0.0.2', 2380), ('http', '10.0.0.3', 2379)]
+    assert cfg.endpoints == [('https', '10.0.0.1', 2379), ('https', '10.0.0.2', 2380), ('http', '10.0.0.3', 2379)]
     cfg = settings(lock, 'endpoints = https://[fd00::1]:2379\n')
-    assert cfg['endpoints'] == [('https', 'fd00::1', 2379)]
+    assert cfg.endpoints == [('https', 'fd00::1', 2379)]
 
 
 def test_booleans_are_real_booleans(lock):
     # Samba's helper passed the string "False", which is true
-    assert settings(lock, 'allow_redirect = False\n')['allow_redirect'] is False
-    assert settings(lock, 'allow_redirect = yes\n')['allow_redirect'] is True
+    assert settings(lock, 'allow_redirect = False\n').client_options['allow_redirect'] is False
+    assert settings(lock, 'allow_redirect = yes\n').client_options['allow_redirect'] is True
 
 
 @pytest.mark.parametrize('text, words', [
@@ -118,7 +118,7 @@ def test_bad_config_names_the_key(lock, text, words):
 
 def test_read_config_missing_file_gives_defaults(lock, tmp_path):
     cfg = lock.read_config(str(tmp_path / 'absent'))
-    assert cfg['lock_ttl'] == 9
+    assert cfg.lock_ttl == 9
     with pytest.raises(lock.ConfigError, match='not found'):
         lock.read_config(str(tmp_path / 'absent'), required=True)
 
@@ -233,3 +233,81 @@ def test_safety_margin_leaves_room_for_refreshes(lock, ttl, refresh, margin):
 ])
 def test_short_reason(lock, text, reason):
     assert lock.short_reason(text) == reason
+
+
+# -- timings that cannot work (issue 10 item 13) ----------------------------------------
+
+@pytest.mark.parametrize('text, words', [
+    # one slow refresh on a healthy etcd would lose the lock: 2 - 1.9 - 0.05 < 1.425
+    ('lock_ttl = 2\nrefresh = 1.9\n', ['refresh (line 2)', 'leaves no room for one request', 'timeout 1.425 s']),
+    ('lock_ttl = 2\nrefresh = 1\n', ['lock_ttl (2 s) - refresh (1 s) - margin (0.5 s) = 0.5 s', 'timeout 0.75 s']),
+    ('lock_ttl = 4\nrefresh = 2\ntimeout = 2\n', ['refresh (line 2)', '= 1 s leaves no room', 'timeout 2 s']),
+    ('lock_ttl = 9\nrefresh = 4\ntimeout = 3\n', ['2.5 s leaves no room', 'timeout 3 s']),
+    ('refresh = 0.001\n', ['refresh', 'too short (minimum 0.5 s)']),
+    ('lock_refresh = 0.4\n', ['lock_refresh', 'too short']),
+    ('timeout = 0.01\n', ['timeout', 'too short (minimum 0.1 s)']),
+])
+def test_timings_that_cannot_work_are_refused(lock, text, words):
+    with pytest.raises(lock.ConfigError) as err:
+        settings(lock, text)
+    for word in words:
+        assert word in str(err.value), str(err.value)
+
+
+@pytest.mark.parametrize('ttl, refresh, timeout', [(9, 2, None), (3, 1, None), (2, 0.5, None), (9, 2, 5),
+                                                   (60, 10, 10), (5, 1, None)])
+def test_timing_rule_accepts_what_works(lock, ttl, refresh, timeout):
+    text = 'lock_ttl = %s\nrefresh = %s\n' % (ttl, refresh) + ('timeout = %s\n' % timeout if timeout else '')
+    cfg = settings(lock, text)
+    # the rule, as docs/etcd_lock.md states it for the role
+    assert cfg.lock_ttl - cfg.refresh - lock.safety_margin(cfg.lock_ttl, cfg.refresh) >= cfg.timeout
+    assert lock.check_timing(cfg.lock_ttl, cfg.refresh, cfg.timeout) is None
+
+
+# -- secrets never echoed (issue 10 item 16) ---------------------------------------------
+
+@pytest.mark.parametrize('text', [
+    # a password with a newline, as a template writes it unescaped
+    'username = u\npassword = "first half\nsecond-half-of-the-secret"\n',
+    'username = u\npassword = "abc\nsecond=half-of-the-secret"\n',
+    'username = u\npassword = "abc\nsecond_half_of_it = x"\n',
+    "username = u\npassword = 'abc\nsecond_half_of_it = x'\n",
+])
+def test_broken_password_is_never_quoted_in_the_error(lock, text):
+    with pytest.raises(lock.ConfigError) as err:
+        settings(lock, text)
+    message = str(err.value)
+    assert message == 'line 2: password: the opening quote is not closed on this line'
+    for piece in ('second', 'secret', 'half'):
+        assert piece not in message, message
+
+
+# -- credentials over plain http (issue 10 item 17) -------------------------------------
+
+def test_password_over_plain_http_is_refused(lock):
+    with pytest.raises(lock.ConfigError) as err:
+        settings(lock, 'endpoints = https://10.0.0.1:2379, http://10.0.0.2:2379\nusername = u\npassword = pw\n')
+    message = str(err.value)
+    assert 'username (line 2)' in message and 'unencrypted to http://10.0.0.2:2379' in message
+    assert 'allow_insecure_auth = true' in message and 'pw' not in message.replace('https', '')
+    # Samba-style host/protocol keys too
+    with pytest.raises(lock.ConfigError, match='unencrypted'):
+        settings(lock, 'host = etcd.example\nusername = u\npassword = pw\n')
+
+
+@pytest.mark.parametrize('text', [
+    'endpoints = https://10.0.0.1:2379\nusername = u\npassword = pw\n',
+    'endpoints = http://127.0.0.5:2379, http://[::1]:2379, http://localhost:2379\nusername = u\npassword = pw\n',
+    'endpoints = http://10.0.0.1:2379\nusername = u\npassword = pw\nallow_insecure_auth = true\n',
+    'endpoints = http://10.0.0.1:2379\n',
+])
+def test_password_allowed_over_tls_loopback_or_explicitly(lock, text):
+    cfg = settings(lock, text)
+    warning = lock.insecure_auth_warning(cfg)
+    assert (warning is not None) == ('allow_insecure_auth' in text), warning
+
+
+def test_a_line_without_equals_is_not_quoted(lock):
+    with pytest.raises(lock.ConfigError) as err:
+        settings(lock, 'username = u\npassword = p\nhunter2 hunter2\n')
+    assert 'line 3' in str(err.value) and 'hunter2' not in str(err.value)

@@ -52,6 +52,9 @@ class FakeBackend:
     def release(self):
         self.released += 1
 
+    def effective_ttl(self):
+        return 9
+
 
 def holding_state(lock, clock, ttl=9, refresh=2):
     state = lock.LockState(ttl, refresh, clock=clock)
@@ -60,8 +63,8 @@ def holding_state(lock, clock, ttl=9, refresh=2):
     return state
 
 
-def run_hold(lock, backend, state, clock, parent=(lambda: 42), stop=(lambda: False)):
-    return lock.hold(backend, state, 42, stop, getppid=parent, sleep=clock.sleep)
+def run_hold(lock, backend, state, clock, stop=(lambda: False)):
+    return lock.hold(backend, state, stop, sleep=clock.sleep)
 
 
 def test_refreshes_every_refresh_interval_until_stopped(lock):
@@ -120,13 +123,42 @@ def test_lock_taken_over_ends_hold(lock):
     assert len(backend.calls) == 2
 
 
-def test_parent_gone_noticed_within_a_tick(lock):
+def test_watchdog_interrupts_the_main_thread_when_the_parent_goes(lock):
+    """The watchdog, not the holding loop, watches the parent: a request that hangs
+    in the main thread cannot delay it (issue 10 item 14)."""
     clock = FakeClock()
-    backend = FakeBackend(lock, clock, [])
     state = holding_state(lock, clock)
-    dies_at = clock() + 3.03
-    assert run_hold(lock, backend, state, clock, parent=lambda: 42 if clock() < dies_at else 1) == 'parent'
-    assert clock() - dies_at <= lock.TICK + 1e-9
+    parent = {'pid': 42}
+    interrupted = []
+    watchdog = lock.Watchdog(state, 42, exit_func=lambda code: None, interval=0.001,
+                             getppid=lambda: parent['pid'],
+                             interrupt=lambda: interrupted.append(lock.time.monotonic()))
+    watchdog.start()
+    lock.time.sleep(0.05)
+    assert interrupted == [] and not state.parent_gone
+    parent['pid'] = 1
+    gone = lock.time.monotonic()
+    deadline = gone + 2
+    while not interrupted and lock.time.monotonic() < deadline:
+        lock.time.sleep(0.001)
+    assert state.parent_gone
+    assert len(interrupted) == 1 and interrupted[0] - gone < 0.5
+    lock.time.sleep(0.02)
+    assert len(interrupted) == 1  # once
+    state.holding = False
+    state.last_ok = clock() - 100  # let the thread end: expired() with holding set
+    state.holding = True
+    watchdog.join(2)
+    assert not watchdog.is_alive()
+
+
+def test_deadline_clock_counts_suspended_time(lock):
+    """CLOCK_MONOTONIC stops during a system suspend, etcd's TTL does not: the
+    deadline runs on CLOCK_BOOTTIME (issue 10 item 15)."""
+    state = lock.LockState(9, 2)
+    assert state.clock is lock.boottime
+    before = lock.time.clock_gettime(lock.time.CLOCK_BOOTTIME)
+    assert before <= lock.boottime() <= lock.time.clock_gettime(lock.time.CLOCK_BOOTTIME)
 
 
 def test_hung_request_is_cut_by_the_deadline_check(lock):
@@ -147,7 +179,7 @@ def test_watchdog_exits_when_expired(lock):
     clock = FakeClock()
     state = holding_state(lock, clock)
     exits = []
-    watchdog = lock.Watchdog(state, exit_func=exits.append, interval=0.001)
+    watchdog = lock.Watchdog(state, 42, exit_func=exits.append, interval=0.001, getppid=lambda: 42)
     clock.now += 7.5
     watchdog.start()
     watchdog.join(2)
@@ -186,15 +218,16 @@ def fake_main(lock, monkeypatch, tmp_path, request):
             if step == 'lost':
                 raise lock.LockLost('lock key %s was taken by someone else' % self.key)
 
-    monkeypatch.setitem(lock.BACKENDS, 'v2', Backend)
+    monkeypatch.setitem(lock.BACKENDS, 'v2', lock.BackendType(Backend, 'fake'))
     # main() installs handlers for these: give pytest its own back afterwards
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         previous = signal.getsignal(signum)
         request.addfinalizer(lambda signum=signum, previous=previous: signal.signal(signum, previous))
-    monkeypatch.setattr(lock, 'Watchdog', lambda state: type('W', (), {'start': lambda self: None})())
+    real_watchdog = lock.Watchdog
+    monkeypatch.setattr(lock, 'Watchdog', lambda state, parent_pid: type('W', (), {'start': lambda self: None})())
     monkeypatch.setattr(lock.os, 'getppid', lambda: 4242)
     config = tmp_path / 'etcd'
-    config.write_text('name = unit\nlock_ttl = 2\nrefresh = 0.05\n')
+    config.write_text('name = unit\nlock_ttl = 2\nrefresh = 0.5\n')
 
     def run(acquire=True, refresh=(), text=None, argv=None):
         if text is not None:
@@ -202,6 +235,7 @@ def fake_main(lock, monkeypatch, tmp_path, request):
         backend_box.update(acquire=acquire, refresh=list(refresh))
         rc = lock.main(argv or ['-c', str(config)])
         return rc, backend_box.get('backend')
+    run.real_watchdog = real_watchdog
     return run
 
 
@@ -248,13 +282,48 @@ def test_main_parent_is_init(fake_main, lock, monkeypatch, capfd):
 
 
 def test_main_parent_gone_releases(fake_main, lock, monkeypatch, capfd):
-    pids = iter([4242] + [4242] * 3 + [1] * 100)
-    monkeypatch.setattr(lock.os, 'getppid', lambda: next(pids))
+    """The real watchdog sees the parent go and interrupts the holder, which releases."""
+    pids = iter([4242] + [4242] * 3 + [1] * 1000)
+    real_watchdog = fake_main.real_watchdog
+    monkeypatch.setattr(lock, 'Watchdog', lambda state, parent_pid: real_watchdog(
+        state, parent_pid, getppid=lambda: next(pids, 1), exit_func=lambda code: None))
     rc, backend = fake_main()
     out, err = capfd.readouterr()
     assert out == '0' and rc == 0
-    assert 'parent process 4242 has gone; releasing the lock' in err
+    assert err.strip().endswith('parent process 4242 has gone; releasing the lock')
+    assert len(err.strip().splitlines()) == 1
     assert backend.released == 1
+
+
+def test_main_never_reports_a_lock_taken_after_its_deadline(fake_main, lock, monkeypatch, capfd):
+    """Taking the lock took longer than lock_ttl - margin: the key may already
+    have expired, so status 3, never 0, and the key is given back (issue 10 item 12)."""
+    clock = FakeClock()
+    monkeypatch.setattr(lock, 'boottime', clock)
+
+    def slow_acquire(backend):
+        clock.now += 1.6  # lock_ttl 2, refresh 0.5: margin 0.5, held for 1.5 s at most
+        return True
+    monkeypatch.setattr(FakeBackend, 'acquire', slow_acquire)
+    rc, backend = fake_main()
+    out, err = capfd.readouterr()
+    assert out == '3' and rc == 3
+    assert 'taking the lock took 1.6 s, past the 1.5 s' in err and err.count('\n') == 1
+    assert backend.released == 1
+
+
+def test_main_reports_a_lock_taken_just_within_its_deadline(fake_main, lock, monkeypatch, capfd):
+    clock = FakeClock()
+    monkeypatch.setattr(lock, 'boottime', clock)
+
+    def acquire(backend):
+        clock.now += 1.4
+        return True
+    monkeypatch.setattr(FakeBackend, 'acquire', acquire)
+    monkeypatch.setattr(lock, 'hold', lambda *args, **kwargs: 'stopped')
+    rc, backend = fake_main()
+    out, err = capfd.readouterr()
+    assert out == '0' and rc == 0 and err == ''
 
 
 def test_main_signal_releases(fake_main, lock, monkeypatch, capfd):
