@@ -381,6 +381,7 @@ class Lab:
                   '        ansible_ssh_pipelining: true',
                   '        ctdb_lab_name: %s' % self.name,
                   '        ctdb_service_manager: service',
+                  '        ctdb_install_throttle: 1',
                   '        ctdb_conf:',
                   '          logging:',
                   '            location: file:/var/log/ctdb/log.ctdb',
