@@ -32,7 +32,7 @@ TEST_LAB_NAME ?= labtest
 TEST_LAB_SUBNET ?= 10.213.1
 
 .PHONY: setup packages venv collection-link demo sandbox sandbox-stop sandbox-status test units typecheck sanity integration clean \
-  lab lab-stop lab-status lab-test
+  lab lab-stop lab-status lab-test lab-demo
 
 setup: packages venv collection-link
 
@@ -73,6 +73,11 @@ lab: setup
 
 lab-stop:
 	@$(LAB) stop --name $(LAB_NAME)
+
+# The whole story on a bare lab: converge over SSH, status, kill -9 of a ctdbd, its addresses
+# on the other hosts, converge again. Leaves the lab running (make lab-stop ends it).
+lab-demo: setup
+	$(BIN)/python tests/lab/demo.py --name $(LAB_NAME) --hosts $(LAB_HOSTS) --subnet $(LAB_SUBNET)
 
 lab-status:
 	@$(LAB) status --name $(LAB_NAME)

@@ -464,7 +464,10 @@ def main(argv=None):
             print(json.dumps(lab.status(), indent=2))
             return 0 if lab.running() else 1
         elif args.command == 'run':
-            return subprocess.run(lab.hub_argv(rest), check=False).returncode
+            env = dict(os.environ)
+            env.setdefault('ANSIBLE_COLLECTIONS_PATH', os.path.join(REPO, '.cache', 'collections'))
+            env.setdefault('ANSIBLE_ROLES_PATH', os.path.join(REPO, 'roles'))
+            return subprocess.run(lab.hub_argv(rest), check=False, env=env).returncode
         elif args.command == 'exec':
             return subprocess.run(lab.host_argv(rest[0], rest[1:]), check=False).returncode
         return 0
