@@ -76,8 +76,24 @@ def trial_kill(lab, leader_too, limit):
             elapsed = time.time() - started
             break
         time.sleep(0.02)
-    lab.on_host(victim, ['/etc/init.d/ctdb', 'start'])
+    restart(lab, victim)
     return {'victim': victim, 'leader': leader, 'addresses': moving, 'seconds': elapsed}
+
+
+def restart(lab, host, timeout=60):
+    """Start ctdbd again on HOST once the killed daemon's ctdb-eventd has noticed and exited
+    (it checks its parent once a second; a ctdbd started before fails to start its own)."""
+    deadline = time.time() + timeout
+    gone = 'for c in /proc/[0-9]*/comm; do grep -qx ctdb-eventd "$c" 2>/dev/null && exit 1; done; exit 0'
+    while lab.on_host(host, ['sh', '-c', gone], check=False).returncode != 0:
+        if time.time() > deadline:
+            raise SystemExit('ctdb-eventd of the killed ctdbd on %s did not exit' % host)
+        time.sleep(0.2)
+    lab.on_host(host, ['/etc/init.d/ctdb', 'start'])
+    while lab.ctdbd_pid(host) is None:
+        if time.time() > deadline:
+            raise SystemExit('ctdbd did not start again on %s' % host)
+        time.sleep(0.2)
 
 
 def trial_netloss(lab, api, limit):

@@ -96,7 +96,7 @@ def main():
     banner('The lab is still running. Try:')
     print('  ip netns exec %s %s all -i %s -m ctdb.cluster.ctdb_status' % (
         lab.hub, os.path.join(BIN, 'ansible'), lab.inventory_path))
-    print('  python3 tests/lab/lab.py exec --name %s %s -- ctdb status' % (lab.name, lab.hostnames()[0]))
+    print('  python3 tests/lab/lab.py --name %s exec %s -- ctdb status' % (lab.name, lab.hostnames()[0]))
     print('  make lab-stop')
     return 0
 

@@ -11,8 +11,8 @@ address or route to them. The first three hosts run a 3-member etcd cluster.
 
     python3 tests/lab/lab.py start [--name lab] [--hosts 3] [--subnet 10.213.0] [--no-etcd]
     python3 tests/lab/lab.py status|stop [--name lab]
-    python3 tests/lab/lab.py run [--name lab] -- COMMAND...      (COMMAND in the hub)
-    python3 tests/lab/lab.py exec [--name lab] HOST -- COMMAND... (COMMAND on a host, as root)
+    python3 tests/lab/lab.py [--name lab] run -- COMMAND...       (COMMAND in the hub)
+    python3 tests/lab/lab.py [--name lab] exec HOST -- COMMAND... (COMMAND on a host, as root)
 
 ``stop`` ends every process of the lab (by namespace, so also those nobody recorded)
 and removes its namespaces, even after a failed ``start``.
