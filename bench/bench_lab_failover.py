@@ -129,7 +129,7 @@ def summary(name, values):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('scenario', choices=['kill', 'netloss'])
     parser.add_argument('--trials', type=int, default=5)
     parser.add_argument('--api', choices=['v2', 'v3'], default='v3')

@@ -60,7 +60,7 @@ def bench_size(size, top):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--sizes', default='3,8')
     parser.add_argument('--top', type=int, default=6)
     parser.add_argument('--json')
@@ -72,8 +72,9 @@ def main():
         print(json.dumps(result, indent=1), flush=True)
     print('%-6s %-12s %-10s %-22s %s' % ('hosts', 'converge s', 'no-op s', 'no-op, no pipelining s', 'restarts'))
     for r in results:
-        print('%-6d %-12s %-10s %-22s %d' % (r['hosts'], r['converge']['seconds'], r['noop']['seconds'],
-                                            r['noop_no_pipelining']['seconds'], r['ctdbd_restarted_by_noops']))
+        row = (r['hosts'], r['converge']['seconds'], r['noop']['seconds'], r['noop_no_pipelining']['seconds'],
+               r['ctdbd_restarted_by_noops'])
+        print('%-6d %-12s %-10s %-22s %d' % row)
     if len(results) == 2:
         print('no-op ratio %d/%d hosts: %.2f' % (results[1]['hosts'], results[0]['hosts'],
                                                  results[1]['noop']['seconds'] / results[0]['noop']['seconds']))

@@ -168,7 +168,7 @@ def healthy(lab_, hosts=None):
 
 
 def wait_healthy(lab_, timeout=120, hosts=None):
-    ok, _ = wait_until(lambda: healthy(lab_, hosts), timeout, interval=0.5)
+    ok = wait_until(lambda: healthy(lab_, hosts), timeout, interval=0.5)[0]
     return bool(ok)
 
 

@@ -46,7 +46,7 @@ def show_addresses(lab):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--name', default=os.environ.get('LAB_NAME', 'lab'))
     parser.add_argument('--hosts', type=int, default=int(os.environ.get('LAB_HOSTS', '3')))
     parser.add_argument('--subnet', default=os.environ.get('LAB_SUBNET', '10.213.0'))

@@ -59,8 +59,8 @@ def run(argv, check=True, **kwargs):
     kwargs.setdefault('text', True)
     completed = subprocess.run(argv, check=False, **kwargs)
     if check and completed.returncode != 0:
-        raise LabError('%s failed (rc=%d): %s' % (' '.join(argv), completed.returncode,
-                                                   (completed.stderr or completed.stdout or '').strip()))
+        output = (completed.stderr or completed.stdout or '').strip()
+        raise LabError('%s failed (rc=%d): %s' % (' '.join(argv), completed.returncode, output))
     return completed
 
 
@@ -413,7 +413,7 @@ class Lab:
         in the hosts' own mount namespaces and disappear with their last process.
         """
         mine = [ns for ns in netns_list() if ns.startswith(self.prefix)]
-        for _ in range(50):
+        for dummy in range(50):
             alive = [ns for ns in mine if netns_pids(ns)]
             if not alive:
                 break
@@ -442,7 +442,7 @@ def ensure_packages():
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('command', choices=['start', 'stop', 'status', 'run', 'exec'])
     parser.add_argument('--name', default=os.environ.get('LAB_NAME', 'lab'))
     parser.add_argument('--hosts', type=int, default=int(os.environ.get('LAB_HOSTS', '3')))

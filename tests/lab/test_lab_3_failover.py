@@ -29,7 +29,7 @@ def converged(lab):
         run = playbook(lab, SITE)
         assert run.rc == 0, run
     assert wait_healthy(lab, timeout=120)
-    holder, _ = wait_until(lambda: lock_holder(lab), 30)
+    holder = wait_until(lambda: lock_holder(lab), 30)[0]
     assert holder == leader_host(lab)
     return lab
 
@@ -70,7 +70,7 @@ def test_kill9_ctdbd_moves_its_addresses_and_site_brings_it_back(converged):
     assert victim in again.changed_hosts()
     assert lab.ctdbd_pid(victim)
     assert wait_healthy(lab, timeout=120)
-    balanced, _ = wait_until(lambda: all(len(h) == 1 for h in placement(lab).values()), 30)
+    balanced = wait_until(lambda: all(len(h) == 1 for h in placement(lab).values()), 30)[0]
     assert balanced, placement(lab)
 
 
@@ -104,13 +104,13 @@ def test_lock_holder_loses_its_network(converged):
         # host's helper has given up (it cannot refresh, so it exits before the TTL).
         overlap = [s for s in samples if s[1] and s[1] != old_value and s[2]]
         assert not overlap, overlap
-        moved, _ = wait_until(lambda: all(placement(lab, survivors).values()), 30)
+        moved = wait_until(lambda: all(placement(lab, survivors).values()), 30)[0]
         assert moved, placement(lab, survivors)
     finally:
         lab.in_hub(['ip', 'link', 'set', veth, 'up'])
     # The cut-off node banned itself (it could not take the lock); it rejoins when the ban ends.
     assert wait_healthy(lab, timeout=120), 'the cut-off host did not rejoin'
-    balanced, _ = wait_until(lambda: all(len(h) == 1 for h in placement(lab).values()), 60)
+    balanced = wait_until(lambda: all(len(h) == 1 for h in placement(lab).values()), 60)[0]
     assert balanced, placement(lab)
 
 
@@ -130,7 +130,7 @@ def test_etcd_member_killed_then_quorum_lost(converged):
     holder = lock_holder(lab)
     value = lock_value(lab)
     gen = generation(lab, holder)
-    member, _ = wait_until(lambda: etcd_member_of_holder(lab, holder), 10)
+    member = wait_until(lambda: etcd_member_of_holder(lab, holder), 10)[0]
     assert member, 'no connection from the helper on %s to etcd' % holder
     killed = [member]
     os.kill(lab.etcd_pid(member), 9)
@@ -158,5 +158,5 @@ def test_etcd_member_killed_then_quorum_lost(converged):
     lab.wait_etcd(60)
     # Quorum back: the cluster recovers by itself, no playbook.
     assert wait_healthy(lab, timeout=120)
-    holder_back, _ = wait_until(lambda: lock_holder(lab), 60)
+    holder_back = wait_until(lambda: lock_holder(lab), 60)[0]
     assert holder_back == leader_host(lab)

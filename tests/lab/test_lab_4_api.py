@@ -19,7 +19,7 @@ def test_site_moves_the_lock_to_the_v2_api_and_stays_idempotent(lab):
     assert run.rc == 0, run
     assert run.changed_hosts() == lab.hostnames(), run
     assert wait_healthy(lab, timeout=120)
-    holder, _ = wait_until(lambda: lock_holder(lab, 'v2'), 60)
+    holder = wait_until(lambda: lock_holder(lab, 'v2'), 60)[0]
     assert holder == leader_host(lab)
     assert lock_value(lab, 'v3') == ''  # the v3 helper released its lock when it stopped
     for host in lab.hostnames():
