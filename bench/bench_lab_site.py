@@ -40,7 +40,7 @@ def timed_run(lab, top, extra_vars=None):
     with open(out) as handle:
         tasks = json.load(handle)
     os.unlink(out)
-    slowest = sorted(tasks, key=lambda t: t['seconds'], reverse=True)[:top]
+    slowest = sorted((t for t in tasks if t['seconds'] is not None), key=lambda t: t['seconds'], reverse=True)[:top]
     return {'seconds': round(run.elapsed, 1), 'changed_hosts': len(run.changed_hosts()),
             'slowest': [(t['task'], round(t['seconds'], 1)) for t in slowest]}
 
