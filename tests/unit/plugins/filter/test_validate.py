@@ -70,4 +70,3 @@ def test_public_addresses_error_is_the_ctdb_addresses_verdict(addresses, fragmen
 
 def test_public_addresses_error_refuses_a_non_list():
     assert 'give a list' in flt.public_addresses_error({'address': '10.0.0.10/24'})
-
