@@ -396,8 +396,8 @@ def run_parentdeath(args):
     print('%-3s %7s %8s %8s  %s' % ('api', 'trials', 'median', 'max', 'seconds the lock outlives its parent'))
     for api in args.apis:
         values = [r['lock_outlives_parent_s'] for r in rows if r['api'] == api and r.get('lock_outlives_parent_s')]
-        print('%-3s %7d %8s %8s' % (api, len(values), '%.2f' % statistics.median(values) if values else '-',
-                                     '%.2f' % max(values) if values else '-'))
+        median = '%.2f' % statistics.median(values) if values else '-'
+        print('%-3s %7d %8s %8s' % (api, len(values), median, '%.2f' % max(values) if values else '-'))
 
 
 def main(argv=None):
@@ -417,8 +417,8 @@ def main(argv=None):
     pause.add_argument('--trials', type=int, default=3)
     pause.add_argument('--limit', type=int, default=90)
     pause.add_argument('--out', help='append JSON lines here')
-    parentdeath = sub.add_parser('parentdeath', help='how long the lock outlives a parent that dies '
-                                                     'while a refresh hangs')
+    parentdeath = sub.add_parser('parentdeath',
+                                 help='how long the lock outlives a parent that dies while a refresh hangs')
     parentdeath.add_argument('--trials', type=int, default=5)
     parentdeath.add_argument('--apis', nargs='+', default=['v2', 'v3'], choices=['v2', 'v3'])
     parentdeath.add_argument('--python', default=VENV_PYTHON)

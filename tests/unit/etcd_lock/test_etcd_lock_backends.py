@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+import urllib3
 
 etcd = pytest.importorskip('etcd')
 etcd3_exceptions = pytest.importorskip('etcd3gw.exceptions')
@@ -150,11 +151,26 @@ def test_v2_client_options(lock, tmp_path, monkeypatch):
     cfg = settings(lock, 'protocol = https\nhost = h\nport = 3\nca_cert = %s\ncert = %s\ncert_key = %s\n'
                          'username = u\npassword = p\nallow_redirect = false\n' % (ca, cert, key))
     seen = {}
-    monkeypatch.setattr(etcd, 'Client', lambda **kwargs: seen.update(kwargs) or 'client')
+
+    class Client:
+        def __init__(self, **kwargs):
+            seen.update(kwargs)
+            self.http = urllib3.PoolManager()
+    monkeypatch.setattr(etcd, 'Client', Client)
     backend = lock.V2Backend(cfg, KEY, 'me')
-    assert backend._current() == 'client'
+    assert isinstance(backend._current(), Client)
     assert seen == {'host': 'h', 'port': 3, 'protocol': 'https', 'read_timeout': 1.5, 'ca_cert': str(ca),
                     'cert': (str(cert), str(key)), 'username': 'u', 'password': 'p', 'allow_redirect': False}
+
+
+def test_v2_real_client_sends_each_request_once(lock):
+    """urllib3's default would send a timed-out PUT three more times: four request
+    timeouts on a hanging endpoint before the next one is tried."""
+    backend = lock.V2Backend(settings(lock, 'endpoints = http://127.0.0.1:9\n'), KEY, 'me')
+    retries = backend._current().http.connection_pool_kw['retries']
+    assert (retries.connect, retries.read, retries.status, retries.other) == (0, 0, 0, 0)
+    with pytest.raises(lock.Unavailable, match='Connection refused'):
+        backend.acquire()
 
 
 # -- v3 -------------------------------------------------------------------------------
