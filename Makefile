@@ -7,7 +7,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # python3-etcd and python3-etcd3gw: the lock helper's tests also run it under /usr/bin/python3 with
 # Debian's clients, as the etcd_lock role installs them on nodes.
-DEBIAN_PACKAGES := ctdb etcd-server etcd-client samba-common-bin rsync python3-etcd python3-etcd3gw
+# openssh-server, sudo, iproute2, iptables: the lab's hosts (tests/lab), reached over SSH with sudo;
+# CTDB's 10.interface runs iptables inside each host's own network namespace.
+DEBIAN_PACKAGES := ctdb etcd-server etcd-client samba-common-bin rsync python3-etcd python3-etcd3gw \
+  openssh-server sudo iproute2 iptables
 COLLECTIONS := $(CURDIR)/.cache/collections
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_ROLES_PATH := $(CURDIR)/roles
@@ -23,9 +26,17 @@ TEST_SANDBOX_NAME ?= test
 TEST_SANDBOX_SUBNET ?= 127.0.10
 # file, reverse or random:SEED: the order of the tests within each integration test module.
 TEST_ORDER ?= file
+# The lab: namespaced hosts reached over SSH (tests/lab/lab.py, docs/lab.md). Its addresses
+# exist only inside the namespaces it creates. The tests use a lab of their own.
+LAB_NAME ?= lab
+LAB_HOSTS ?= 3
+LAB_SUBNET ?= 10.213.0
+LAB := $(BIN)/python tests/lab/lab.py
+TEST_LAB_NAME ?= labtest
+TEST_LAB_SUBNET ?= 10.213.1
 
 .PHONY: setup packages venv collection-link demo sandbox sandbox-stop sandbox-status test units typecheck sanity \
-	integration bad-inputs-doc clean
+	integration bad-inputs-doc clean lab lab-stop lab-status lab-test lab-demo
 
 setup: packages venv collection-link
 
@@ -60,6 +71,21 @@ sandbox-status:
 demo: sandbox
 	$(BIN)/ansible-playbook -i .sandbox/$(SANDBOX_NAME)/inventory.yml playbooks/demo.yml
 
+# Start (or restart) the lab; prints the path of its inventory.
+lab: setup
+	@$(LAB) start --name $(LAB_NAME) --hosts $(LAB_HOSTS) --subnet $(LAB_SUBNET)
+
+lab-stop:
+	@$(LAB) stop --name $(LAB_NAME)
+
+# The whole story on a bare lab: converge over SSH, status, kill -9 of a ctdbd, its addresses
+# on the other hosts, converge again. Leaves the lab running (make lab-stop ends it).
+lab-demo: setup
+	$(BIN)/python tests/lab/demo.py --name $(LAB_NAME) --hosts $(LAB_HOSTS) --subnet $(LAB_SUBNET)
+
+lab-status:
+	@$(LAB) status --name $(LAB_NAME)
+
 units: setup
 	$(BIN)/pytest -q tests/unit
 
@@ -83,7 +109,13 @@ integration: setup
 	  $(BIN)/pytest -q --test-order=$(TEST_ORDER) tests/integration; rc=$$?; \
 	  $(SANDBOX) stop --name $(TEST_SANDBOX_NAME) >/dev/null; exit $$rc
 
-test: units typecheck sanity integration
+# The lab tests (tests/lab): one lab of their own for the session, stopped at the end even
+# after a failure or an interruption.
+lab-test: setup
+	LAB_NAME=$(TEST_LAB_NAME) LAB_SUBNET=$(TEST_LAB_SUBNET) $(BIN)/pytest -q tests/lab; rc=$$?; \
+	  $(LAB) stop --name $(TEST_LAB_NAME); exit $$rc
 
-clean: sandbox-stop
-	rm -rf .cache .sandbox tests/output
+test: units typecheck sanity integration lab-test
+
+clean: sandbox-stop lab-stop
+	rm -rf .cache .sandbox .lab tests/output

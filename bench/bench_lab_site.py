@@ -1,0 +1,88 @@
+#!/usr/bin/env python
+# Copyright: Contributors to the ctdb.cluster collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""playbooks/site.yml over SSH on the lab (tests/lab): converge and no-op on 3 and 8 hosts.
+
+For each size a bare lab of its own (LAB_NAME / LAB_SUBNET, default labsite / 10.213.3):
+  1. converge: site.yml on the bare hosts;
+  2. no-op: site.yml again (target: changed=0, no ctdbd restarted);
+  3. no-op without SSH pipelining (-e ansible_ssh_pipelining=false), to show what it saves;
+with the wall time of each run and its slowest tasks (bench/bench_status_callback's timer).
+
+    .venv/bin/python bench/bench_lab_site.py [--sizes 3,8] [--top 6] [--json FILE]
+"""
+import argparse
+import json
+import os
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(REPO, 'tests', 'lab'))
+
+from lab import Lab  # noqa: E402  pylint: disable=wrong-import-position
+import conftest as lt  # noqa: E402  pylint: disable=wrong-import-position
+
+
+def timed_run(lab, top, extra_vars=None):
+    fd, out = tempfile.mkstemp(suffix='.json', dir=lab.dir)
+    os.close(fd)
+    argv = [os.path.join(lt.BIN, 'ansible-playbook'), '-i', lab.inventory_path,
+            os.path.join(REPO, 'playbooks', 'site.yml')]
+    if extra_vars:
+        argv += ['-e', json.dumps(extra_vars)]
+    run = lt.run_in_hub(lab, argv, env={
+        'ANSIBLE_CALLBACK_PLUGINS': os.path.join(HERE, 'bench_status_callback'),
+        'ANSIBLE_CALLBACKS_ENABLED': 'bench_status_timer', 'BENCH_STATUS_OUT': out})
+    if run.rc != 0:
+        raise SystemExit('site.yml failed:\n%r' % run)
+    with open(out) as handle:
+        tasks = json.load(handle)
+    os.unlink(out)
+    slowest = sorted((t for t in tasks if t['seconds'] is not None), key=lambda t: t['seconds'], reverse=True)[:top]
+    return {'seconds': round(run.elapsed, 1), 'changed_hosts': len(run.changed_hosts()),
+            'slowest': [(t['task'], round(t['seconds'], 1)) for t in slowest]}
+
+
+def bench_size(size, top):
+    lab = Lab(os.environ.get('LAB_NAME', 'labsite'), size, os.environ.get('LAB_SUBNET', '10.213.3'))
+    lab.start()
+    try:
+        result = {'hosts': size, 'converge': timed_run(lab, top)}
+        pids = {h: lab.ctdbd_pid(h) for h in lab.hostnames()}
+        result['noop'] = timed_run(lab, top)
+        result['noop_no_pipelining'] = timed_run(lab, top, {'ansible_ssh_pipelining': False})
+        result['ctdbd_restarted_by_noops'] = sum(1 for h in lab.hostnames() if lab.ctdbd_pid(h) != pids[h])
+        return result
+    finally:
+        lab.stop()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
+    parser.add_argument('--sizes', default='3,8')
+    parser.add_argument('--top', type=int, default=6)
+    parser.add_argument('--json')
+    args = parser.parse_args()
+    results = []
+    for size in [int(s) for s in args.sizes.split(',')]:
+        result = bench_size(size, args.top)
+        results.append(result)
+        print(json.dumps(result, indent=1), flush=True)
+    print('%-6s %-12s %-10s %-22s %s' % ('hosts', 'converge s', 'no-op s', 'no-op, no pipelining s', 'restarts'))
+    for r in results:
+        row = (r['hosts'], r['converge']['seconds'], r['noop']['seconds'], r['noop_no_pipelining']['seconds'],
+               r['ctdbd_restarted_by_noops'])
+        print('%-6d %-12s %-10s %-22s %d' % row)
+    if len(results) == 2:
+        print('no-op ratio %d/%d hosts: %.2f' % (results[1]['hosts'], results[0]['hosts'],
+                                                 results[1]['noop']['seconds'] / results[0]['noop']['seconds']))
+    if args.json:
+        with open(args.json, 'w') as handle:
+            json.dump(results, handle, indent=1)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
