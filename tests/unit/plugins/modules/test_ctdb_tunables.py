@@ -66,8 +66,8 @@ def test_check_mode_writes_nothing_and_shows_the_diff(ctdb, run_module, tmp_path
 def test_bad_values_change_nothing(ctdb, run_module, tmp_path):
     daemon(ctdb)
     result = run_module({'ctdb_base': str(tmp_path),
-                                 'tunables': {'MonitorIntervall': 1, 'IPAllocAlgorithm': 7, 'EnableBans': '1x'}},
-                 expect=FailJson)
+                         'tunables': {'MonitorIntervall': 1, 'IPAllocAlgorithm': 7, 'EnableBans': '1x'}},
+                        expect=FailJson)
     assert result['msg'] == (
         "tunable EnableBans: value '1x' is not a non-negative whole number; CTDB tunables take integers from 0 to "
         "4294967295; tunable IPAllocAlgorithm: value 7 is out of range; ctdb-tunables(7) documents 0 to 2 (0 "
@@ -100,5 +100,15 @@ def test_setvar_that_did_not_stick_fails(ctdb, run_module, tmp_path):
     daemon(ctdb, LISTVARS, LISTVARS)
     ctdb.answer(['setvar', 'MonitorInterval', '20'], '')
     result = run_module({'ctdb_base': str(tmp_path), 'tunables': {'MonitorInterval': 20}, 'persist': False},
-                 expect=FailJson)
+                        expect=FailJson)
     assert result['msg'] == 'ctdb setvar exited 0 but listvars shows MonitorInterval = 15, not 20'
+
+
+def test_a_missing_directory_is_refused_in_check_mode_too(ctdb, run_module, tmp_path):
+    base = tmp_path / 'absent'
+    ctdb.answer(['pnn'], DAEMON_DOWN)
+    for check in (True, False):
+        result = run_module({'ctdb_base': str(base), 'tunables': {'MonitorInterval': 20}, 'runtime': False},
+                            check=check, expect=FailJson)
+        assert result['msg'] == 'cannot write %s/ctdb.tunables: directory %s does not exist' % (base, base)
+    assert ctdb.changing() == [] and not base.exists()
