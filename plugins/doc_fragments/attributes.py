@@ -9,10 +9,10 @@ __metaclass__ = type
 class ModuleDocFragment(object):
     """The attributes every module documents, as community.general's attributes fragment.
 
-    A module extends ``ctdb.cluster.attributes`` (what check_mode and diff_mode mean) and
-    ``ctdb.cluster.attributes.posix`` (the platform), then gives each attribute's ``support`` and
-    its own ``details``; a module that only reads extends ``ctdb.cluster.attributes.read_only``
-    instead of giving check_mode and diff_mode.
+    A module extends ``ctdb.cluster.attributes`` (what check_mode and diff_mode mean; the platform,
+    posix, as every module runs on a CTDB node), then gives each attribute's ``support`` and its own
+    ``details``; a module that only reads also extends ``ctdb.cluster.attributes.read_only`` instead
+    of giving check_mode and diff_mode.
     """
 
     DOCUMENTATION = r'''
@@ -22,11 +22,6 @@ attributes:
     description: Can run in check mode and then returns what would change, changing nothing.
   diff_mode:
     description: Returns what changed (or, in check mode, what would change) when run in diff mode.
-'''
-
-    POSIX = r'''
-options: {}
-attributes:
   platform:
     support: full
     platforms: posix

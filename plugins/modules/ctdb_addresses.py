@@ -27,7 +27,6 @@ extends_documentation_fragment:
   - ctdb.cluster.ctdb
   - ctdb.cluster.files
   - ctdb.cluster.attributes
-  - ctdb.cluster.attributes.posix
 options:
   addresses:
     description:

@@ -42,7 +42,6 @@ extends_documentation_fragment:
   - ctdb.cluster.ctdb
   - ctdb.cluster.files
   - ctdb.cluster.attributes
-  - ctdb.cluster.attributes.posix
 attributes:
   check_mode:
     support: full

@@ -25,7 +25,6 @@ extends_documentation_fragment:
   - ctdb.cluster.ctdb
   - ctdb.cluster.attributes
   - ctdb.cluster.attributes.read_only
-  - ctdb.cluster.attributes.posix
 attributes:
   platform:
     details: Reads files in the CTDB configuration directory and runs the C(ctdb) tool when ctdbd runs.

@@ -29,7 +29,6 @@ description:
 extends_documentation_fragment:
   - ctdb.cluster.ctdb
   - ctdb.cluster.attributes
-  - ctdb.cluster.attributes.posix
 attributes:
   check_mode:
     support: full

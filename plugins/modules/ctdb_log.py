@@ -27,7 +27,6 @@ extends_documentation_fragment:
   - ctdb.cluster.ctdb
   - ctdb.cluster.attributes
   - ctdb.cluster.attributes.read_only
-  - ctdb.cluster.attributes.posix
 attributes:
   platform:
     details: Runs on the CTDB node whose log is read.

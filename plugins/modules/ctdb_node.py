@@ -24,7 +24,6 @@ author:
 extends_documentation_fragment:
   - ctdb.cluster.ctdb
   - ctdb.cluster.attributes
-  - ctdb.cluster.attributes.posix
 attributes:
   check_mode:
     support: full
