@@ -25,10 +25,10 @@ options:
 attributes:
   check_mode:
     support: full
-    description: Computes the new file and reports whether it would change, writing nothing.
+    details: Computes the new file and reports whether it would change, writing nothing.
   diff_mode:
     support: full
-    description: Returns the file's text before and after.
+    details: Returns the file's text before and after.
 notes:
   - The new file is written to a temporary file and moved over the old one, so a reader sees the old or the new
     file, never a part; an existing file keeps its owner and mode.

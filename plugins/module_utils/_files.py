@@ -248,11 +248,14 @@ def write_file(path, content, check_mode=False, backup_wanted=False, mode=None):
     current_mode = observe(target)['mode']
     result = {'changed': before != content or (mode is not None and current_mode != mode),
               'diff': text_diff(path, before, content), 'backup_file': None}
-    if check_mode or not result['changed']:
+    if not result['changed']:
         return result
+    # Checked before check mode returns: check mode refuses what the real run would refuse.
     directory = os.path.dirname(target) or '.'
     if not os.path.isdir(directory):
         raise CtdbError('cannot write %s: directory %s does not exist' % (path, directory), path=path)
+    if check_mode:
+        return result
     if backup_wanted and before is not None:
         result['backup_file'] = backup(target)
     try:

@@ -26,6 +26,7 @@ author:
 extends_documentation_fragment:
   - ctdb.cluster.ctdb
   - ctdb.cluster.files
+  - ctdb.cluster.attributes
 options:
   addresses:
     description:
@@ -76,14 +77,12 @@ options:
 attributes:
   check_mode:
     support: full
-    description: Predicts the file change and whether a reload would run.
+    details: Predicts the file change and whether a reload would run.
   diff_mode:
     support: full
-    description: Shows the change of the file, before and after.
+    details: Shows the change of the file, before and after.
   platform:
-    support: full
-    platforms: posix
-    description: Manages the file of the managed node; with O(reload), runs its C(ctdb) tool, which needs a running C(ctdbd).
+    details: Manages the file of the managed node; with O(reload), runs its C(ctdb) tool, which needs a running C(ctdbd).
 notes:
   - The rules are those of ctdb_set_public_addresses() and ctdb_add_public_address() in ctdb/server/ctdb_takeover.c.
   - A missing C(public_addresses) file is valid for CTDB (no public addresses); it is read as an empty list.

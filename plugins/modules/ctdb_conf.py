@@ -41,17 +41,16 @@ author:
 extends_documentation_fragment:
   - ctdb.cluster.ctdb
   - ctdb.cluster.files
+  - ctdb.cluster.attributes
 attributes:
   check_mode:
     support: full
-    description: Computes and validates the new file and reports whether it would change, writing nothing.
+    details: Computes and validates the new file and reports whether it would change, writing nothing.
   diff_mode:
     support: full
-    description: Returns the file's text before and after.
+    details: Returns the file's text before and after.
   platform:
-    support: full
-    platforms: posix
-    description: Runs on the CTDB node; C(ctdb-config) and C(ctdb) come from the node's ctdb package.
+    details: Runs on the CTDB node; C(ctdb-config) and C(ctdb) come from the node's ctdb package.
 options:
   path:
     description:

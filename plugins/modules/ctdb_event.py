@@ -25,17 +25,16 @@ description:
   - Without O(state) or O(action) the module only reports the scripts.
 extends_documentation_fragment:
   - ctdb.cluster.ctdb
+  - ctdb.cluster.attributes
 attributes:
   check_mode:
     support: full
-    description: Predicts the change and the resulting list without touching any file.
+    details: Predicts the change and the resulting list without touching any file.
   diff_mode:
     support: full
-    description: Shows the script list (as C(ctdb event script list legacy) prints it) before and after.
+    details: Shows the script list (as C(ctdb event script list legacy) prints it) before and after.
   platform:
-    support: full
-    platforms: posix
-    description: Runs on each CTDB node; event scripts are enabled per node.
+    details: Runs on each CTDB node; event scripts are enabled per node.
 options:
   name:
     description:

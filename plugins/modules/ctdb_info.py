@@ -23,17 +23,11 @@ author:
   - Contributors to the ctdb.cluster collection (!UNKNOWN)
 extends_documentation_fragment:
   - ctdb.cluster.ctdb
+  - ctdb.cluster.attributes
+  - ctdb.cluster.attributes.read_only
 attributes:
-  check_mode:
-    support: full
-    description: The module only reads; it runs the same way in check mode.
-  diff_mode:
-    support: none
-    description: Nothing is changed.
   platform:
-    support: full
-    platforms: posix
-    description: Reads files in the CTDB configuration directory and runs the C(ctdb) tool when ctdbd runs.
+    details: Reads files in the CTDB configuration directory and runs the C(ctdb) tool when ctdbd runs.
 options:
   host_options:
     description:

@@ -24,20 +24,19 @@ author:
   - Contributors to the ctdb.cluster collection (!UNKNOWN)
 extends_documentation_fragment:
   - ctdb.cluster.ctdb
+  - ctdb.cluster.attributes
 attributes:
   check_mode:
     support: full
-    description:
+    details:
       - A move reports changed when the address is served by another node, and runs nothing.
       - O(reallocate=true) is not run; it reports changed when an address is unassigned while a node could serve it,
         the case C(ctdb ipreallocate) mends (CTDB's placement algorithm itself cannot be predicted).
   diff_mode:
     support: none
-    description: No file is changed.
+    details: No file is changed.
   platform:
-    support: full
-    platforms: posix
-    description: Runs the C(ctdb) tool of the managed node, which must run C(ctdbd).
+    details: Runs the C(ctdb) tool of the managed node, which must run C(ctdbd).
 options:
   address:
     description:

@@ -28,17 +28,16 @@ description:
     copy's owner and mode (for C(etcd), never readable by group or others).
 extends_documentation_fragment:
   - ctdb.cluster.ctdb
+  - ctdb.cluster.attributes
 attributes:
   check_mode:
     support: full
-    description: Predicts every change and changes nothing.
+    details: Predicts every change and changes nothing.
   diff_mode:
     support: full
-    description: Shows, per file, what C(CTDB_BASE) holds before and after (C(name -> target), C(name (file))).
+    details: Shows, per file, what C(CTDB_BASE) holds before and after (C(name -> target), C(name (file))).
   platform:
-    support: full
-    platforms: posix
-    description: Runs on each CTDB node.
+    details: Runs on each CTDB node.
 options:
   dfs_path:
     description:

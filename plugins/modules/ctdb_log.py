@@ -25,17 +25,11 @@ description:
   - This module only reads; it never changes anything.
 extends_documentation_fragment:
   - ctdb.cluster.ctdb
+  - ctdb.cluster.attributes
+  - ctdb.cluster.attributes.read_only
 attributes:
-  check_mode:
-    support: full
-    description: The module only reads, in check mode as otherwise.
-  diff_mode:
-    support: none
-    description: Nothing is changed, so there is nothing to show.
   platform:
-    support: full
-    platforms: posix
-    description: Runs on the CTDB node whose log is read.
+    details: Runs on the CTDB node whose log is read.
 options:
   lines:
     description:

@@ -23,17 +23,16 @@ author:
   - Contributors to the ctdb.cluster collection (!UNKNOWN)
 extends_documentation_fragment:
   - ctdb.cluster.ctdb
+  - ctdb.cluster.attributes
 attributes:
   check_mode:
     support: full
-    description: Reads the flags and reports the commands it would run and the predicted flags; runs none of them.
+    details: Reads the flags and reports the commands it would run and the predicted flags; runs none of them.
   diff_mode:
     support: none
-    description: No file is changed.
+    details: No file is changed.
   platform:
-    support: full
-    platforms: posix
-    description: Runs the C(ctdb) tool of the managed node, which must run C(ctdbd).
+    details: Runs the C(ctdb) tool of the managed node, which must run C(ctdbd).
 options:
   pnn:
     description:

@@ -29,6 +29,7 @@ author:
 extends_documentation_fragment:
   - ctdb.cluster.ctdb
   - ctdb.cluster.files
+  - ctdb.cluster.attributes
 options:
   nodes:
     description:
@@ -71,14 +72,12 @@ options:
 attributes:
   check_mode:
     support: full
-    description: Predicts the file change and, with O(reload), what C(ctdb reloadnodes) would do, from C(ctdb status).
+    details: Predicts the file change and, with O(reload), what C(ctdb reloadnodes) would do, from C(ctdb status).
   diff_mode:
     support: full
-    description: Shows the change of the file, before and after.
+    details: Shows the change of the file, before and after.
   platform:
-    support: full
-    platforms: posix
-    description: Manages the file of the managed node; with O(reload), runs its C(ctdb) tool, which needs a running C(ctdbd).
+    details: Manages the file of the managed node; with O(reload), runs its C(ctdb) tool, which needs a running C(ctdbd).
 notes:
   - The file format and the rules are those of ctdb/conf/node.c and C(ctdb reloadnodes) in ctdb/tools/ctdb.c.
 seealso:

@@ -25,17 +25,16 @@ author:
   - Contributors to the ctdb.cluster collection (!UNKNOWN)
 extends_documentation_fragment:
   - ctdb.cluster.ctdb
+  - ctdb.cluster.attributes
 attributes:
   check_mode:
     support: full
-    description: Reports what would change (run time and file) and the file's diff; changes nothing.
+    details: Reports what would change (run time and file) and the file's diff; changes nothing.
   diff_mode:
     support: full
-    description: The tunables file before and after.
+    details: The tunables file before and after.
   platform:
-    support: full
-    platforms: posix
-    description: Runs the C(ctdb) tool of the managed node.
+    details: Runs the C(ctdb) tool of the managed node.
 options:
   tunables:
     description:

@@ -7,7 +7,10 @@ shutdown), checks what the module reports on every node (asserts in the playbook
 here), and the autouse fixture brings the cluster back to all-OK afterwards.
 """
 import json
+import os
 import re
+import select
+import socket
 import threading
 import time
 
@@ -228,10 +231,59 @@ def test_shut_down_node(sandbox, run_playbook):
     assert 'ctdbd is not running' in results(down)['node2']['msg']
 
 
-def test_wait_for_healthy_succeeds(sandbox, run_playbook):
+class SocketWatch:
+    """A relay on a Unix socket in front of a node's ctdbd.socket; ``ended`` is set once the first
+    connection it carried has ended. The ctdb tool connects once per command, so a module whose
+    commands are pointed here (CTDB_SOCKET) has then run its first command and had its answer."""
+
+    def __init__(self, target, path):
+        self.target = target
+        self.path = str(path)
+        self.ended = threading.Event()
+        self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.server.bind(self.path)
+        self.server.listen(8)
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, dummy = self.server.accept()
+            except OSError:  # closed
+                return
+            threading.Thread(target=self._relay, args=(client,), daemon=True).start()
+
+    def _relay(self, client):
+        with client, socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as upstream:
+            upstream.connect(self.target)
+            other = {client: upstream, upstream: client}
+            while True:
+                readable, dummy, dummy = select.select(list(other), [], [])
+                data = readable[0].recv(65536)
+                if not data:
+                    break
+                other[readable[0]].sendall(data)
+        self.ended.set()
+
+    def close(self):
+        self.server.close()
+        os.unlink(self.path)
+
+
+def test_wait_for_healthy_succeeds(sandbox, run_playbook, tmp_path):
     assert sandbox.ctdb(0, '-n', '1', 'disable').returncode == 0
     wait_for_line(sandbox, 0, r'^pnn:1 .* DISABLED')
-    enabler = threading.Timer(4.0, lambda: sandbox.ctdb(0, '-n', '1', 'enable'))
+    # Node 1 comes back only once the module's first poll (its first ctdb status) has answered with
+    # node 1 DISABLED: however loaded the machine, the module must have waited. (With the default
+    # machine_readable=auto, a DISABLED node needs no -X status, so that poll was that one command.)
+    watch = SocketWatch(os.path.join(sandbox.node_base(0), 'run', 'ctdbd.socket'), tmp_path / 'watched.socket')
+    enabled, done = [], threading.Event()
+
+    def enable_after_first_poll():
+        if watch.ended.wait(120) and not done.is_set():
+            enabled.append(sandbox.ctdb(0, '-n', '1', 'enable').returncode)
+
+    enabler = threading.Thread(target=enable_after_first_poll)
     enabler.start()
     try:
         run = run_playbook(HEADER + '''
@@ -240,6 +292,7 @@ def test_wait_for_healthy_succeeds(sandbox, run_playbook):
         wait_for_healthy: true
         timeout: 60
         delay: 1
+      environment: "{{ ctdb_environment | combine({'CTDB_SOCKET': watched_socket}) }}"
       register: st
     - name: It waited, then saw a healthy cluster
       ansible.builtin.assert:
@@ -248,9 +301,13 @@ def test_wait_for_healthy_succeeds(sandbox, run_playbook):
           - st.cluster.healthy
           - st.attempts > 1
           - st.elapsed > 1
-''', limit='node0')
+''', limit='node0', extra_vars={'watched_socket': watch.path})
     finally:
+        done.set()
+        watch.ended.set()  # the thread ends even if the module never polled through the watch
         enabler.join()
+        watch.close()
+    assert enabled == [0], 'node 1 was not enabled after the first poll'
     assert_all_ok(run, ['node0'])
     result = results(run)['node0']
     assert result['attempts'] > 1

@@ -57,14 +57,15 @@ def test_load_refuses_a_case_without_a_message(tmp_path):
         bad_inputs.load(str(path))
 
 
-def test_runs_skip_check_mode_only_where_a_case_says_so():
-    table = {'cases': [{'check_mode': True}, {'check_mode': False}]}
-    assert [(index, check) for index, dummy, check in bad_inputs.runs(table)] == [(0, True), (0, False), (1, False)]
+def test_every_case_runs_in_check_mode_then_for_real():
+    table = {'cases': [{'what': 'a'}, {'what': 'b'}]}
+    runs = [(index, check) for index, dummy, check in bad_inputs.runs(table)]
+    assert runs == [(0, True), (0, False), (1, True), (1, False)]
 
 
 def test_markdown_escapes_bars_and_unprintable_characters():
     table = {'module': 'ctdb.cluster.ctdb_x', 'cases': [
-        {'what': 'a | b', 'message': 'NUL \x00 and `tick`', 'check_mode': True, 'args': {}}]}
+        {'what': 'a | b', 'message': 'NUL \x00 and `tick`', 'args': {}}]}
     assert '| a \\| b | `NUL \\x00 and \'tick\'` |' in bad_inputs.markdown([table]).splitlines()
 
 

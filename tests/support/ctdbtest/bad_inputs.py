@@ -34,8 +34,6 @@ from ctdbtest import REPO
 TABLES = os.path.join(REPO, 'tests', 'integration', 'bad_inputs')
 DOC = os.path.join(REPO, 'docs', 'bad_inputs.md')
 REQUIRED_CASE_KEYS = ('what', 'args', 'message')
-# check_mode: false runs a case only for real (a module that does not refuse it in check mode yet).
-OPTIONAL_CASE_KEYS = ('check_mode',)
 
 
 class TableError(ValueError):
@@ -51,11 +49,10 @@ def load(path):
     table.setdefault('files', {})
     for index, case in enumerate(table.get('cases') or []):
         missing = [key for key in REQUIRED_CASE_KEYS if key not in case]
-        unknown = sorted(set(case) - set(REQUIRED_CASE_KEYS) - set(OPTIONAL_CASE_KEYS))
+        unknown = sorted(set(case) - set(REQUIRED_CASE_KEYS))
         if missing or unknown or not isinstance(case['args'], dict):
-            raise TableError('%s: case %d (%s): needs what, args (a mapping) and message, optionally check_mode; '
+            raise TableError('%s: case %d (%s): needs what, args (a mapping) and message; '
                              'missing %s, unknown %s' % (name, index, case.get('what'), missing, unknown))
-        case.setdefault('check_mode', True)
     if not table.get('cases'):
         raise TableError('%s: no cases' % name)
     table['name'] = os.path.splitext(name)[0]
@@ -136,9 +133,8 @@ def task_name(index, check):
 
 
 def runs(table):
-    """(index, case, check) for every run of a case: in check mode (unless the case says not), then for real."""
-    return [(index, case, check) for index, case in enumerate(table['cases'])
-            for check in ((True, False) if case['check_mode'] else (False,))]
+    """(index, case, check) for every run of a case: in check mode, then for real."""
+    return [(index, case, check) for index, case in enumerate(table['cases']) for check in (True, False)]
 
 
 def playbook(table, vars_path, hosts='ctdb_cluster'):
@@ -204,8 +200,7 @@ def markdown(all_tables):
     for table in all_tables:
         lines += ['## %s' % table['module'], '', '| what | message |', '|---|---|']
         for case in table['cases']:
-            what = _cell(case['what']) + ('' if case['check_mode'] else ' (not refused in check mode)')
-            lines.append('| %s | `%s` |' % (what, _cell(case['message']).replace('`', "'")))
+            lines.append('| %s | `%s` |' % (_cell(case['what']), _cell(case['message']).replace('`', "'")))
         lines.append('')
     return '\n'.join(lines)
 

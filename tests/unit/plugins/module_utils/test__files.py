@@ -235,9 +235,11 @@ def test_missing_file_when_required(tmp_path):
     assert _files.read_file(str(tmp_path / 'absent')) is None
 
 
-def test_missing_directory_fails_cleanly(tmp_path):
+@pytest.mark.parametrize('check_mode', [False, True])
+def test_missing_directory_fails_cleanly(tmp_path, check_mode):
+    # Check mode refuses what the real run refuses, rather than predicting a change.
     with pytest.raises(CtdbError) as failure:
-        _files.write_file(str(tmp_path / 'nowhere' / 'nodes'), 'x\n')
+        _files.write_file(str(tmp_path / 'nowhere' / 'nodes'), 'x\n', check_mode=check_mode)
     assert failure.value.msg == 'cannot write %s/nowhere/nodes: directory %s/nowhere does not exist' % (tmp_path, tmp_path)
     assert list(tmp_path.iterdir()) == []
 

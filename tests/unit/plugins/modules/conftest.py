@@ -1,6 +1,6 @@
 # Copyright: Contributors to the ctdb.cluster collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Fixtures of the module unit tests: ``ctdb`` (the fake at the runner's seam) and ``run_module``.
+"""Fixtures of the module unit tests: ``ctdb`` (the fake at the runner's seam), ``run_module`` and ``clock``.
 
 A test file names its module once (``MODULE = ctdb_nodes``); ``run_module(args, check=, diff=,
 expect=)`` runs it and returns an Outcome (the result dict with ok/failed/rc/warnings).
@@ -9,7 +9,9 @@ import pytest
 
 from ansible.module_utils import basic
 
-from ansible_collections.ctdb.cluster.tests.unit.plugins.modules.utils import FakeCtdb, patch_exits, run_module as _run
+from ansible_collections.ctdb.cluster.tests.unit.plugins.modules.utils import (
+    FakeClock, FakeCtdb, patch_exits, run_module as _run,
+)
 
 
 @pytest.fixture
@@ -33,3 +35,12 @@ def run_module(request, monkeypatch, tmp_path):
 
     run.tmpdir = tmpdir
     return run
+
+
+@pytest.fixture
+def clock(request, monkeypatch):
+    """A FakeClock in place of the test file's MODULE's time.monotonic and time.sleep."""
+    fake = FakeClock()
+    monkeypatch.setattr(request.module.MODULE.time, 'monotonic', fake.monotonic)
+    monkeypatch.setattr(request.module.MODULE.time, 'sleep', fake.sleep)
+    return fake

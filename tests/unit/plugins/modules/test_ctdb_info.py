@@ -3,10 +3,20 @@
 """ctdb_info on real files in tmp_path, with ctdb scripted with real 4.17 outputs."""
 import os
 
+import pytest
+
 from ansible_collections.ctdb.cluster.plugins.modules import ctdb_info
-from ansible_collections.ctdb.cluster.tests.unit.plugins.modules.ctdb_fake import (  # noqa: F401 pylint: disable=unused-import
-    DAEMON_DOWN, FailJson, ctdb, real, run,
+from ansible_collections.ctdb.cluster.tests.unit.plugins.modules.utils import (
+    DAEMON_DOWN, UNEXPECTED, ExitJson, FailJson, real,
 )
+
+MODULE = ctdb_info
+
+
+@pytest.fixture(autouse=True)
+def strict(ctdb):
+    """A command the test does not answer fails it."""
+    ctdb.default = UNEXPECTED
 
 
 def files(base):
@@ -22,11 +32,11 @@ def files(base):
     (scripts / '49.winbind.script').write_text('#!/bin/sh\n')
 
 
-def test_stopped_daemon_files_only(ctdb, tmp_path):
+def test_stopped_daemon_files_only(ctdb, run_module, tmp_path):
     files(tmp_path)
     ctdb.answer(['pnn'], DAEMON_DOWN)
     ctdb.answer(['version'], real('version.txt'))
-    result = run(ctdb_info, {'ctdb_base': str(tmp_path)})
+    result = run_module({'ctdb_base': str(tmp_path)}, expect=ExitJson)
     assert result['changed'] is False and result['running'] is False and result['version'] == '4.17.12-Debian'
     assert result['role_vars'] == {
         'ctdb_base': str(tmp_path),
@@ -45,7 +55,7 @@ def test_stopped_daemon_files_only(ctdb, tmp_path):
     assert any('bad line' in problem for problem in result['problems'][:-1])
 
 
-def test_running_daemon(ctdb, tmp_path):
+def test_running_daemon(ctdb, run_module, tmp_path):
     files(tmp_path)
     ctdb.answer(['pnn'], '1\n')
     ctdb.answer(['version'], real('version.txt'))
@@ -53,7 +63,7 @@ def test_running_daemon(ctdb, tmp_path):
     ctdb.answer(['-X', 'ip', 'all'], real('X_ip_all.txt'))
     ctdb.answer(['listvars'], real('listvars.txt'))
     ctdb.answer(['event', 'script', 'list', 'legacy'], '* 50.samba\n  60.nfs\n')
-    result = run(ctdb_info, {'ctdb_base': str(tmp_path)})
+    result = run_module({'ctdb_base': str(tmp_path)}, expect=ExitJson)
     assert result['running'] is True and result['pnn'] == 0
     assert result['addresses'] == {'127.0.26.101': 2, '127.0.26.102': 1, '127.0.26.103': 0}
     assert result['tunables']['MonitorInterval'] == 15 and result['role_vars']['ctdb_tunables'] == {
@@ -62,13 +72,13 @@ def test_running_daemon(ctdb, tmp_path):
     assert result['nodes'][1] == {'pnn': 1, 'address': '127.0.26.2', 'flags': [], 'status': 'OK'}
 
 
-def test_broken_nodes_file_is_a_clear_error(ctdb, tmp_path):
+def test_broken_nodes_file_is_a_clear_error(ctdb, run_module, tmp_path):
     (tmp_path / 'nodes').write_text('127.0.26.1\nnot-an-address\n')
-    result = run(ctdb_info, {'ctdb_base': str(tmp_path)}, expect=FailJson)
+    result = run_module({'ctdb_base': str(tmp_path)}, expect=FailJson)
     assert result['msg'].startswith("line 2 of the nodes file is 'not-an-address'")
 
 
-def test_bad_host_option(ctdb, tmp_path):
-    result = run(ctdb_info, {'ctdb_base': str(tmp_path), 'host_options': ['nokey']}, expect=FailJson)
+def test_bad_host_option(ctdb, run_module, tmp_path):
+    result = run_module({'ctdb_base': str(tmp_path), 'host_options': ['nokey']}, expect=FailJson)
     assert result['msg'] == "host_options entry 'nokey' is not SECTION/KEY, for example logging/location"
     assert ctdb.calls == []

@@ -1,13 +1,17 @@
 # Copyright: Contributors to the ctdb.cluster collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""ctdb_ip with run_command scripted with real 4.17 outputs (see ctdb_fake)."""
+"""ctdb_ip with run_command scripted with real 4.17 outputs (fake: utils.FakeCtdb).
+
+The refusals are data in test_ctdb_ip.yaml; what polls or needs more runs stays here.
+"""
 import pytest
 
 from ansible_collections.ctdb.cluster.plugins.modules import ctdb_ip
-from ansible_collections.ctdb.cluster.tests.unit.plugins.modules.ctdb_fake import (  # noqa: F401 pylint: disable=unused-import
-    FailJson, FakeClock, ctdb, real, run,
+from ansible_collections.ctdb.cluster.tests.unit.plugins.modules.utils import (
+    UNEXPECTED, ExitJson, FailJson, check_case, load_cases, real,
 )
 
+MODULE = ctdb_ip
 STOPPED = real('status_node1_stopped.txt')
 HEALTHY = STOPPED.replace('STOPPED|INACTIVE', 'OK')
 IPS = real('X_ip_all.txt')
@@ -16,12 +20,10 @@ NO_ADDRESSES = '|Public IP|Node|ActiveInterfaces|AvailableInterfaces|ConfiguredI
 MOVED = IPS.replace('|127.0.26.103|0|', '|127.0.26.103|1|')
 
 
-@pytest.fixture
-def clock(monkeypatch):
-    fake = FakeClock()
-    monkeypatch.setattr(ctdb_ip.time, 'monotonic', fake.monotonic)
-    monkeypatch.setattr(ctdb_ip.time, 'sleep', fake.sleep)
-    return fake
+@pytest.fixture(autouse=True)
+def strict(ctdb):
+    """A command the test does not answer fails it."""
+    ctdb.default = UNEXPECTED
 
 
 def cluster(ctdb, status=HEALTHY, ips=(IPS,), own=None):
@@ -31,81 +33,61 @@ def cluster(ctdb, status=HEALTHY, ips=(IPS,), own=None):
         ctdb.answer(['-n', str(pnn), '-X', 'ip', '-v'], (own or {}).get(pnn, OWN))
 
 
-def test_read_only_placement(ctdb):
+@pytest.mark.parametrize('case', load_cases(__file__))
+def test_case(case, run_module, ctdb, tmp_path):
+    check_case(case, run_module, ctdb, tmp_path)
+
+
+def test_read_only_placement(ctdb, run_module):
     cluster(ctdb)
-    result = run(ctdb_ip)
+    result = run_module(expect=ExitJson)
     assert result['changed'] is False and ctdb.changing() == []
     assert result['addresses'][0] == {'address': '127.0.26.101', 'pnn': 2, 'configured_on': [0, 1, 2],
                                       'available_on': [0, 1, 2], 'can_host': [0, 1, 2]}
 
 
-def test_move_waits_until_served_there(ctdb, clock):
+def test_move_waits_until_served_there(ctdb, run_module, clock):
     cluster(ctdb, ips=(IPS, IPS, MOVED))
     ctdb.answer(['moveip', '127.0.26.103', '1'], '')
-    result = run(ctdb_ip, {'address': '127.0.26.103', 'pnn': 1})
+    result = run_module({'address': '127.0.26.103', 'pnn': 1}, expect=ExitJson)
     assert ctdb.changing() == [['moveip', '127.0.26.103', '1']]
     assert result['changed'] is True
     assert result['moved'] == [{'address': '127.0.26.103', 'from': 0, 'to': 1}]
     assert clock.now == 1000.5
 
 
-def test_move_to_where_it_is_changes_nothing(ctdb):
+def test_move_to_where_it_is_changes_nothing(ctdb, run_module):
     cluster(ctdb)
-    result = run(ctdb_ip, {'address': '127.0.26.103', 'pnn': 0})
+    result = run_module({'address': '127.0.26.103', 'pnn': 0}, expect=ExitJson)
     assert result['changed'] is False and result['commands'] == [] and ctdb.changing() == []
 
 
-def test_check_mode_predicts_the_move(ctdb):
+def test_check_mode_predicts_the_move(ctdb, run_module):
     cluster(ctdb)
-    result = run(ctdb_ip, {'address': '127.0.26.103', 'pnn': 2, '_ansible_check_mode': True})
+    result = run_module({'address': '127.0.26.103', 'pnn': 2}, check=True, expect=ExitJson)
     assert result['changed'] is True and ctdb.changing() == []
     assert result['moved'] == [{'address': '127.0.26.103', 'from': 0, 'to': 2}]
 
 
-def test_move_timeout(ctdb, clock):
+def test_move_timeout(ctdb, run_module, clock):
     cluster(ctdb)
     ctdb.answer(['moveip', '127.0.26.103', '1'], '')
-    result = run(ctdb_ip, {'address': '127.0.26.103', 'pnn': 1, 'timeout': 2}, expect=FailJson)
+    result = run_module({'address': '127.0.26.103', 'pnn': 1, 'timeout': 2}, expect=FailJson)
     assert result['msg'] == '127.0.26.103 is still served by node 0, not node 1, after 2 s'
 
 
-@pytest.mark.parametrize('args, status, own, message', [
-    ({'address': '127.0.26.99', 'pnn': 1}, HEALTHY, None,
-     '127.0.26.99 is not a public address of this cluster (ctdb ip all lists none such): add it to the '
-     'public_addresses of the nodes that should host it and run ctdb reloadips all'),
-    ({'address': '127.0.26.101', 'pnn': 1}, STOPPED, None,
-     'node 1 cannot host 127.0.26.101: it is STOPPED|INACTIVE; bring it back first (ctdb_node state=enabled)'),
-    ({'address': '127.0.26.103', 'pnn': 2}, HEALTHY, {2: NO_ADDRESSES},
-     "node 2 cannot host 127.0.26.103: the address is not in that node's public_addresses (it is in those of "
-     "node(s) 0, 1); add it there and run ctdb reloadips all"),
-    ({'address': 'not-an-ip', 'pnn': 1}, HEALTHY, None,
-     "address='not-an-ip' is not an IP address: give a public address without mask, as ctdb ip all prints it"),
-    ({'address': '127.0.26.101', 'pnn': 5}, HEALTHY, None, 'node 5 does not exist (the nodes are 0, 1, 2)'),
-])
-def test_refused_moves(ctdb, args, status, own, message):
-    cluster(ctdb, status=status, own=own)
-    result = run(ctdb_ip, args, expect=FailJson)
-    assert result['msg'] == message
-    assert ctdb.changing() == []
-
-
-def test_address_needs_pnn(ctdb):
-    result = run(ctdb_ip, {'address': '127.0.26.101'}, expect=FailJson)
-    assert result['msg'] == 'parameters are required together: address, pnn'
-
-
-def test_reallocate_reports_what_moved(ctdb):
+def test_reallocate_reports_what_moved(ctdb, run_module):
     cluster(ctdb, ips=(IPS, MOVED))
     ctdb.answer(['ipreallocate'], '')
-    result = run(ctdb_ip, {'reallocate': True})
+    result = run_module({'reallocate': True}, expect=ExitJson)
     assert ctdb.changing() == [['ipreallocate']]
     assert result['changed'] is True and result['moved'] == [{'address': '127.0.26.103', 'from': 0, 'to': 1}]
 
 
-def test_reallocate_check_mode(ctdb):
+def test_reallocate_check_mode(ctdb, run_module):
     unassigned = IPS.replace('|127.0.26.103|0|', '|127.0.26.103|-1|')
     cluster(ctdb, ips=(unassigned,))
-    assert run(ctdb_ip, {'reallocate': True, '_ansible_check_mode': True})['changed'] is True
+    assert run_module({'reallocate': True}, check=True, expect=ExitJson)['changed'] is True
     ctdb.answer(['-X', 'ip', 'all'], IPS)
-    assert run(ctdb_ip, {'reallocate': True, '_ansible_check_mode': True})['changed'] is False
+    assert run_module({'reallocate': True}, check=True, expect=ExitJson)['changed'] is False
     assert ctdb.changing() == []

@@ -8,7 +8,7 @@
 - :func:`run_module` runs a module's ``main()`` with its arguments and returns an :class:`Outcome`.
 - :func:`load_cases` / :func:`check_case` run tables of cases kept as YAML beside a test file
   (``test_ctdb_nodes.py`` + ``test_ctdb_nodes.yaml``), the way community.general runs its module
-  tests from YAML. The fixtures ``ctdb`` and ``run_module`` are in conftest.py.
+  tests from YAML. The fixtures ``ctdb``, ``run_module`` and ``clock`` are in conftest.py.
 """
 
 import os
@@ -22,6 +22,8 @@ from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
 DAEMON_DOWN = (1, '', 'connect() failed, errno=2\n')
+FIXTURES = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'fixtures'))
+SANDBOX_417 = os.path.join(FIXTURES, 'sandbox-4.17')
 # FakeCtdb defaults: hand unanswered commands to the real run_command (the real ctdb-config), or
 # fail the test on any command it did not expect.
 REAL = object()
@@ -101,6 +103,11 @@ class FakeCtdb:
         """Every command run, as lists of words ([['pnn'], ['status']]); --timelimit left out."""
         return [command_key(argv).split(' ') if command_key(argv) else [] for argv, dummy in self.calls]
 
+    def changing(self, verbs=('disable', 'enable', 'stop', 'continue', 'ban', 'unban', 'moveip', 'setvar',
+                              'ipreallocate')):
+        """The commands run that change the cluster (commands() filtered by their verbs)."""
+        return [command for command in self.commands() if any(verb in command for verb in verbs)]
+
     def install(self, monkeypatch):
         real_bin_path = basic.AnsibleModule.get_bin_path
         fake = self
@@ -118,6 +125,25 @@ class FakeCtdb:
         monkeypatch.setattr(basic.AnsibleModule, 'run_command', run_command)
         monkeypatch.setattr(basic.AnsibleModule, 'get_bin_path', get_bin_path)
         return self
+
+
+def real(name):
+    """The text of tests/fixtures/sandbox-4.17/NAME, an output of the real ctdb 4.17."""
+    with open(os.path.join(SANDBOX_417, name), encoding='utf-8') as handle:
+        return handle.read()
+
+
+class FakeClock:
+    """time.monotonic/time.sleep of a module that polls: sleeping advances the clock at once."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def monotonic(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
 
 
 def run_module(module, args=None, check=False, diff=False, tmpdir=None, expect=None):
@@ -171,8 +197,7 @@ def patch_exits(monkeypatch):
 
 CASE_KEYS = {'id', 'files', 'args', 'ctdb', 'check_modes', 'diff', 'failed', 'msg', 'msg_contains', 'result',
              'commands', 'environ', 'files_after', 'needs'}
-SAMPLES = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'fixtures',
-                                        'ctdb-samples'))
+SAMPLES = os.path.join(FIXTURES, 'ctdb-samples')
 
 
 def load_cases(test_file):
