@@ -118,19 +118,34 @@ def write_inventory(sandbox, tmp_path, absent=()):
 
 @pytest.mark.parametrize('extra_vars, message', [
     ({'ctdb_nodes': ['127.0.16.1', '127.0.16.300', '127.0.16.3']},
-     "ctdb_node_address / ctdb_nodes: 127.0.16.300 is not an IPv4 or IPv6 address"),
+     "ctdb_node_address / ctdb_nodes: invalid node address '127.0.16.300'"),
     ({'ctdb_public_addresses': [{'address': '10.9.9.9', 'interface_name': 'lo'}]},
-     'ctdb_public_addresses: 10.9.9.9: give each address as ADDR/MASK'),
+     "ctdb_public_addresses: addresses[0]: invalid address '10.9.9.9': the /MASK is missing"),
+    ({'ctdb_public_addresses': [{'address': '10.9.9.9/32', 'interface_name': 'lo:1'}]},
+     "ctdb_public_addresses: addresses[0] (10.9.9.9/32): invalid interface name 'lo:1'"),
     ({'ctdb_event_scripts_enabled': ['50.samba', '99.bogus']},
      'ctdb_event_scripts_enabled must be one or more of'),
     ({'etcd_lock_ttl': 3, 'etcd_lock_refresh': 5},
-     'etcd_lock_refresh (5 s) must be more than 0 and less than etcd_lock_ttl (3 s)'),
-], ids=['malformed-node-address', 'public-address-without-mask', 'unknown-event-script', 'ttl-below-refresh'])
+     'etcd_lock_refresh (5 s) must be less than etcd_lock_ttl (3 s)'),
+    ({'etcd_lock_ttl': 2, 'etcd_lock_refresh': 1.9},
+     'etcd_lock_ttl (2 s) - etcd_lock_refresh (1.9 s) - margin (0.05 s) = 0.05 s leaves no room for one etcd request'),
+    ({'etcd_lock_refresh': 0.001}, 'etcd_lock_refresh (0.001 s) must be at least 0.5 s'),
+    ({'etcd_lock_username': 'ctdb', 'etcd_lock_password': 'secret"\n#x\'y'},
+     'etcd_lock_password contains a line break, which would end the configuration line: choose another one.'),
+    # (Should the check let this through, nothing is sent there: no /health request, no ctdbd (re)started.)
+    ({'etcd_lock_username': 'ctdb', 'etcd_lock_password': 'secret', 'etcd_lock_endpoints': ['http://10.99.0.1:2379'],
+      'etcd_lock_check_etcd': False, 'ctdb_service_manager': 'none'},
+     'etcd_lock_username and etcd_lock_password would cross the network unencrypted to http://10.99.0.1:2379'),
+], ids=['malformed-node-address', 'public-address-without-mask', 'bad-interface-name', 'unknown-event-script',
+        'ttl-below-refresh', 'no-room-for-a-request', 'refresh-too-small', 'password-with-newline',
+        'password-over-plain-http'])
 def test_bad_variables_fail_before_any_change(sandbox, run_playbook, extra_vars, message):
     before, running = snapshot(sandbox, range(3)), pids(sandbox, range(3))
     run = run_playbook(SITE, extra_vars=extra_vars)
     assert run.rc != 0, run
     assert message in run.stdout, run
+    if 'etcd_lock_password' in extra_vars:
+        assert 'secret' not in run.stdout + run.stderr, run
     assert all(counts['changed'] == 0 for counts in run.recap.values()), run
     assert snapshot(sandbox, range(3)) == before
     assert pids(sandbox, range(3)) == running
@@ -272,6 +287,35 @@ def test_switch_the_lock_from_none_to_etcd(sandbox, run_playbook, tmp_path):
     assert 'lock_ttl = 10\n' in read(os.path.join(sandbox.node_base(0), 'etcd'))
 
 
+def test_files_linked_to_shared_storage_are_written_through_their_links(sandbox, run_playbook, tmp_path):
+    """ctdb.conf and the lock helper's configuration behind links (as ctdb_link leaves them): the role repairs
+    the files the links point to and keeps the links; a second run changes and restarts nothing."""
+    inventory = write_inventory(sandbox, tmp_path, absent=['node1'])
+    base, shared = sandbox.node_base(0), os.path.join(sandbox.root, 'shared-node0')
+    os.makedirs(shared, exist_ok=True)
+    wanted = {}
+    for name in ('ctdb.conf', 'etcd'):
+        target = os.path.join(shared, name)
+        wanted[name] = read(os.path.join(base, name))
+        shutil.move(os.path.join(base, name), target)
+        os.symlink(target, os.path.join(base, name))
+        with open(target, 'a') as handle:
+            handle.write('# edited by hand\n')
+    # The TTL of the previous test, so that the hand edits are the only difference.
+    extra = {'etcd_lock_ttl': 10}
+    run = run_playbook(SITE, inventory=inventory, extra_vars=extra)
+    assert run.rc == 0, explain(run)
+    for name in ('ctdb.conf', 'etcd'):
+        link = os.path.join(base, name)
+        assert os.path.islink(link) and os.readlink(link) == os.path.join(shared, name), name
+        assert read(os.path.join(shared, name)) == wanted[name], name
+    assert oct(os.stat(os.path.join(shared, 'etcd')).st_mode & 0o777) == '0o600'
+    sandbox.wait_healthy(60)
+    running = pids(sandbox, [0, 2, 3])
+    assert_unchanged(run_playbook(SITE, inventory=inventory, extra_vars=extra))
+    assert pids(sandbox, [0, 2, 3]) == running
+
+
 def test_event_scripts_and_nodes_file_on_the_shared_filesystem(sandbox, run_playbook, tmp_path):
     inventory = write_inventory(sandbox, tmp_path, absent=['node1'])
     members = [0, 2, 3]
@@ -302,3 +346,47 @@ def test_event_scripts_and_nodes_file_on_the_shared_filesystem(sandbox, run_play
     assert pids(sandbox, members) == running
     sandbox.wait_healthy(60)
     assert_unchanged(run_playbook(SITE, extra_vars=extra, inventory=inventory))
+
+
+def test_converge_a_bare_cluster(sandbox, run_playbook, tmp_path):
+    """No ctdbd runs and the role's files are gone: check mode predicts without failing (no member to reload
+    from), the real run starts every member and the cluster is healthy, with the etcd lock."""
+    inventory = write_inventory(sandbox, tmp_path, absent=['node1'])
+    members = [0, 2, 3]
+    for node in members:
+        sandbox.stop_node(node)
+        for name in ('ctdb.conf', 'nodes', 'public_addresses'):
+            path = os.path.join(sandbox.node_base(node), name)
+            if os.path.lexists(path):
+                os.remove(path)
+    check = run_playbook(SITE, inventory=inventory, check=True)
+    assert check.rc == 0, explain(check)
+    assert all(sandbox.ctdbd_pid(node) is None for node in members)
+    run = run_playbook(SITE, inventory=inventory)
+    assert run.rc == 0, explain(run)
+    assert all(sandbox.ctdbd_pid(node) for node in members)
+    sandbox.wait_healthy(90)
+    assert sandbox.ctdb(0, 'getreclock').stdout.strip() == '!%s/bin/ctdb_etcd_lock' % sandbox.root
+    assert run_playbook(VERIFY, inventory=inventory).rc == 0
+
+
+def test_service_manager_auto_follows_what_runs_the_host(sandbox, run_playbook):
+    """auto: systemd only where systemd is PID 1 (a systemctl binary alone is not enough), else service."""
+    with open('/proc/1/comm') as handle:
+        expected = 'systemd' if handle.read().strip() == 'systemd' else 'service'
+    run = run_playbook('''
+- hosts: node0
+  gather_facts: false
+  tasks:
+    - ansible.builtin.include_role:
+        name: ctdb.cluster.ctdb
+        tasks_from: service_manager
+      vars:
+        ctdb_service_manager: auto
+    - ansible.builtin.assert:
+        that: __ctdb_service_manager == expected and __ctdb_environment.CTDB_BASE == ctdb_base
+        fail_msg: "{{ __ctdb_service_manager }}"
+      vars:
+        expected: %s
+''' % expected)
+    assert run.rc == 0, explain(run)
