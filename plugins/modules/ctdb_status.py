@@ -213,7 +213,7 @@ cluster:
             - C(stopped) or C(disabled) when an administrator took the node out of service (C(STOPPED) wins when both
               flags are set), else C(enabled). A banned node is C(enabled) here, its ban is in RV(cluster.nodes[].faults).
           type: str
-          choices: [enabled, disabled, stopped]
+          sample: disabled
         faults:
           description: The node's flags that are not an administrator's doing (C(DISABLED), C(STOPPED) and the derived
             C(INACTIVE) left out); empty for a node that is OK or only out of service on purpose.
