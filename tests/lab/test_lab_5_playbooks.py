@@ -35,7 +35,8 @@ def flags(lab, host):
     done = lab.ctdb(host, '-X', 'nodestatus')
     rows = [line.strip('|').split('|') for line in done.stdout.splitlines() if line.startswith('|')]
     header, row = rows[0], rows[1]
-    return sorted(name for name, value in zip(header, row) if value == '1')
+    columns = ('Disconnected', 'Unknown', 'Banned', 'Disabled', 'Unhealthy', 'Stopped', 'Inactive', 'PartiallyOnline')
+    return sorted(name for name, value in zip(header, row) if name in columns and value == '1')
 
 
 def test_maintenance_out_and_back_and_a_converge_leaves_it_out(converged):
