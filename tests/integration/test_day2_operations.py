@@ -289,8 +289,8 @@ def test_upgrade_across_releases_is_refused_without_stopping_the_cluster(sandbox
 def test_upgrade_within_a_release_goes_node_by_node(sandbox, run_playbook):
     running = pids(sandbox)
     with Watcher(sandbox) as watcher:
-        run = run_playbook(playbook('upgrade.yml'), extra_vars={'ctdb_upgrade_version': '4.17.999',
-                                                                 'ctdb_wait_timeout': 90})
+        run = run_playbook(playbook('upgrade.yml'),
+                           extra_vars={'ctdb_upgrade_version': '4.17.999', 'ctdb_wait_timeout': 90})
     assert run.rc == 0, explain(run)
     after = pids(sandbox)
     assert all(new and new != old for new, old in zip(after, running)), (running, after)
