@@ -40,6 +40,11 @@ NODE_FLAGS_STOPPED = 0x20
 NODE_FLAGS_UNKNOWN = 0x40
 # Flags an administrator sets on purpose (ctdb disable / stop / ban), as opposed to faults.
 NODE_FLAGS_ADMINISTRATIVE = NODE_FLAGS_DISABLED | NODE_FLAGS_STOPPED | NODE_FLAGS_BANNED
+# The administrative states a health judgement accepts: DISABLED and STOPPED are only ever set by
+# an administrator (ctdb disable / stop, or "start as disabled|stopped"). BANNED is not among them:
+# ctdbd also bans a node itself (a node that keeps failing recoveries), so a ban counts as a fault.
+# Order: the state a node with several of these flags is reported in.
+ADMIN_OUT_STATES = (('STOPPED', 'stopped'), ('DISABLED', 'disabled'))
 FLAG_BITS = {
     'DISCONNECTED': NODE_FLAGS_DISCONNECTED,
     'UNHEALTHY': NODE_FLAGS_UNHEALTHY,
@@ -123,6 +128,23 @@ def split_flag_word(word):
     return [part for part in word.split('|') if part]
 
 
+def node_admin_state(flags):
+    """``stopped``, ``disabled`` (taken out of service by an administrator) or ``enabled``."""
+    for flag, state in ADMIN_OUT_STATES:
+        if flag in flags:
+            return state
+    return 'enabled'
+
+
+def node_faults(flags):
+    """The flags of a node that are not an administrator's doing.
+
+    INACTIVE is left out: ctdb derives it from STOPPED, BANNED or DISCONNECTED, which tell the cause.
+    """
+    admin = set(flag for flag, _state in ADMIN_OUT_STATES)
+    return [flag for flag in flags if flag not in admin and flag != 'INACTIVE']
+
+
 def _node(pnn, address, flags, this_node):
     return {
         'pnn': pnn,
@@ -131,6 +153,8 @@ def _node(pnn, address, flags, this_node):
         'status': '|'.join(flags) if flags else 'OK',
         'this_node': bool(this_node),
         'healthy': not flags,
+        'admin_state': node_admin_state(flags),
+        'faults': node_faults(flags),
     }
 
 
@@ -324,6 +348,10 @@ def cluster_view(typed):
     view['pnn'] = this[0] if this else None
     view['problems'] = health_problems(view)
     view['healthy'] = not view['problems']
+    view['admin_out'] = [{'pnn': node['pnn'], 'address': node['address'], 'state': node['admin_state']}
+                         for node in view['nodes'] if node['admin_state'] != 'enabled']
+    view['faults'] = fault_problems(view)
+    view['healthy_in_service'] = not view['faults']
     return view
 
 
@@ -339,6 +367,31 @@ def health_problems(cluster):
         problems.append('no nodes in the status')
     for node in nodes:
         if node.get('flags'):
+            problems.append('node %s (%s) is %s' % (node['pnn'], node['address'], '|'.join(node['flags'])))
+    mode = cluster.get('recovery_mode')
+    if mode is None:
+        problems.append('recovery mode unknown')
+    elif mode != 'NORMAL':
+        problems.append('recovery mode is %s' % mode)
+    return problems
+
+
+def fault_problems(cluster):
+    """Like :func:`health_problems`, but nodes an administrator disabled or stopped are accepted.
+
+    Empty when every node the administrator has not taken out of service is OK, at least one node is
+    in service and the recovery mode is NORMAL. A disabled or stopped node with another flag (for
+    example DISABLED|UNHEALTHY) still counts, by that other flag.
+    """
+    problems = []
+    nodes = cluster.get('nodes') or []
+    if not nodes:
+        problems.append('no nodes in the status')
+    elif all(node_admin_state(node.get('flags') or []) != 'enabled' for node in nodes):
+        problems.append('no node is in service (every node is disabled or stopped)')
+    for node in nodes:
+        faults = node_faults(node.get('flags') or [])
+        if faults:
             problems.append('node %s (%s) is %s' % (node['pnn'], node['address'], '|'.join(node['flags'])))
     mode = cluster.get('recovery_mode')
     if mode is None:

@@ -19,7 +19,11 @@ description:
     with no other flag), so by default C(ctdb -X status) is run only when a node line of the text cannot be read;
     see O(machine_readable). Its columns are read by header name, because Samba 4.17 added the C(Unknown) column.
   - With O(wait_for_healthy=true) it polls until every node is OK and the recovery mode is NORMAL,
-    and fails with the last status when O(timeout) passes first.
+    and fails with the last status when O(timeout) passes first. With O(accept_admin_states=true) a node that an
+    administrator took out of service (C(DISABLED), C(STOPPED)) does not count against that.
+  - Reports each node's administrative state (RV(cluster.nodes[].admin_state)) apart from its faults
+    (RV(cluster.nodes[].faults)). C(BANNED) counts as a fault, because ctdbd also bans a node by itself (one that
+    keeps failing recoveries).
   - Never changes anything.
 author:
   - Contributors to the ctdb.cluster collection (!UNKNOWN)
@@ -44,6 +48,15 @@ options:
         and recovery mode C(NORMAL).
       - While waiting, a daemon that is not answering yet (for example just started) counts as not healthy instead of
         failing the task at once; a missing C(ctdb) tool or a permission error still fails at once.
+    type: bool
+    default: false
+  accept_admin_states:
+    description:
+      - With O(wait_for_healthy=true), wait until every node that an administrator has not taken out of service is
+        OK (RV(cluster.healthy_in_service)) instead of every node (RV(cluster.healthy)).
+      - A node is out of service on purpose when it is C(DISABLED) or C(STOPPED) (C(ctdb disable), C(ctdb stop), or
+        C(start as disabled|stopped) in C(ctdb.conf)) and has no other flag such as C(UNHEALTHY) or C(BANNED).
+        At least one node must be in service.
     type: bool
     default: false
   timeout:
@@ -89,6 +102,11 @@ EXAMPLES = r'''
     wait_for_healthy: true
     timeout: 300
     delay: 5
+
+- name: Wait until every node an administrator has not disabled or stopped is OK
+  ctdb.cluster.ctdb_status:
+    wait_for_healthy: true
+    accept_admin_states: true
 
 - name: Status of a second local daemon whose configuration lives elsewhere
   ctdb.cluster.ctdb_status:
@@ -190,6 +208,18 @@ cluster:
         healthy:
           description: Whether the node has no flag.
           type: bool
+        admin_state:
+          description:
+            - C(stopped) or C(disabled) when an administrator took the node out of service (C(STOPPED) wins when both
+              flags are set), else C(enabled). A banned node is C(enabled) here, its ban is in RV(cluster.nodes[].faults).
+          type: str
+          sample: disabled
+        faults:
+          description: The node's flags that are not an administrator's doing (C(DISABLED), C(STOPPED) and the derived
+            C(INACTIVE) left out); empty for a node that is OK or only out of service on purpose.
+          type: list
+          elements: str
+          sample: [UNHEALTHY]
     node_count:
       description: The number of nodes, deleted nodes included.
       type: int
@@ -243,6 +273,30 @@ cluster:
       type: list
       elements: str
       sample: ["node 1 (10.0.0.2) is DISABLED"]
+    admin_out:
+      description: The nodes an administrator took out of service.
+      type: list
+      elements: dict
+      contains:
+        pnn:
+          description: The node's PNN.
+          type: int
+        address:
+          description: The node's private address.
+          type: str
+        state:
+          description: C(disabled) or C(stopped).
+          type: str
+      sample: [{"pnn": 1, "address": "10.0.0.2", "state": "disabled"}]
+    healthy_in_service:
+      description: Whether every node not taken out of service by an administrator is OK, at least one node is in
+        service and the recovery mode is NORMAL.
+      type: bool
+    faults:
+      description: Why RV(cluster.healthy_in_service) is false, one sentence each; empty when it is true.
+      type: list
+      elements: str
+      sample: ["node 2 (10.0.0.3) is DISCONNECTED|INACTIVE"]
 attempts:
   description: How many times C(ctdb status) was run.
   returned: always
@@ -275,6 +329,7 @@ MAX_SECONDS = 365 * 24 * 3600
 
 ARGUMENT_SPEC = dict(
     wait_for_healthy=dict(type='bool', default=False),
+    accept_admin_states=dict(type='bool', default=False),
     timeout=dict(type='int', default=120),
     delay=dict(type='float', default=2.0),
     machine_readable=dict(type='str', default='auto', choices=['auto', 'always', 'never']),
@@ -343,8 +398,12 @@ def check_timing(timeout, delay):
         raise CtdbError('delay must be at most %d seconds (a year), not %s' % (MAX_SECONDS, delay))
 
 
-def wait_healthy(reader, timeout, delay, started):
-    """Poll until healthy -> result with ``attempts``; CtdbError with the last status after ``timeout`` s."""
+def wait_healthy(reader, timeout, delay, started, accept_admin=False):
+    """Poll until healthy -> result with ``attempts``; CtdbError with the last status after ``timeout`` s.
+
+    With ``accept_admin``, healthy means ``healthy_in_service`` (nodes disabled or stopped on purpose accepted).
+    """
+    healthy_key, problems_key = ('healthy_in_service', 'faults') if accept_admin else ('healthy', 'problems')
     deadline = started + timeout
     attempts, last, reason = 0, None, None
     while True:
@@ -353,9 +412,9 @@ def wait_healthy(reader, timeout, delay, started):
         result, failure = reader.read(tolerant=True, timelimit=timelimit)
         if result is not None:
             last = result
-            if result['cluster']['healthy']:
+            if result['cluster'][healthy_key]:
                 return dict(result, attempts=attempts)
-            reason = '; '.join(result['cluster']['problems'])
+            reason = '; '.join(result['cluster'][problems_key])
         else:
             reason = failure
         remaining = deadline - time.monotonic()
@@ -375,7 +434,7 @@ def read_status(module):
     reader = StatusReader(CtdbRunner(module), params['machine_readable'])
     started = time.monotonic()
     if params['wait_for_healthy']:
-        result = wait_healthy(reader, params['timeout'], params['delay'], started)
+        result = wait_healthy(reader, params['timeout'], params['delay'], started, params['accept_admin_states'])
     else:
         result = dict(reader.read()[0], attempts=1)
     return dict(result, changed=False, elapsed=round(time.monotonic() - started, 3))

@@ -483,3 +483,62 @@ def test_json_skips_deleted_nodes_and_keeps_their_count():
     assert [node['pnn'] for node in cluster['nodes']] == [0, 1]
     assert cluster['deleted_nodes'] == 1 and cluster['node_count'] == 3
     assert cluster['healthy'] is True
+
+
+ADMIN_BITS = BIT['DISABLED'] | BIT['STOPPED']
+
+
+@pytest.mark.parametrize('case', TRUTH_CASES)
+def test_case_admin_states_apart_from_faults(case):
+    """Each node's administrative state and faults follow its truth mask; BANNED is a fault."""
+    truth = json.loads(_read(case, 'truth.json'))
+    masks = _expected_masks(case, truth)
+    nodes, result = _nodes_of(case)
+    if masks is None:
+        pytest.skip('the corpus did not compute the flags of this case')
+    for node in nodes:
+        mask = masks[node['pnn']]
+        expected = 'stopped' if mask & BIT['STOPPED'] else 'disabled' if mask & BIT['DISABLED'] else 'enabled'
+        assert node['admin_state'] == expected
+        assert node['faults'] == [word for word in _words_for(mask & ~ADMIN_BITS) if word != 'INACTIVE']
+    cluster = result.get('cluster')
+    if cluster is not None and 'nodestatus' not in _read(case, 'command.txt'):
+        shown = [masks[node['pnn']] for node in nodes]
+        in_service = [mask for mask in shown if not mask & ADMIN_BITS]
+        assert cluster['healthy_in_service'] == (bool(in_service) and all(not mask & ~ADMIN_BITS for mask in shown))
+        assert cluster['admin_out'] == [
+            {'pnn': node['pnn'], 'address': node['address'], 'state': node['admin_state']}
+            for node in nodes if masks[node['pnn']] & ADMIN_BITS]
+
+
+SEED_OK = SEED_RAW.replace('UNHEALTHY', 'OK')
+
+
+@pytest.mark.parametrize('word,admin_state,faults,in_service_ok', [
+    ('DISABLED', 'disabled', [], True),
+    ('STOPPED|INACTIVE', 'stopped', [], True),
+    ('DISABLED|STOPPED|INACTIVE', 'stopped', [], True),
+    ('BANNED|INACTIVE', 'enabled', ['BANNED'], False),
+    ('DISABLED|UNHEALTHY', 'disabled', ['UNHEALTHY'], False),
+    ('DISCONNECTED|INACTIVE', 'enabled', ['DISCONNECTED'], False),
+    ('UNHEALTHY', 'enabled', ['UNHEALTHY'], False),
+])
+def test_admin_states_accepted_faults_not(word, admin_state, faults, in_service_ok):
+    text = SEED_OK.replace('192.168.6.77     OK', '192.168.6.77     %s' % word)
+    assert word in text
+    cluster = st.parse_status_text(text)['cluster']
+    node = cluster['nodes'][1]
+    assert (node['admin_state'], node['faults']) == (admin_state, faults)
+    assert cluster['healthy'] is False
+    assert cluster['healthy_in_service'] is in_service_ok
+    assert bool(cluster['faults']) is not in_service_ok
+    assert cluster['admin_out'] == ([{'pnn': 1, 'address': '192.168.6.77', 'state': admin_state}]
+                                    if admin_state != 'enabled' else [])
+
+
+def test_every_node_out_of_service_is_not_healthy_in_service():
+    text = SEED_OK.replace('192.168.6.77     OK', '192.168.6.77     DISABLED').replace(
+        '192.168.6.79     OK', '192.168.6.79     STOPPED|INACTIVE')
+    cluster = st.parse_status_text(text)['cluster']
+    assert cluster['healthy_in_service'] is False
+    assert cluster['faults'] == ['no node is in service (every node is disabled or stopped)']

@@ -126,6 +126,26 @@ def test_wait_times_out_with_the_last_status(ctdb, run_module, clock):
     assert result['parsed']['nodes'][1]['status'] == 'DISABLED'
 
 
+def test_wait_accepting_admin_states_ends_on_a_disabled_node(ctdb, run_module, clock):
+    stopped = HEALTHY.replace('127.0.11.3       OK', '127.0.11.3       DISCONNECTED|INACTIVE')
+    ctdb.answer(['status'], RECOVERING, stopped, DISABLED)
+    result = run_module({'wait_for_healthy': True, 'accept_admin_states': True, 'timeout': 30, 'delay': 1})
+    assert result['attempts'] == 3
+    assert result['raw'] == DISABLED
+    assert (result['cluster']['healthy'], result['cluster']['healthy_in_service']) == (False, True)
+    assert result['cluster']['admin_out'] == [{'pnn': 1, 'address': '127.0.11.2', 'state': 'disabled'}]
+    assert result['cluster']['nodes'][1]['faults'] == []
+
+
+def test_wait_accepting_admin_states_still_fails_on_a_fault(ctdb, run_module, clock):
+    banned = DISABLED.replace('127.0.11.3       OK', '127.0.11.3       BANNED|INACTIVE')
+    ctdb.answer(['status'], banned)
+    result = run_module({'wait_for_healthy': True, 'accept_admin_states': True, 'timeout': 2, 'delay': 1},
+                        expect=FailJson)
+    assert result['msg'] == ('CTDB cluster not healthy after 2 s (3 attempts): node 2 (127.0.11.3) is BANNED|INACTIVE')
+    assert result['cluster']['faults'] == ['node 2 (127.0.11.3) is BANNED|INACTIVE']
+
+
 def test_wait_times_out_when_the_daemon_never_answers(ctdb, run_module, clock):
     ctdb.answer(['status'], DAEMON_DOWN)
     result = run_module({'wait_for_healthy': True, 'timeout': 5, 'delay': 5}, expect=FailJson)

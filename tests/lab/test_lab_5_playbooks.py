@@ -1,0 +1,109 @@
+# Copyright: Contributors to the ctdb.cluster collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The day-2 playbooks over SSH on the lab's real hosts (ctdbd in normal mode, public addresses on eth0).
+
+maintenance.yml takes a host out (its addresses leave its eth0) and back; a converge
+(site.yml) leaves it out and does not wait for it; rolling_restart.yml restarts every ctdbd
+while a watcher reading every host's eth0 never sees an address on no host for longer than one move;
+status.yml reports where each address is and a tunable changed by hand on one host.
+Needs the lab harness of the branch ``lab`` (tests/lab/conftest.py, lab.py).
+"""
+import threading
+import time
+
+import pytest
+
+from conftest import healthy, placement, playbook, wait_healthy, wait_until
+
+SITE = 'playbooks/site.yml'
+
+
+@pytest.fixture
+def converged(lab):
+    if not healthy(lab):
+        run = playbook(lab, SITE)
+        assert run.rc == 0, run
+    assert wait_healthy(lab, timeout=120)
+    assert wait_until(lambda: all(len(hosts) == 1 for hosts in placement(lab).values()), 60)[0]
+    yield lab
+    for host in lab.hostnames():
+        lab.ctdb(host, 'enable')
+    assert wait_healthy(lab, timeout=120)
+
+
+def flags(lab, host):
+    done = lab.ctdb(host, '-X', 'nodestatus')
+    rows = [line.strip('|').split('|') for line in done.stdout.splitlines() if line.startswith('|')]
+    header, row = rows[0], rows[1]
+    columns = ('Disconnected', 'Unknown', 'Banned', 'Disabled', 'Unhealthy', 'Stopped', 'Inactive', 'PartiallyOnline')
+    return sorted(name for name, value in zip(header, row) if name in columns and value == '1')
+
+
+def test_maintenance_out_and_back_and_a_converge_leaves_it_out(converged):
+    lab = converged
+    host = lab.hostnames()[1]
+    out = playbook(lab, 'playbooks/maintenance.yml',
+                   extra_vars={'ctdb_maintenance_host': host, 'ctdb_maintenance_state': 'disabled'})
+    assert out.rc == 0, out
+    assert flags(lab, host) == ['Disabled']
+    where = placement(lab)
+    assert all(len(hosts) == 1 and hosts != [host] for hosts in where.values()), where
+    started = time.time()
+    converge = playbook(lab, SITE)
+    assert converge.rc == 0 and not converge.changed_hosts(), converge
+    assert time.time() - started < 170, 'the converge waited for the disabled host'
+    assert flags(lab, host) == ['Disabled']
+    back = playbook(lab, 'playbooks/maintenance.yml',
+                    extra_vars={'ctdb_maintenance_host': host, 'ctdb_maintenance_state': 'enabled'})
+    assert back.rc == 0, back
+    assert flags(lab, host) == []
+    assert wait_until(lambda: any(hosts == [host] for hosts in placement(lab).values()), 30)[0]
+
+
+def test_rolling_restart_keeps_every_address_on_one_host(converged):
+    lab = converged
+    before = dict((host, lab.ctdbd_pid(host)) for host in lab.hostnames())
+    seen, stop = [], threading.Event()
+
+    def watch():
+        while not stop.is_set():
+            seen.append((time.time(), placement(lab)))
+            stop.wait(0.1)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        run = playbook(lab, 'playbooks/rolling_restart.yml')
+    finally:
+        stop.set()
+        watcher.join(10)
+    assert run.rc == 0, run
+    after = dict((host, lab.ctdbd_pid(host)) for host in lab.hostnames())
+    assert all(after[host] and after[host] != before[host] for host in before), (before, after)
+    assert seen
+    # An address moves by being released on one host, then taken on another: never longer than
+    # one such move (well under 2 s) on no host at all.
+    for address in seen[0][1]:
+        longest, since = 0.0, None
+        for stamp, where in seen:
+            if not where[address]:
+                since = stamp if since is None else since
+                longest = max(longest, stamp - since)
+            else:
+                since = None
+        assert longest < 2.0, '%s was on no host for %.1f s' % (address, longest)
+    assert healthy(lab)
+
+
+def test_status_reports_placement_and_drift(converged):
+    lab = converged
+    host = lab.hostnames()[2]
+    assert lab.ctdb(host, 'setvar', 'MonitorInterval', '23').returncode == 0
+    try:
+        run = playbook(lab, 'playbooks/status.yml')
+    finally:
+        lab.ctdb(host, 'setvar', 'MonitorInterval', '15')
+    assert run.rc == 0, run
+    assert '%s: runtime tunables: MonitorInterval=23 (others: 15)' % host in run.stdout, run.stdout[-4000:]
+    for address in placement(lab):
+        assert '%s -> ' % address in run.stdout
