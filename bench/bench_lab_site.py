@@ -9,7 +9,7 @@ For each size a bare lab of its own (LAB_NAME / LAB_SUBNET, default labsite / 10
   3. no-op without SSH pipelining (-e ansible_ssh_pipelining=false), to show what it saves;
 with the wall time of each run and its slowest tasks (bench/bench_status_callback's timer).
 
-    .venv/bin/python bench/bench_lab_site.py [--sizes 3,8] [--top 6] [--json FILE]
+    PYTHONPATH=tests/support .venv/bin/python bench/bench_lab_site.py [--sizes 3,8] [--top 6] [--json FILE]
 """
 import argparse
 import json
@@ -17,12 +17,11 @@ import os
 import sys
 import tempfile
 
+from ctdbtest import lab_cluster as lt
+from ctdbtest.lab import Lab
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
-sys.path.insert(0, os.path.join(REPO, 'tests', 'lab'))
-
-from lab import Lab  # noqa: E402  pylint: disable=wrong-import-position
-import conftest as lt  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def timed_run(lab, top, extra_vars=None):
