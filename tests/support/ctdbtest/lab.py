@@ -444,16 +444,33 @@ def ensure_packages():
         raise LabError('the lab creates namespaces: run it as root')
 
 
-def main(argv=None):
+def parse_args(argv):
+    """(options, command after '--'). The options may come before or after the subcommand.
+
+    (An argparse REMAINDER positional would swallow every option after the subcommand:
+    ``start --name lab2`` started the lab called ``lab``.)
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    rest = []
+    if '--' in argv:
+        rest, argv = argv[argv.index('--') + 1:], argv[:argv.index('--')]
     parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('command', choices=['start', 'stop', 'status', 'run', 'exec'])
+    parser.add_argument('host', nargs='?', help='exec: the host to run the command on')
     parser.add_argument('--name', default=os.environ.get('LAB_NAME', 'lab'))
     parser.add_argument('--hosts', type=int, default=int(os.environ.get('LAB_HOSTS', '3')))
     parser.add_argument('--subnet', default=os.environ.get('LAB_SUBNET', '10.213.0'))
     parser.add_argument('--no-etcd', action='store_true')
-    parser.add_argument('rest', nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
-    rest = args.rest[1:] if args.rest[:1] == ['--'] else args.rest
+    if args.command in ('run', 'exec') and not rest:
+        parser.error('%s needs a command after --' % args.command)
+    if (args.command == 'exec') != bool(args.host):
+        parser.error('exec HOST -- COMMAND: only exec takes a host')
+    return args, rest
+
+
+def main(argv=None):
+    args, rest = parse_args(argv)
     try:
         if args.command == 'start':
             lab = Lab(args.name, args.hosts, args.subnet)
@@ -472,7 +489,7 @@ def main(argv=None):
             env.setdefault('ANSIBLE_ROLES_PATH', os.path.join(REPO, 'roles'))
             return subprocess.run(lab.hub_argv(rest), check=False, env=env).returncode
         elif args.command == 'exec':
-            return subprocess.run(lab.host_argv(rest[0], rest[1:]), check=False).returncode
+            return subprocess.run(lab.host_argv(args.host, rest), check=False).returncode
         return 0
     except LabError as error:
         print('lab: %s' % error, file=sys.stderr)
