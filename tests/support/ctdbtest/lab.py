@@ -385,6 +385,7 @@ class Lab:
                   '        ctdb_lab_name: %s' % self.name,
                   '        ctdb_service_manager: service',
                   '        ctdb_install_throttle: 1',
+                  '        etcd_lock_client_install_throttle: 1',
                   '        ctdb_conf:',
                   '          logging:',
                   '            location: file:/var/log/ctdb/log.ctdb',
