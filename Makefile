@@ -26,12 +26,12 @@ TEST_SANDBOX_NAME ?= test
 TEST_SANDBOX_SUBNET ?= 127.0.10
 # file, reverse or random:SEED: the order of the tests within each integration test module.
 TEST_ORDER ?= file
-# The lab: namespaced hosts reached over SSH (tests/lab/lab.py, docs/lab.md). Its addresses
+# The lab: namespaced hosts reached over SSH (ctdbtest.lab in tests/support, docs/lab.md). Its addresses
 # exist only inside the namespaces it creates. The tests use a lab of their own.
 LAB_NAME ?= lab
 LAB_HOSTS ?= 3
 LAB_SUBNET ?= 10.213.0
-LAB := $(BIN)/python tests/lab/lab.py
+LAB := $(BIN)/python -m ctdbtest.lab
 TEST_LAB_NAME ?= labtest
 TEST_LAB_SUBNET ?= 10.213.1
 
@@ -81,7 +81,7 @@ lab-stop:
 # The whole story on a bare lab: converge over SSH, status, kill -9 of a ctdbd, its addresses
 # on the other hosts, converge again. Leaves the lab running (make lab-stop ends it).
 lab-demo: setup
-	$(BIN)/python tests/lab/demo.py --name $(LAB_NAME) --hosts $(LAB_HOSTS) --subnet $(LAB_SUBNET)
+	$(BIN)/python -m ctdbtest.lab_demo --name $(LAB_NAME) --hosts $(LAB_HOSTS) --subnet $(LAB_SUBNET)
 
 lab-status:
 	@$(LAB) status --name $(LAB_NAME)

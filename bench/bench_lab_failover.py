@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Failover on the lab (tests/lab): real hosts, ctdbd in normal mode, addresses on eth0.
 
-    .venv/bin/python bench/bench_lab_failover.py kill [--trials 5] [--leader] [--api v3]
-    .venv/bin/python bench/bench_lab_failover.py netloss [--trials 5] [--api v2|v3]
+    PYTHONPATH=tests/support .venv/bin/python bench/bench_lab_failover.py kill [--trials 5] [--leader] [--api v3]
+    PYTHONPATH=tests/support .venv/bin/python bench/bench_lab_failover.py netloss [--trials 5] [--api v2|v3]
 
 A lab of its own (LAB_NAME / LAB_SUBNET, default labbench / 10.213.2) is started bare
 and converged once with playbooks/site.yml over SSH (-e etcd_lock_api=API).
@@ -29,12 +29,8 @@ import statistics
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(HERE)
-sys.path.insert(0, os.path.join(REPO, 'tests', 'lab'))
-
-from lab import Lab  # noqa: E402  pylint: disable=wrong-import-position
-import conftest as lt  # noqa: E402  pylint: disable=wrong-import-position
+from ctdbtest import lab_cluster as lt
+from ctdbtest.lab import Lab
 
 
 def converge(lab, api):

@@ -5,8 +5,8 @@ import json
 import os
 import subprocess
 
-from conftest import adhoc, adhoc_results
-from lab import Lab, USER, netns_list
+from ctdbtest.lab import Lab, USER, netns_list
+from ctdbtest.lab_cluster import adhoc, adhoc_results
 
 
 def alive(pid):

@@ -8,7 +8,7 @@ ctdbd runs in normal mode, started by the ctdb role through Debian's /etc/init.d
 """
 import pytest
 
-from conftest import adhoc, healthy, leader_host, lock_holder, placement, playbook
+from ctdbtest.lab_cluster import adhoc, healthy, leader_host, lock_holder, placement, playbook
 
 SITE = 'playbooks/site.yml'
 

@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from conftest import (healthy, leader_host, lock_holder, lock_value, placement, playbook, wait_healthy,
+from ctdbtest.lab_cluster import (healthy, leader_host, lock_holder, lock_value, placement, playbook, wait_healthy,
                       wait_until)
 
 SITE = 'playbooks/site.yml'

@@ -5,7 +5,7 @@
 Both with the Debian clients the role installs by default (python3-etcd for v2,
 python3-etcd3gw 2.0.0 for v3) run by /usr/bin/python3 on every host.
 """
-from conftest import healthy, leader_host, lock_holder, lock_value, playbook, wait_healthy, wait_until
+from ctdbtest.lab_cluster import healthy, leader_host, lock_holder, lock_value, playbook, wait_healthy, wait_until
 
 SITE = 'playbooks/site.yml'
 

@@ -6,7 +6,9 @@ Importable as ``ctdbtest`` because pytest.ini puts tests/support on the path (an
 Makefile's PYTHONPATH for scripts): ``ctdbtest.sandbox`` (the local cluster),
 ``ctdbtest.playbook`` (real ansible-playbook runs with JSON results), ``ctdbtest.bad_inputs``
 (the bad-input tables as data), ``ctdbtest.etcd`` (etcd launchers, free ports, a stalling forwarder),
-``ctdbtest.lock_helper`` (the etcd lock helper run as CTDB runs it), ``ctdbtest.lock_cluster``.
+``ctdbtest.lock_helper`` (the etcd lock helper run as CTDB runs it), ``ctdbtest.lock_cluster``,
+``ctdbtest.lab`` (namespaced hosts reached over SSH; ``lab_cluster``: Ansible in its hub and
+the cluster's state; ``lab_demo``: make lab-demo; ``lab_hostinit``: a lab host's PID 1).
 """
 import os
 import time

@@ -2,9 +2,10 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """PID 1 of one lab host: its mounts, its hostname, its sshd, and reaping orphans.
 
-lab.py runs it as
+ctdbtest.lab runs it as
     ip netns exec NS unshare --mount --uts --pid --fork --mount-proc --propagation private \
-        python3 hostinit.py HOSTDIR HOSTNAME
+        /usr/bin/python3 tests/support/ctdbtest/lab_hostinit.py HOSTDIR HOSTNAME
+(by path, with the machine's Python: it imports nothing of ctdbtest)
 so everything it mounts exists only in the host's own mount namespace, never in the
 machine's. When it exits the kernel ends every process of the host (its PID namespace).
 """

@@ -9,10 +9,13 @@ namespace of the lab's own, where the controller (ansible-playbook) runs. The la
 addresses exist only inside these namespaces: the machine's own namespace has no
 address or route to them. The first three hosts run a 3-member etcd cluster.
 
-    python3 tests/lab/lab.py start [--name lab] [--hosts 3] [--subnet 10.213.0] [--no-etcd]
-    python3 tests/lab/lab.py status|stop [--name lab]
-    python3 tests/lab/lab.py [--name lab] run -- COMMAND...       (COMMAND in the hub)
-    python3 tests/lab/lab.py [--name lab] exec HOST -- COMMAND... (COMMAND on a host, as root)
+    PYTHONPATH=tests/support python3 -m ctdbtest.lab start [--name lab] [--hosts 3] [--subnet 10.213.0] [--no-etcd]
+    PYTHONPATH=tests/support python3 -m ctdbtest.lab status|stop [--name lab]
+    PYTHONPATH=tests/support python3 -m ctdbtest.lab [--name lab] run -- COMMAND...       (COMMAND in the hub)
+    PYTHONPATH=tests/support python3 -m ctdbtest.lab [--name lab] exec HOST -- COMMAND... (COMMAND on a host, as root)
+
+(``make lab``, ``make lab-stop`` and ``make lab-status`` do the same.) Each host's PID 1 is
+lab_hostinit.py; lab_cluster.py runs Ansible in the hub and reads the cluster's state.
 
 ``stop`` ends every process of the lab (by namespace, so also those nobody recorded)
 and removes its namespaces, even after a failed ``start``.
@@ -27,8 +30,8 @@ import subprocess
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
+from ctdbtest import REPO, SUPPORT
+
 LAB_ROOT = os.path.join(REPO, '.lab')
 USER = 'ctdblab'
 MIN_HOSTS, MAX_HOSTS = 3, 8
@@ -41,7 +44,7 @@ PUBLIC_BASE = 100
 # holder 38 s after the holder's network went, the cut-off node banned for 5 minutes after
 # it came back). The lab keeps those failure tests within CI time with a faster keepalive
 # and a short ban, as a cluster on a fast private network may be tuned.
-TUNABLES = '''# ctdb.cluster lab (tests/lab/lab.py): notice a lost node in ~3 s, ban for 30 s
+TUNABLES = '''# ctdb.cluster lab (ctdbtest.lab): notice a lost node in ~3 s, ban for 30 s
 KeepaliveInterval=1
 KeepaliveLimit=3
 RecoveryBanPeriod=30
@@ -134,7 +137,7 @@ class Lab:
         return os.path.join(self.dir, host)
 
     def init_pid(self, host):
-        """Outer PID of the host's PID 1 (hostinit.py), the process nsenter enters."""
+        """Outer PID of the host's PID 1 (lab_hostinit.py), the process nsenter enters."""
         try:
             with open(os.path.join(self.host_dir(host), 'init.pid')) as handle:
                 pid = int(handle.read())
@@ -274,7 +277,7 @@ class Lab:
         hostdir = self.host_dir(host)
         argv = ['ip', 'netns', 'exec', self.netns(host),
                 'unshare', '--mount', '--uts', '--pid', '--fork', '--mount-proc', '--propagation', 'private',
-                '/usr/bin/python3', os.path.join(HERE, 'hostinit.py'), hostdir, host]
+                '/usr/bin/python3', os.path.join(SUPPORT, 'lab_hostinit.py'), hostdir, host]
         log = open(os.path.join(hostdir, 'init.log'), 'ab')  # pylint: disable=consider-using-with
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                                 start_new_session=True)
@@ -357,7 +360,7 @@ class Lab:
             time.sleep(0.3)
 
     def _write_inventory(self, etcd):
-        lines = ['# The lab %s (tests/lab/lab.py): %d hosts reached over SSH from the hub namespace.' % (
+        lines = ['# The lab %s (ctdbtest.lab): %d hosts reached over SSH from the hub namespace.' % (
             self.name, self.hosts),
             '# Run Ansible inside the hub: ip netns exec %s ansible-playbook -i %s ...' % (
                 self.hub, self.inventory_path),
@@ -382,6 +385,7 @@ class Lab:
                   '        ctdb_lab_name: %s' % self.name,
                   '        ctdb_service_manager: service',
                   '        ctdb_install_throttle: 1',
+                  '        etcd_lock_client_install_throttle: 1',
                   '        ctdb_conf:',
                   '          logging:',
                   '            location: file:/var/log/ctdb/log.ctdb',
@@ -441,16 +445,33 @@ def ensure_packages():
         raise LabError('the lab creates namespaces: run it as root')
 
 
-def main(argv=None):
+def parse_args(argv):
+    """(options, command after '--'). The options may come before or after the subcommand.
+
+    (An argparse REMAINDER positional would swallow every option after the subcommand:
+    ``start --name lab2`` started the lab called ``lab``.)
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    rest = []
+    if '--' in argv:
+        rest, argv = argv[argv.index('--') + 1:], argv[:argv.index('--')]
     parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('command', choices=['start', 'stop', 'status', 'run', 'exec'])
+    parser.add_argument('host', nargs='?', help='exec: the host to run the command on')
     parser.add_argument('--name', default=os.environ.get('LAB_NAME', 'lab'))
     parser.add_argument('--hosts', type=int, default=int(os.environ.get('LAB_HOSTS', '3')))
     parser.add_argument('--subnet', default=os.environ.get('LAB_SUBNET', '10.213.0'))
     parser.add_argument('--no-etcd', action='store_true')
-    parser.add_argument('rest', nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
-    rest = args.rest[1:] if args.rest[:1] == ['--'] else args.rest
+    if args.command in ('run', 'exec') and not rest:
+        parser.error('%s needs a command after --' % args.command)
+    if (args.command == 'exec') != bool(args.host):
+        parser.error('exec HOST -- COMMAND: only exec takes a host')
+    return args, rest
+
+
+def main(argv=None):
+    args, rest = parse_args(argv)
     try:
         if args.command == 'start':
             lab = Lab(args.name, args.hosts, args.subnet)
@@ -469,7 +490,7 @@ def main(argv=None):
             env.setdefault('ANSIBLE_ROLES_PATH', os.path.join(REPO, 'roles'))
             return subprocess.run(lab.hub_argv(rest), check=False, env=env).returncode
         elif args.command == 'exec':
-            return subprocess.run(lab.host_argv(rest[0], rest[1:]), check=False).returncode
+            return subprocess.run(lab.host_argv(args.host, rest), check=False).returncode
         return 0
     except LabError as error:
         print('lab: %s' % error, file=sys.stderr)

@@ -13,11 +13,8 @@ import subprocess
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, HERE)
-
-from lab import Lab  # noqa: E402  pylint: disable=wrong-import-position
+from ctdbtest import REPO
+from ctdbtest.lab import Lab
 
 BIN = os.path.dirname(sys.executable)
 
@@ -96,7 +93,7 @@ def main():
     banner('The lab is still running. Try:')
     print('  ip netns exec %s %s all -i %s -m ctdb.cluster.ctdb_status' % (
         lab.hub, os.path.join(BIN, 'ansible'), lab.inventory_path))
-    print('  python3 tests/lab/lab.py --name %s exec %s -- ctdb status' % (lab.name, lab.hostnames()[0]))
+    print('  PYTHONPATH=tests/support python3 -m ctdbtest.lab --name %s exec %s -- ctdb status' % (lab.name, lab.hostnames()[0]))
     print('  make lab-stop')
     return 0
 
