@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Service availability while every host of the lab (tests/lab) is restarted in turn.
 
-    .venv/bin/python bench/bench_availability.py [--rounds 1] [--interval 0.2] [--out FILE]
+    PYTHONPATH=tests/support .venv/bin/python bench/bench_availability.py [--rounds 1] [--interval 0.2] [--out FILE]
 
 A lab of its own (LAB_NAME / LAB_SUBNET, default availab / 10.213.3) is started bare and
 converged once with playbooks/site.yml over SSH. Every host then runs a small TCP listener
@@ -29,6 +29,9 @@ import socket
 import subprocess
 import sys
 import time
+
+from ctdbtest import lab_cluster as lt
+from ctdbtest.lab import Lab
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -156,9 +159,6 @@ def main():
     if args.probe:
         probe(args.addresses, PORT, args.probe)
         return
-    sys.path.insert(0, os.path.join(REPO, 'tests', 'lab'))
-    from lab import Lab  # pylint: disable=import-outside-toplevel
-    import conftest as lt  # pylint: disable=import-outside-toplevel
     lab = Lab(os.environ.get('LAB_NAME', 'availab'), args.hosts, os.environ.get('LAB_SUBNET', '10.213.3'))
     lab.start()
     listeners = []

@@ -6,14 +6,14 @@ maintenance.yml takes a host out (its addresses leave its eth0) and back; a conv
 (site.yml) leaves it out and does not wait for it; rolling_restart.yml restarts every ctdbd
 while a watcher reading every host's eth0 never sees an address on no host for longer than one move;
 status.yml reports where each address is and a tunable changed by hand on one host.
-Needs the lab harness of the branch ``lab`` (tests/lab/conftest.py, lab.py).
+Runs on the lab fixture of tests/lab/conftest.py (ctdbtest.lab, ctdbtest.lab_cluster).
 """
 import threading
 import time
 
 import pytest
 
-from conftest import healthy, placement, playbook, wait_healthy, wait_until
+from ctdbtest.lab_cluster import healthy, placement, playbook, wait_healthy, wait_until
 
 SITE = 'playbooks/site.yml'
 
