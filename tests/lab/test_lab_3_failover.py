@@ -18,8 +18,8 @@ import time
 
 import pytest
 
-from ctdbtest.lab_cluster import (healthy, leader_host, lock_holder, lock_value, placement, playbook, wait_healthy,
-                      wait_until)
+from ctdbtest.lab_cluster import (
+    healthy, leader_host, lock_holder, lock_value, placement, playbook, wait_healthy, wait_until)
 
 SITE = 'playbooks/site.yml'
 TTL = 9  # etcd_lock_ttl, the role's default
