@@ -6,7 +6,8 @@ The lab's name and subnet come from LAB_NAME and LAB_SUBNET (make lab-test sets 
 apart from the demo's lab). The lab is started bare (no CTDB configuration, no ctdbd)
 once per session and stopped at the end, even when tests fail. Test files run in name
 order and build on each other: test_lab_1_hosts, test_lab_2_site (converge with
-site.yml), then test_lab_3_failover, whose tests need a converged cluster and leave it healthy.
+site.yml), then the files whose tests need a converged cluster (the `converged` fixture) and
+leave it healthy; test_lab_6_api last, as it leaves the lab on the v2 API.
 The lab itself is ctdbtest.lab; Ansible runs and cluster reads are ctdbtest.lab_cluster.
 """
 import os
@@ -14,7 +15,7 @@ import os
 import pytest
 
 from ctdbtest.lab import Lab
-from ctdbtest.lab_cluster import lab_settings
+from ctdbtest.lab_cluster import healthy, lab_settings, placement, playbook, wait_healthy, wait_until
 
 
 @pytest.fixture(scope='session')
@@ -31,3 +32,22 @@ def lab():
         yield started
     finally:
         started.stop()
+
+
+@pytest.fixture
+def converged(lab):
+    """The lab converged with site.yml (once, if it is not healthy), healthy, each address on one host.
+
+    Afterwards every host is given back to service (unban, continue, enable: each a no-op where
+    it does not apply) and the cluster is healthy again.
+    """
+    if not healthy(lab):
+        run = playbook(lab, 'playbooks/site.yml')
+        assert run.rc == 0, run
+    assert wait_healthy(lab, timeout=120)
+    assert wait_until(lambda: all(len(hosts) == 1 for hosts in placement(lab).values()), 60)[0]
+    yield lab
+    for host in lab.hostnames():
+        for command in ('unban', 'continue', 'enable'):
+            lab.ctdb(host, command)
+    assert wait_healthy(lab, timeout=120)

@@ -5,8 +5,8 @@
 ctdb_node takes a host out of service and back, checked on the hosts' eth0 (CTDB's
 10.interface adds and removes the addresses); ctdb_ip moves an address to every host in
 turn; ctdb_tunables sets a tunable that survives a restart of ctdbd by its init script.
-Each test leaves the cluster healthy, every host serving. Needs the lab harness of the branch
-``lab`` (tests/lab/conftest.py, ctdbtest.lab); run with LAB_NAME/LAB_SUBNET as the other lab tests.
+Each test leaves the cluster healthy, every host serving (the `converged` fixture of
+tests/lab/conftest.py); run with LAB_NAME/LAB_SUBNET as the other lab tests.
 Measured once (LAB_SUBNET=10.213.26, loaded machine, load ~15): ctdb_node disabled and back took
 2.1 s + 3.0 s of module time, stopped 12.9 s + 6.3 s, banned 5.0 s + 7.0 s.
 """
@@ -15,23 +15,7 @@ import time
 
 import pytest
 
-from ctdbtest.lab_cluster import adhoc, adhoc_results, healthy, placement, playbook, wait_healthy, wait_until
-
-SITE = 'playbooks/site.yml'
-
-
-@pytest.fixture
-def converged(lab):
-    if not healthy(lab):
-        run = playbook(lab, SITE)
-        assert run.rc == 0, run
-    assert wait_healthy(lab, timeout=120)
-    assert wait_until(lambda: all(len(hosts) == 1 for hosts in placement(lab).values()), 60)[0]
-    yield lab
-    for host in lab.hostnames():
-        for command in ('unban', 'continue', 'enable'):
-            lab.ctdb(host, command)
-    assert wait_healthy(lab, timeout=120)
+from ctdbtest.lab_cluster import adhoc, adhoc_results, placement, wait_healthy
 
 
 def module(lab, host, name, args):

@@ -11,24 +11,9 @@ Runs on the lab fixture of tests/lab/conftest.py (ctdbtest.lab, ctdbtest.lab_clu
 import threading
 import time
 
-import pytest
-
-from ctdbtest.lab_cluster import healthy, placement, playbook, wait_healthy, wait_until
+from ctdbtest.lab_cluster import healthy, placement, playbook, wait_until
 
 SITE = 'playbooks/site.yml'
-
-
-@pytest.fixture
-def converged(lab):
-    if not healthy(lab):
-        run = playbook(lab, SITE)
-        assert run.rc == 0, run
-    assert wait_healthy(lab, timeout=120)
-    assert wait_until(lambda: all(len(hosts) == 1 for hosts in placement(lab).values()), 60)[0]
-    yield lab
-    for host in lab.hostnames():
-        lab.ctdb(host, 'enable')
-    assert wait_healthy(lab, timeout=120)
 
 
 def flags(lab, host):
