@@ -13,13 +13,13 @@
 
 import os
 import re
-import string
 
 import pytest
 import yaml
 
 from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
+from ctdbtest.bad_inputs import render  # ${placeholder} filling, shared with the integration tables
 
 DAEMON_DOWN = (1, '', 'connect() failed, errno=2\n')
 FIXTURES = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'fixtures'))
@@ -211,17 +211,6 @@ def load_cases(test_file):
         assert not unknown and 'id' in case, '%s: case %s has unknown keys %s' % (path, case.get('id'), sorted(unknown))
         params.append(pytest.param(case, id=case['id']))
     return params
-
-
-def render(value, mapping):
-    """``value`` with ${base} (the temporary CTDB_BASE) and ${tmp} filled in, at any depth."""
-    if isinstance(value, str):
-        return string.Template(value).substitute(mapping)
-    if isinstance(value, list):
-        return [render(item, mapping) for item in value]
-    if isinstance(value, dict):
-        return {render(key, mapping): render(item, mapping) for key, item in value.items()}
-    return value
 
 
 def write_files(base, files, mapping):
