@@ -104,6 +104,9 @@ def test_one_holder_other_contends_quietly(api, etcd, helpers, tmp_path):
     assert first.read_status() == '0', first.errors()
     second = helpers(config)
     assert second.read_status() == '1', second.errors()
+    # at once: the holder refreshes, so there is no expiry to wait for (CTDB's own
+    # check of the lock during a recovery gives the helper 5 s)
+    assert now() - second.started_at < 3.0, now() - second.started_at
     assert second.wait(5) == 0
     time.sleep(0.3)
     assert first.process.poll() is None, 'the holder must keep running'
@@ -207,6 +210,57 @@ def test_holder_killed_lock_expires_within_ttl_plus_refresh(api, etcd, helpers, 
     assert freed - killed <= ttl + refresh, freed - killed
     follower = poll_until_taken(helpers, config, limit=5)[1]
     assert follower is not None, 'lock free in etcd but not taken'
+
+
+def stage_stale_key(etcd, api, key, stale_below):
+    """A key as a holder with lock_ttl 9 leaves it when it stops refreshing, once it has
+    less time left than stale_below.  Returns a function that refreshes it (the holder
+    coming back: a v3 keep-alive gives the lease its full TTL again)."""
+    if api == 'v2':
+        etcd.v2_put(key, 'stale-holder', ttl=9)
+        refresh = lambda: etcd.v2_put(key, 'stale-holder', ttl=9, prev_exist=True)  # noqa: E731
+    else:
+        lease = etcd.v3_put(key, 'stale-holder', ttl=9)
+        refresh = lambda: etcd.v3_keepalive(lease)  # noqa: E731
+    time.sleep(9 - stale_below + 1.2)  # etcd v2 rounds the time left up, v3 down
+    return refresh
+
+
+@pytest.mark.parametrize('api', APIS)
+def test_contender_waits_for_a_stale_key_and_takes_it_when_it_expires(api, etcd, helpers, tmp_path):
+    """The holder stopped refreshing (its node lost its network): instead of answering
+    contention, which makes CTDB try again only a leader timeout later, the contender
+    waits for the key to expire and takes the lock then."""
+    name = unique_name()
+    key = '/_locks/_ctdb/%s.lock' % name
+    config = write_config(str(tmp_path / 'etcd'), api, etcd, name=name, lock_ttl=9, refresh=2)
+    staged = now()
+    stage_stale_key(etcd, api, key, stale_below=9 - 2 - 2)  # a refreshing holder never leaves less
+    contender = helpers(config)
+    assert contender.read_status(15) == '0', contender.errors()
+    taken = now() - staged
+    # not before the key expired, and soon after (etcd sweeps expired keys up to ~1 s late)
+    assert 8.5 <= taken <= 9 + 2.5, taken
+    assert etcd.tree(api, '/_locks/_ctdb/')[key] not in ('', 'stale-holder')
+    assert contender.errors() == ''  # quiet on success
+    assert contender.process.poll() is None, 'it holds the lock now'
+
+
+@pytest.mark.parametrize('api', APIS)
+def test_contender_waiting_on_a_stale_key_gives_way_when_the_holder_refreshes(api, etcd, helpers, tmp_path):
+    name = unique_name()
+    key = '/_locks/_ctdb/%s.lock' % name
+    config = write_config(str(tmp_path / 'etcd'), api, etcd, name=name, lock_ttl=9, refresh=2)
+    refresh = stage_stale_key(etcd, api, key, stale_below=9 - 2 - 2)
+    contender = helpers(config, verbose=1)
+    deadline = now() + 3.0
+    while 'waiting for it to expire' not in contender.errors() and now() < deadline:
+        time.sleep(0.05)
+    assert 'waiting for it to expire' in contender.errors(), contender.errors()
+    refresh()
+    assert contender.read_status(10) == '1', contender.errors()
+    assert contender.wait(5) == 0
+    assert etcd.tree(api, '/_locks/_ctdb/')[key] == 'stale-holder'
 
 
 @pytest.mark.parametrize('api', APIS)

@@ -142,8 +142,12 @@ class EtcdServer:
     def v2_delete(self, key):
         return self._request('/v2/keys%s' % key, method='DELETE')
 
-    def v2_put(self, key, value):
+    def v2_put(self, key, value, ttl=None, prev_exist=None):
         data = ('value=%s' % value).encode()
+        if ttl is not None:
+            data += b'&ttl=%d' % ttl
+        if prev_exist is not None:
+            data += b'&prevExist=' + (b'true' if prev_exist else b'false')
         request = urllib.request.Request(self.url + '/v2/keys%s' % key, data=data, method='PUT')
         with urllib.request.urlopen(request, timeout=5) as answer:
             return json.load(answer)
@@ -157,6 +161,17 @@ class EtcdServer:
 
     def v3_leases(self):
         return [int(item['ID']) for item in self._request('/v3/lease/leases', {}).get('leases', [])]
+
+    def v3_put(self, key, value, ttl=None):
+        """Put key (with a new lease of ttl seconds when given); returns the lease ID or 0."""
+        lease = 0
+        if ttl is not None:
+            lease = int(self._request('/v3/lease/grant', {'TTL': ttl, 'ID': 0})['ID'])
+        self._request('/v3/kv/put', {'key': b64(key), 'value': b64(value), 'lease': lease})
+        return lease
+
+    def v3_keepalive(self, lease):
+        return self._request('/v3/lease/keepalive', {'ID': lease})
 
     def v3_delete(self, key):
         return self._request('/v3/kv/deleterange', {'key': b64(key)})

@@ -21,17 +21,21 @@ def settings(lock, text='lock_ttl = 9\nrefresh = 2\n'):
 
 
 class Result:
-    def __init__(self, value):
+    def __init__(self, value, ttl=None):
         self.value = value
+        # etcd v2 reports a key past its expiry, before its sweep, without a TTL
+        self.ttl = None if ttl == 'expired' else ttl
+        self.expiration = '2026-12-02T05:50:56Z' if ttl is not None else None
 
 
 class FakeV2Client:
     """Minimal python-etcd Client: one key, compare-and-swap semantics."""
 
-    def __init__(self, store, down=False):
+    def __init__(self, store, down=False, ttls=None):
         self.store = store
         self.down = down
         self.calls = []
+        self.ttls = ttls or {}  # key: seconds left, as etcd reports a key with a TTL
 
     def _check(self):
         if self.down:
@@ -56,7 +60,7 @@ class FakeV2Client:
         self._check()
         if key not in self.store:
             raise etcd.EtcdKeyNotFound('Key not found')
-        return Result(self.store[key])
+        return Result(self.store[key], self.ttls.get(key))
 
     def delete(self, key, **kwargs):
         self.calls.append(('delete', key, kwargs))
@@ -90,6 +94,15 @@ def test_v2_contention_reads_holder_and_writes_nothing(lock):
     assert backend.acquire() is False
     assert store == {KEY: 'other'}
     assert [c[0] for c in client.calls] == ['write', 'read']
+
+
+@pytest.mark.parametrize('ttls, expected', [({KEY: 4}, 4.0), ({KEY: 'expired'}, 0.0), ({}, None)])
+def test_v2_holder_reads_token_and_time_left(lock, ttls, expected):
+    client = FakeV2Client({KEY: 'other'}, ttls=ttls)
+    backend = v2_backend(lock, {'a': client})
+    assert backend.holder() == lock.Holder('other', expected)
+    assert client.calls == [('read', KEY)]
+    assert v2_backend(lock, {'a': FakeV2Client({})}).holder() is None
 
 
 def test_v2_acquire_recognises_its_own_earlier_create(lock):
@@ -230,6 +243,9 @@ class FakeV3Client:
             state['leases'].discard(json['ID'])
             state['kv'] = {k: v for k, v in state['kv'].items() if v[1] != json['ID']}
             return {}
+        if url == '/kv/lease/timetolive':
+            left = state.get('ttl_left', {}).get(json['ID'])
+            return {'ID': str(json['ID']), 'TTL': str(-1 if left is None else left), 'grantedTTL': '9'}
         if url == '/auth/authenticate':
             return {'token': 'tok-%s' % json['name']}
         raise AssertionError(url)
@@ -298,6 +314,20 @@ def test_v3_refresh_key_changed(lock, replacement, message):
         state['kv'][b64(KEY)] = replacement
     with pytest.raises(lock.LockLost, match=message):
         backend.refresh()
+
+
+@pytest.mark.parametrize('lease, left, expected', [(7, 3, 3.0), (7, None, 0.0), (0, None, None)])
+def test_v3_holder_reads_token_and_lease_time_left(lock, lease, left, expected):
+    """TTL -1 from timetolive (lease expired, key about to go) counts as 0 s left;
+    a key put without a lease never expires."""
+    state = v3_state()
+    state['kv'][b64(KEY)] = (b64('other'), lease)
+    state['ttl_left'] = {} if left is None else {lease: left}
+    client = FakeV3Client(state)
+    backend = v3_backend(lock, {'a': client})
+    assert backend.holder() == lock.Holder('other', expected)
+    assert [c[0] for c in client.calls] == ['/kv/range'] + (['/kv/lease/timetolive'] if lease else [])
+    assert v3_backend(lock, {'a': FakeV3Client(v3_state())}).holder() is None
 
 
 def test_v3_release_revokes_lease(lock):

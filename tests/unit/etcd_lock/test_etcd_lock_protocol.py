@@ -31,6 +31,11 @@ class FakeBackend:
         self.calls = []
         self.acquired = None
         self.released = 0
+        # what holder() answers in turn, then a live holder: a Holder, None
+        # (no key), 'down' (Unavailable) or 'gone' (None, and the next acquire
+        # succeeds)
+        self.holders = []
+        self.holder_calls = []
 
     def refresh(self):
         self.calls.append(self.clock())
@@ -48,6 +53,16 @@ class FakeBackend:
         if isinstance(outcome, Exception):
             raise outcome  # pylint: disable=raising-bad-type
         return outcome
+
+    def holder(self):
+        self.holder_calls.append(self.clock())
+        step = self.holders.pop(0) if self.holders else self.lock.Holder('other', 9.0)
+        if step == 'down':
+            raise self.lock.Unavailable('Connection refused')
+        if step == 'gone':
+            self.acquired = True
+            return None
+        return step
 
     def release(self):
         self.released += 1
@@ -355,3 +370,92 @@ def test_main_unexpected_error_is_status_3_and_one_line(fake_main, lock, capfd):
     assert out == '3' and rc == 3
     assert err.count('\n') == 1 and "unexpected error: KeyError: 'surprise'" in err
     assert backend.released == 1
+
+
+# -- contention with a holder that has stopped refreshing ------------------------------
+
+def contender(lock, clock, holders, acquired=False, text='lock_ttl = 9\nrefresh = 2\n'):
+    """A Helper whose first acquire() meets a key; holder() answers holders in turn."""
+    settings = lock.build_settings(lock.parse_config_text(text))
+    backend = FakeBackend(lock, clock, [])
+    backend.acquired = acquired
+    backend.holders = list(holders)
+    helper = lock.Helper(settings, '/k', backend, lock.LockState(9, 2, clock=clock), 4242, sleep=clock.sleep)
+    return helper, backend
+
+
+def test_stale_below_is_what_a_refreshing_holder_never_leaves(lock):
+    # TTL 9, refresh 2: a refreshing holder's key has 7 s left (less one request)
+    # at worst; the margin (2 s) keeps a late refresh from looking stale
+    assert lock.stale_below(9, 2) == 5
+    assert lock.stale_below(5, 1) == 3
+
+
+def test_live_holder_is_contention_at_once(lock):
+    clock = FakeClock()
+    helper, backend = contender(lock, clock, [lock.Holder('other', 7.0)])
+    assert helper._take() is False
+    assert helper.take_when_expired() is False
+    assert clock.now == 1000.0 and len(backend.holder_calls) == 1  # no wait at all
+
+
+def test_key_without_expiry_is_contention_at_once(lock):
+    clock = FakeClock()
+    helper, backend = contender(lock, clock, [lock.Holder('intruder', None)])
+    assert helper.take_when_expired() is False
+    assert clock.now == 1000.0
+
+
+def test_stale_holder_is_waited_for_and_the_lock_taken_when_its_key_goes(lock):
+    clock = FakeClock()
+    stale = [lock.Holder('other', left) for left in (3.0, 3.0, 2.0, 2.0, 1.0, 0.0, 0.0)]
+    helper, backend = contender(lock, clock, stale + ['gone'])
+    assert helper.take_when_expired() is True
+    assert helper.may_hold is True
+    polls = len(stale)
+    assert clock.now == pytest.approx(1000.0 + polls * lock.EXPIRY_POLL)
+    assert helper.take_started == clock.now  # the TTL of the new key counts from its take
+
+
+def test_stale_holder_that_refreshes_again_is_contention(lock):
+    clock = FakeClock()
+    helper, backend = contender(lock, clock, [lock.Holder('other', 4.0), lock.Holder('other', 3.0),
+                                              lock.Holder('other', 8.0)])
+    assert helper.take_when_expired() is False
+    assert len(backend.holder_calls) == 3 and helper.may_hold is False
+
+
+def test_other_contender_faster_is_contention(lock):
+    clock = FakeClock()
+    helper, backend = contender(lock, clock, [lock.Holder('other', 1.0), None, lock.Holder('third', 9.0)])
+    assert helper.take_when_expired() is False  # None: our create failed, the new key is live
+
+
+def test_key_that_never_goes_is_given_up_after_its_time_and_the_slack(lock):
+    clock = FakeClock()
+    helper, backend = contender(lock, clock, [lock.Holder('other', 2.0)] + [lock.Holder('other', 0.0)] * 1000)
+    assert helper.take_when_expired() is False
+    waited = clock.now - 1000.0
+    assert 2.0 + lock.EXPIRY_SLACK <= waited < 2.0 + lock.EXPIRY_SLACK + lock.EXPIRY_POLL + 1e-9
+
+
+def test_etcd_unreadable_while_waiting_is_contention(lock):
+    clock = FakeClock()
+    helper, backend = contender(lock, clock, [lock.Holder('other', 2.0), 'down'])
+    assert helper.take_when_expired() is False
+
+
+def test_main_takes_the_lock_of_a_stale_holder_quietly(fake_main, lock, monkeypatch, capfd):
+    """What CTDB sees: 0 after the wait (not 1), and nothing on stderr."""
+    monkeypatch.setattr(lock, 'EXPIRY_POLL', 0.01)
+    original = FakeBackend.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        self.holders = [lock.Holder('other', 0.0), lock.Holder('other', 0.0), 'gone']
+    monkeypatch.setattr(FakeBackend, '__init__', init)
+    monkeypatch.setattr(lock, 'hold', lambda *args, **kwargs: 'stopped')
+    rc, backend = fake_main(acquire=False)
+    out, err = capfd.readouterr()
+    assert (out, err, rc) == ('0', '', 0)
+    assert len(backend.holder_calls) == 3
