@@ -38,17 +38,13 @@ MIN_HOSTS, MAX_HOSTS = 3, 8
 ETCD_MEMBERS = 3
 HUB_HOST = 254
 PUBLIC_BASE = 100
-# CTDB tunables the lab's hosts start with (ctdb.tunables, read by ctdbd at start-up).
-# CTDB's defaults notice a lost node after KeepaliveInterval x KeepaliveLimit = 25 s and ban
-# a node that cannot take the cluster lock for 300 s (measured in the lab: a new lock
-# holder 38 s after the holder's network went, the cut-off node banned for 5 minutes after
-# it came back). The lab keeps those failure tests within CI time with a faster keepalive
-# and a short ban, as a cluster on a fast private network may be tuned.
-TUNABLES = '''# ctdb.cluster lab (ctdbtest.lab): notice a lost node in ~3 s, ban for 30 s
-KeepaliveInterval=1
-KeepaliveLimit=3
-RecoveryBanPeriod=30
-'''
+# CTDB tunables the lab gives the ctdb role (ctdb_tunables: set at run time and in
+# ctdb.tunables). CTDB's defaults notice a lost node after KeepaliveInterval x KeepaliveLimit
+# = 25 s and ban a node that cannot take the cluster lock for 300 s (measured in the lab: a
+# new lock holder 38 s after the holder's network went, the cut-off node banned for 5 minutes
+# after it came back). The lab keeps its failure tests within CI time with a faster
+# keepalive and a short ban, as a cluster on a fast private network may be tuned.
+TUNABLES = {'KeepaliveInterval': 1, 'KeepaliveLimit': 3, 'RecoveryBanPeriod': 30}
 REQUIRED_COMMANDS = {'/usr/sbin/iptables': 'iptables', '/usr/sbin/sshd': 'openssh-server', '/usr/bin/sudo': 'sudo', '/usr/sbin/ctdbd': 'ctdb',
                      '/usr/bin/etcd': 'etcd-server', '/usr/sbin/ip': 'iproute2'}
 
@@ -236,8 +232,6 @@ class Lab:
         # A bare host: CTDB's and Samba's files as the Debian packages install them.
         shutil.copytree('/etc/ctdb', os.path.join(hostdir, 'etc/ctdb'), symlinks=True,
                         ignore=shutil.ignore_patterns('nodes', 'public_addresses', 'etcd*'))
-        with open(os.path.join(hostdir, 'etc/ctdb/ctdb.tunables'), 'a') as handle:
-            handle.write(TUNABLES)
         shutil.copytree('/etc/samba', os.path.join(hostdir, 'etc/samba'), symlinks=True)
         shutil.copytree('/etc/sudoers.d', os.path.join(hostdir, 'etc/sudoers.d'), symlinks=True)
         sudoers = os.path.join(hostdir, 'etc/sudoers.d', USER)
@@ -390,7 +384,8 @@ class Lab:
                   '          logging:',
                   '            location: file:/var/log/ctdb/log.ctdb',
                   '            log level: NOTICE',
-                  '        ctdb_public_addresses: [%s]' % publics]
+                  '        ctdb_public_addresses: [%s]' % publics,
+                  '        ctdb_tunables: {%s}' % ', '.join('%s: %d' % item for item in TUNABLES.items())]
         if etcd:
             lines += ['        etcd_lock_endpoints:'] + ['          - %s' % e for e in self.etcd_endpoints()]
         else:
