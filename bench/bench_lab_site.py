@@ -7,13 +7,18 @@ For each size a bare lab of its own (LAB_NAME / LAB_SUBNET, default labsite / 10
   1. converge: site.yml on the bare hosts;
   2. no-op: site.yml again (target: changed=0, no ctdbd restarted);
   3. no-op without SSH pipelining (-e ansible_ssh_pipelining=false), to show what it saves;
-with the wall time of each run and its slowest tasks (bench/bench_status_callback's timer).
+with the wall time of each run, its slowest tasks (bench/bench_status_callback's timer), the
+tasks that reported a change, and where the CPU went: the machine's busy CPU seconds
+(/proc/stat), of which the controller's (ansible-playbook, its workers and their ssh clients;
+their rusage) and the rest (the hosts: sshd, sudo, the modules' Python, the daemons).  On one
+machine the hosts share its cores, so per-host work adds up instead of running side by side.
 
     PYTHONPATH=tests/support .venv/bin/python bench/bench_lab_site.py [--sizes 3,8] [--top 6] [--json FILE] [--skip-no-pipelining]
 """
 import argparse
 import json
 import os
+import resource
 import sys
 import tempfile
 
@@ -24,6 +29,19 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 
 
+def busy_cpu_seconds():
+    """CPU seconds the whole machine has spent busy since boot (all cores)."""
+    with open('/proc/stat') as handle:
+        fields = [int(v) for v in handle.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf('SC_CLK_TCK')
+
+
+def children_cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed_run(lab, top, extra_vars=None):
     fd, out = tempfile.mkstemp(suffix='.json', dir=lab.dir)
     os.close(fd)
@@ -31,16 +49,23 @@ def timed_run(lab, top, extra_vars=None):
             os.path.join(REPO, 'playbooks', 'site.yml')]
     if extra_vars:
         argv += ['-e', json.dumps(extra_vars)]
+    busy, controller = busy_cpu_seconds(), children_cpu_seconds()
     run = lt.run_in_hub(lab, argv, env={
         'ANSIBLE_CALLBACK_PLUGINS': os.path.join(HERE, 'bench_status_callback'),
         'ANSIBLE_CALLBACKS_ENABLED': 'bench_status_timer', 'BENCH_STATUS_OUT': out})
+    busy, controller = busy_cpu_seconds() - busy, children_cpu_seconds() - controller
     if run.rc != 0:
         raise SystemExit('site.yml failed:\n%r' % run)
     with open(out) as handle:
         tasks = json.load(handle)
     os.unlink(out)
     slowest = sorted((t for t in tasks if t['seconds'] is not None), key=lambda t: t['seconds'], reverse=True)[:top]
+    changed = [(t['task'], sorted(h for h, v in t['hosts'].items() if v.get('changed'))) for t in tasks]
     return {'seconds': round(run.elapsed, 1), 'changed_hosts': len(run.changed_hosts()),
+            'cpu_seconds': {'machine_busy': round(busy, 1), 'controller': round(controller, 1),
+                            'rest_hosts': round(busy - controller, 1), 'cores': os.cpu_count()},
+            'tasks': len(tasks),
+            'changed_tasks': [(task, hosts) for task, hosts in changed if hosts],
             'slowest': [(t['task'], round(t['seconds'], 1)) for t in slowest]}
 
 
@@ -71,11 +96,15 @@ def main():
         result = bench_size(size, args.top, not args.skip_no_pipelining)
         results.append(result)
         print(json.dumps(result, indent=1), flush=True)
-    print('%-6s %-12s %-10s %-22s %s' % ('hosts', 'converge s', 'no-op s', 'no-op, no pipelining s', 'restarts'))
+    print('%-6s %-12s %-10s %-22s %-9s %-30s' % ('hosts', 'converge s', 'no-op s', 'no-op, no pipelining s',
+                                                 'restarts', 'no-op CPU s: busy/controller/rest'))
     for r in results:
+        cpu = r['noop']['cpu_seconds']
         row = (r['hosts'], r['converge']['seconds'], r['noop']['seconds'], r.get('noop_no_pipelining', {}).get('seconds', '-'),
-               r['ctdbd_restarted_by_noops'])
-        print('%-6d %-12s %-10s %-22s %d' % row)
+               r['ctdbd_restarted_by_noops'], '%s / %s / %s' % (cpu['machine_busy'], cpu['controller'], cpu['rest_hosts']))
+        print('%-6d %-12s %-10s %-22s %-9d %s' % row)
+        if r['noop']['changed_hosts']:
+            print('  the no-op changed: %s' % r['noop']['changed_tasks'])
     if len(results) == 2:
         print('no-op ratio %d/%d hosts: %.2f' % (results[1]['hosts'], results[0]['hosts'],
                                                  results[1]['noop']['seconds'] / results[0]['noop']['seconds']))

@@ -5,7 +5,8 @@
 
 Writes JSON to the file named by BENCH_STATUS_OUT when the playbook ends:
 [{"task": name, "seconds": wall time from task start to its last host result,
-  "hosts": {host: {"ctdb_seconds": time the module reports spent in ctdb, "end": offset}}}]
+  "hosts": {host: {"ctdb_seconds": time the module reports spent in ctdb, "end": offset,
+                   "changed": whether the host's result says changed}}}]
 """
 
 from __future__ import absolute_import, division, print_function
@@ -57,7 +58,8 @@ class CallbackModule(CallbackBase):
         now = time.monotonic()
         entry = self.current
         entry['hosts'][result._host.get_name()] = {'end': now - entry['start'],
-                                                   'ctdb_seconds': _ctdb_seconds(result._result)}
+                                                   'ctdb_seconds': _ctdb_seconds(result._result),
+                                                   'changed': bool(result._result.get('changed'))}
         entry['failed'] = entry['failed'] or failed
 
     def v2_runner_on_ok(self, result):
