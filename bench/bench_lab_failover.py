@@ -50,11 +50,6 @@ def settle(lab, api, timeout=180):
     return False
 
 
-def helper_pids(lab, host):
-    done = lab.on_host(host, ['sh', '-c', 'grep -l ctdb_etcd_lock /proc/[0-9]*/cmdline 2>/dev/null'], check=False)
-    return {int(path.split('/')[2]) for path in done.stdout.split()}
-
-
 def trial_kill(lab, leader_too, limit):
     leader = lt.leader_host(lab)
     where = lt.placement(lab)
@@ -100,12 +95,20 @@ def trial_netloss(lab, api, limit):
     veth = 'veth' + holder[len(lab.name):]
     started = time.time()
     lab.in_hub(['ip', 'link', 'set', veth, 'down'])
-    gave_up = taken = new = None
+    gave_up = taken = new = key_seen = None
+    overlap = False
     try:
         while time.time() - started < limit and taken is None:
-            if gave_up is None and old_helper not in helper_pids(lab, holder):
-                gave_up = time.time() - started
+            # the value first, then the old helper: a helper seen alive after the key named
+            # a new holder is a real overlap, however long the read took
             current = lt.lock_value(lab, api, hosts=survivors)
+            old_alive = old_helper in lt.helper_pids(lab, holder)
+            if gave_up is None and not old_alive:
+                gave_up = time.time() - started
+            if current and current != value and old_alive:
+                overlap = True
+            if current and current != value and key_seen is None:
+                key_seen = time.time() - started
             if current and current != value:
                 who = lt.lock_holder(lab, api, hosts=survivors)
                 if who in survivors and lt.leader_host(lab, survivors[0]) == who:
@@ -113,7 +116,8 @@ def trial_netloss(lab, api, limit):
             time.sleep(0.05)
     finally:
         lab.in_hub(['ip', 'link', 'set', veth, 'up'])
-    return {'holder': holder, 'new_holder': new, 'helper_exited': gave_up, 'seconds': taken}
+    return {'holder': holder, 'new_holder': new, 'helper_exited': gave_up, 'seconds': taken, 'key_seconds': key_seen,
+            'overlap': overlap}
 
 
 def summary(name, values):
@@ -161,7 +165,10 @@ def main():
              'netloss': 'netloss %s -> new holder' % args.api}[args.scenario]
     print(summary(label, [r['seconds'] for r in results]))
     if args.scenario == 'netloss':
+        print(summary('netloss %s -> key names a survivor' % args.api, [r['key_seconds'] for r in results]))
         print(summary('netloss %s -> old helper exited' % args.api, [r['helper_exited'] for r in results]))
+        print('netloss %s: trials in which the key named a new holder while the old helper ran: %d of %d'
+              % (args.api, sum(1 for r in results if r['overlap']), len(results)))
     return 0
 
 

@@ -169,13 +169,18 @@ def lock_value(lab_, api=LOCK_API, hosts=None):
     """The lock key's value (the holder's token host:pid:uuid) in etcd, or '' when free.
 
     hosts: ask only the etcd members of these hosts (those still reachable in a test).
+    Reads answer at once from the member asked (v2 --no-sync: no member-list sync first, which
+    tried a cut-off member's address; v3 serializable: no wait for a leader while the survivors
+    elect one), so a poll sees the new holder when it is written; a member may lag behind by
+    the time it takes to apply an entry, which only ever makes the new holder seen later.
     """
     endpoints = ','.join('http://%s:2379' % lab_.address(h) for h in lab_.etcd_hosts()
                          if hosts is None or h in hosts)
     if api == 'v3':
-        argv = ['etcdctl', '--endpoints', endpoints, '--dial-timeout', '1s', '--command-timeout', '3s', 'get', '--print-value-only', LOCK_KEY]
+        argv = ['etcdctl', '--endpoints', endpoints, '--dial-timeout', '1s', '--command-timeout', '3s', 'get',
+                '--consistency=s', '--print-value-only', LOCK_KEY]
     else:
-        argv = ['etcdctl', '--endpoints', endpoints, '--timeout', '3s', 'get', LOCK_KEY]
+        argv = ['etcdctl', '--endpoints', endpoints, '--no-sync', '--timeout', '3s', 'get', LOCK_KEY]
     done = lab_.in_hub(argv, check=False, env=dict(os.environ, ETCDCTL_API='3' if api == 'v3' else '2'))
     return done.stdout.strip() if done.returncode == 0 else ''
 
@@ -199,3 +204,30 @@ def lock_holder(lab_, api=LOCK_API, hosts=None):
     if done.returncode != 0 or not ctdbd or str(ctdbd) not in done.stdout.split():
         return None
     return host
+
+
+def helper_pids(lab_, host):
+    """PIDs, as HOST sees them, of the lock helpers running there. Read from this machine's
+    /proc, matching the host's PID namespace: no command started inside the host at every
+    poll (the grep used before matched its own command line and used up host PIDs)."""
+    init = lab_.init_pid(host)
+    if init is None:
+        return set()
+    namespace = os.readlink('/proc/%d/ns/pid' % init)
+    found = set()
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            if os.readlink('/proc/%s/ns/pid' % entry) != namespace:
+                continue
+            with open('/proc/%s/cmdline' % entry, 'rb') as handle:
+                argv = handle.read().split(b'\0')
+            if not any(arg.endswith(b'/ctdb_etcd_lock') for arg in argv):
+                continue
+            with open('/proc/%s/status' % entry) as handle:
+                nspid = next(line for line in handle if line.startswith('NSpid:')).split()[-1]
+        except (OSError, StopIteration):
+            continue  # gone meanwhile
+        found.add(int(nspid))
+    return found
