@@ -218,10 +218,14 @@ def stage_stale_key(etcd, api, key, stale_below):
     coming back: a v3 keep-alive gives the lease its full TTL again)."""
     if api == 'v2':
         etcd.v2_put(key, 'stale-holder', ttl=9)
-        refresh = lambda: etcd.v2_put(key, 'stale-holder', ttl=9, prev_exist=True)  # noqa: E731
     else:
         lease = etcd.v3_put(key, 'stale-holder', ttl=9)
-        refresh = lambda: etcd.v3_keepalive(lease)  # noqa: E731
+
+    def refresh():
+        if api == 'v2':
+            etcd.v2_put(key, 'stale-holder', ttl=9, prev_exist=True)
+        else:
+            etcd.v3_keepalive(lease)
     time.sleep(9 - stale_below + 1.2)  # etcd v2 rounds the time left up, v3 down
     return refresh
 
