@@ -105,11 +105,10 @@ def trial_netloss(lab, api, limit):
             old_alive = old_helper in lt.helper_pids(lab, holder)
             if gave_up is None and not old_alive:
                 gave_up = time.time() - started
-            if current and current != value and old_alive:
-                overlap = True
-            if current and current != value and key_seen is None:
-                key_seen = time.time() - started
             if current and current != value:
+                overlap = overlap or old_alive
+                if key_seen is None:
+                    key_seen = time.time() - started
                 who = lt.lock_holder(lab, api, hosts=survivors)
                 if who in survivors and lt.leader_host(lab, survivors[0]) == who:
                     taken, new = time.time() - started, who
