@@ -355,6 +355,15 @@ def cluster_view(typed):
     return view
 
 
+def _recovery_mode_problems(cluster):
+    mode = cluster.get('recovery_mode')
+    if mode is None:
+        return ['recovery mode unknown']
+    if mode != 'NORMAL':
+        return ['recovery mode is %s' % mode]
+    return []
+
+
 def health_problems(cluster):
     """Why a typed status is not healthy, as sentences; empty when it is healthy.
 
@@ -368,12 +377,7 @@ def health_problems(cluster):
     for node in nodes:
         if node.get('flags'):
             problems.append('node %s (%s) is %s' % (node['pnn'], node['address'], '|'.join(node['flags'])))
-    mode = cluster.get('recovery_mode')
-    if mode is None:
-        problems.append('recovery mode unknown')
-    elif mode != 'NORMAL':
-        problems.append('recovery mode is %s' % mode)
-    return problems
+    return problems + _recovery_mode_problems(cluster)
 
 
 def fault_problems(cluster):
@@ -393,12 +397,7 @@ def fault_problems(cluster):
         faults = node_faults(node.get('flags') or [])
         if faults:
             problems.append('node %s (%s) is %s' % (node['pnn'], node['address'], '|'.join(node['flags'])))
-    mode = cluster.get('recovery_mode')
-    if mode is None:
-        problems.append('recovery mode unknown')
-    elif mode != 'NORMAL':
-        problems.append('recovery mode is %s' % mode)
-    return problems
+    return problems + _recovery_mode_problems(cluster)
 
 
 def is_healthy(cluster):
