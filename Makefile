@@ -36,7 +36,7 @@ TEST_LAB_NAME ?= labtest
 TEST_LAB_SUBNET ?= 10.213.1
 
 .PHONY: setup packages venv collection-link demo sandbox sandbox-stop sandbox-status test units typecheck sanity \
-	integration bad-inputs-doc clean lab lab-stop lab-status lab-test lab-demo
+	integration bad-inputs-doc clean lab lab-stop lab-status lab-test lab-demo timing-under-load
 
 setup: packages venv collection-link
 
@@ -116,6 +116,22 @@ lab-test: setup
 	  $(LAB) stop --name $(TEST_LAB_NAME); exit $$rc
 
 test: units typecheck sanity integration lab-test
+
+# The tests whose verdict depends on time (marker `timing`), TIMING_ROUNDS times under a bounded load
+# (ctdbtest.load: TIMING_CPU busy loops and TIMING_WRITERS dd loops that fsync), which stops when the
+# rounds end or are interrupted. TIMING_TESTS: tests/integration (default) or tests/lab (a lab of its
+# own, started each round). Exit status: that of the first failed round.
+TIMING_ROUNDS ?= 10
+TIMING_CPU ?= 2
+TIMING_WRITERS ?= 1
+TIMING_TESTS ?= tests/integration
+timing-under-load: setup
+	CTDB_SANDBOX_NAME=$(TEST_SANDBOX_NAME) CTDB_SANDBOX_SUBNET=$(TEST_SANDBOX_SUBNET) \
+	  LAB_NAME=$(TEST_LAB_NAME) LAB_SUBNET=$(TEST_LAB_SUBNET) \
+	  $(BIN)/python -m ctdbtest.load --rounds $(TIMING_ROUNDS) --cpu $(TIMING_CPU) --writers $(TIMING_WRITERS) \
+	  -- $(BIN)/pytest -q -m timing $(TIMING_TESTS); rc=$$?; \
+	  $(SANDBOX) stop --name $(TEST_SANDBOX_NAME) >/dev/null; $(LAB) stop --name $(TEST_LAB_NAME) >/dev/null 2>&1; \
+	  exit $$rc
 
 clean: sandbox-stop lab-stop
 	rm -rf .cache .sandbox .lab tests/output

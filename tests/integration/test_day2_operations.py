@@ -22,6 +22,7 @@ PLAYBOOKS = os.path.join(REPO, 'playbooks')
 SITE = os.path.join(PLAYBOOKS, 'site.yml')
 # Short waits, so that a wait for a node the role should not wait for fails fast.
 BASE_VARS = {'etcd_lock_enabled': False, 'ctdb_wait_timeout': 40}
+HEALTH_WAIT = 'ctdb.cluster.ctdb : Wait until every node in service is healthy (nodes an administrator took out are not waited for)'
 TUNABLES = {'MonitorInterval': 17}
 
 
@@ -151,14 +152,15 @@ def test_converge_leaves_an_admin_disabled_node_out_and_does_not_wait_for_it(san
     assert sandbox.ctdb(0, '-n', 1, 'disable').returncode == 0
     wait_flag(sandbox, 1, 'DISABLED')
     running = pids(sandbox)
-    started = time.monotonic()
     run = run_playbook(SITE, extra_vars=BASE_VARS)
-    elapsed = time.monotonic() - started
     assert run.rc == 0, explain(run)
     assert changed_task_names(run) == [], explain(run)
     assert flag_word(sandbox, 1) == 'DISABLED'
     assert pids(sandbox) == running
-    assert elapsed < BASE_VARS['ctdb_wait_timeout'], 'the run waited %.0f s' % elapsed
+    # Not waited for: the role's health wait found the cluster as it must be at its first look (a
+    # wall-clock bound here failed or passed with the machine's load, not with the role's logic).
+    waits = run.results(HEALTH_WAIT)
+    assert waits and all(result.get('attempts') == 1 for result in waits.values()), waits
 
 
 def test_restart_of_an_admin_disabled_node_keeps_it_disabled(sandbox, run_playbook):

@@ -22,8 +22,8 @@ import time
 
 import pytest
 
-from ctdbtest import now
-from ctdbtest.etcd import EtcdServer, StallProxy, b64, etcd_host, free_port, wait_key_gone
+from ctdbtest import LOAD_MARGIN, now
+from ctdbtest.etcd import EtcdServer, KeyWatch, StallProxy, b64, etcd_host, free_port, wait_key_gone
 from ctdbtest.lock_helper import (
     CLIENT_MODULES, HELPER, PYTHON, SYSTEM_PYTHON, Helper, ParentedHelper, python_has, unique_name, write_config)
 
@@ -95,8 +95,30 @@ def poll_until_taken(helpers, config, limit, interval=0.2):
 REFRESH_RE = re.compile(r'refreshed at (\d+\.\d+)')
 
 
+def assert_taken_after_the_old_holder(etcd, api, key, old_value, holder, contender, watch):
+    """The safety property of a hand-over, whatever the machine's speed: a contender that answered 0
+    took the lock only after the old holder had closed its stdout (CTDB's "lock lost") and after the
+    old key had gone (no read of the watch sent at or after the answer found the old value)."""
+    assert holder.eof_at is not None and contender.status_at > holder.eof_at, (
+        'taken %.2f s before the old holder let go' % (holder.eof_at - contender.status_at))
+    last_old = watch.last_seen(old_value)
+    assert last_old is None or last_old < contender.status_at, (
+        'the old key was still there %.2f s after the contender said 0' % (last_old - contender.status_at))
+    now_held = etcd.holder(api, key)
+    assert now_held is not None and now_held[0] != old_value, now_held
+
+
+def assert_contended_while_the_old_key_lived(etcd, api, key, old_value, contender):
+    """A contender that answered 1 saw the old key live (more time left than a stale one): it is still
+    there, with the old holder's value, right after the answer."""
+    found = etcd.holder(api, key)
+    assert found is not None and found[0] == old_value and (found[1] is None or found[1] > 0), (
+        found, contender.errors())
+
+
 # -- mutual exclusion -------------------------------------------------------------
 
+@pytest.mark.timing
 @pytest.mark.parametrize('api', APIS)
 def test_one_holder_other_contends_quietly(api, etcd, helpers, tmp_path):
     config = write_config(str(tmp_path / 'etcd'), api, etcd, name=unique_name())
@@ -104,9 +126,10 @@ def test_one_holder_other_contends_quietly(api, etcd, helpers, tmp_path):
     assert first.read_status() == '0', first.errors()
     second = helpers(config)
     assert second.read_status() == '1', second.errors()
-    # at once: the holder refreshes, so there is no expiry to wait for (CTDB's own
-    # check of the lock during a recovery gives the helper 5 s)
-    assert now() - second.started_at < 3.0, now() - second.started_at
+    # at once: the holder refreshes, so there is no expiry to wait for.  The bound is CTDB's own
+    # check of the lock during a recovery, which gives the helper 5 s from its start (a wait for
+    # the key's expiry would take 7-9 s): no load margin, this is what the product must meet.
+    assert now() - second.started_at < 5.0, now() - second.started_at
     assert second.wait(5) == 0
     time.sleep(0.3)
     assert first.process.poll() is None, 'the holder must keep running'
@@ -151,6 +174,7 @@ def test_v2_and_v3_locks_do_not_see_each_other(etcd, helpers, tmp_path):
 
 # -- releasing -----------------------------------------------------------------------
 
+@pytest.mark.timing
 @pytest.mark.parametrize('api', APIS)
 @pytest.mark.parametrize('signum', [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
 def test_signal_releases_at_once(api, signum, etcd, helpers, tmp_path):
@@ -162,10 +186,11 @@ def test_signal_releases_at_once(api, signum, etcd, helpers, tmp_path):
     key = '/_locks/_ctdb/%s.lock' % name
     sent = now()
     holder.signal(signum)
-    # the lock is free within a second (the key is gone), so a new helper gets 0
-    # on its first attempt (its own start-up time is not the holder's doing)
-    freed = wait_key_gone(etcd, api, key, limit=5)
-    assert freed is not None and freed - sent < 1.0, freed and freed - sent
+    # the key is deleted at once (well within a second on a quiet machine; LOAD_MARGIN for a busy one,
+    # where etcd's own commit waits for fsync), not left to expire (lock_ttl 9 s), so a new helper gets
+    # 0 on its first attempt (its own start-up time is not the holder's doing)
+    freed = wait_key_gone(etcd, api, key, limit=9)
+    assert freed is not None and freed - sent < 1.0 + LOAD_MARGIN, freed and freed - sent
     assert holder.wait_eof(2) is not None
     follower = helpers(config)
     assert follower.read_status(5) == '0', follower.errors()
@@ -191,45 +216,64 @@ def test_release_leaves_no_key_and_no_lease(api, etcd, helpers, tmp_path):
     assert set(etcd.v3_leases()) - leases_before == set()
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize('api', APIS)
 def test_holder_killed_lock_expires_within_ttl_plus_refresh(api, etcd, helpers, tmp_path):
     ttl, refresh = 5, 1
     name = unique_name()
+    key = '/_locks/_ctdb/%s.lock' % name
     config = write_config(str(tmp_path / 'etcd'), api, etcd, name=name, lock_ttl=ttl, refresh=refresh)
     holder = helpers(config)
     assert holder.read_status() == '0'
+    old_value = etcd.holder(api, key)[0]
     time.sleep(1.5)
     holder.signal(signal.SIGKILL)
     killed = now()
-    # still held right after the crash: a contender is refused
-    contender = helpers(config)
-    assert contender.read_status() == '1'
-    # the key expires within TTL + one refresh, and then a new helper takes the lock
-    freed = wait_key_gone(etcd, api, '/_locks/_ctdb/%s.lock' % name, limit=ttl + refresh + 5)
+    holder.wait_eof(5)
+    # Right after the crash nobody may take the lock from the live key.  A contender that starts
+    # while the key still looks refreshed answers 1; one slow enough (a busy machine) to find it
+    # about to expire waits and takes it after it expired: both are checked for what they mean.
+    watch = KeyWatch(etcd, api, key).start()
+    try:
+        contender = helpers(config)
+        status = contender.read_status(ttl + 2 + LOAD_MARGIN)
+    finally:
+        watch.stop()
+    if status == '0':
+        assert_taken_after_the_old_holder(etcd, api, key, old_value, holder, contender, watch)
+    else:
+        assert status == '1', (status, contender.errors())
+        assert_contended_while_the_old_key_lived(etcd, api, key, old_value, contender)
+    # the key expires by itself: within its TTL of the last refresh before the crash, plus etcd's
+    # sweep (up to ~1 s late) and LOAD_MARGIN; then a new helper takes the lock (the contender that
+    # answered 0 took it, so the old key had gone by its answer)
+    freed = contender.status_at if status == '0' else wait_key_gone(etcd, api, key, limit=ttl + 1 + LOAD_MARGIN)
     assert freed is not None, 'lock never became free again'
-    assert freed - killed <= ttl + refresh, freed - killed
-    follower = poll_until_taken(helpers, config, limit=5)[1]
-    assert follower is not None, 'lock free in etcd but not taken'
+    assert freed - killed <= ttl + 1 + LOAD_MARGIN, freed - killed
+    if status != '0':
+        follower = poll_until_taken(helpers, config, limit=5 + LOAD_MARGIN)[1]
+        assert follower is not None, 'lock free in etcd but not taken'
 
 
-def stage_stale_key(etcd, api, key, stale_below):
-    """A key as a holder with lock_ttl 9 leaves it when it stops refreshing, once it has
+def stage_stale_key(etcd, api, key, stale_below, ttl=9):
+    """A key as a holder with lock_ttl `ttl` leaves it when it stops refreshing, once it has
     less time left than stale_below.  Returns a function that refreshes it (the holder
     coming back: a v3 keep-alive gives the lease its full TTL again)."""
     if api == 'v2':
-        etcd.v2_put(key, 'stale-holder', ttl=9)
+        etcd.v2_put(key, 'stale-holder', ttl=ttl)
     else:
-        lease = etcd.v3_put(key, 'stale-holder', ttl=9)
+        lease = etcd.v3_put(key, 'stale-holder', ttl=ttl)
 
     def refresh():
         if api == 'v2':
-            etcd.v2_put(key, 'stale-holder', ttl=9, prev_exist=True)
+            etcd.v2_put(key, 'stale-holder', ttl=ttl, prev_exist=True)
         else:
             etcd.v3_keepalive(lease)
-    time.sleep(9 - stale_below + 1.2)  # etcd v2 rounds the time left up, v3 down
+    time.sleep(ttl - stale_below + 1.2)  # etcd v2 rounds the time left up, v3 down
     return refresh
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize('api', APIS)
 def test_contender_waits_for_a_stale_key_and_takes_it_when_it_expires(api, etcd, helpers, tmp_path):
     """The holder stopped refreshing (its node lost its network): instead of answering
@@ -241,23 +285,27 @@ def test_contender_waits_for_a_stale_key_and_takes_it_when_it_expires(api, etcd,
     staged = now()
     stage_stale_key(etcd, api, key, stale_below=9 - 2 - 2)  # a refreshing holder never leaves less
     contender = helpers(config)
-    assert contender.read_status(15) == '0', contender.errors()
+    assert contender.read_status(15 + LOAD_MARGIN) == '0', contender.errors()
     taken = now() - staged
-    # not before the key expired, and soon after (etcd sweeps expired keys up to ~1 s late)
-    assert 8.5 <= taken <= 9 + 2.5, taken
+    # never before the key expired (load only delays); soon after: etcd sweeps expired keys up to
+    # ~1 s late, the helper looks every 0.2 s, and a busy machine adds LOAD_MARGIN
+    assert 8.5 <= taken <= 9 + 2.5 + LOAD_MARGIN, taken
     assert etcd.tree(api, '/_locks/_ctdb/')[key] not in ('', 'stale-holder')
     assert contender.errors() == ''  # quiet on success
     assert contender.process.poll() is None, 'it holds the lock now'
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize('api', APIS)
 def test_contender_waiting_on_a_stale_key_gives_way_when_the_holder_refreshes(api, etcd, helpers, tmp_path):
+    """lock_ttl 20: the staged key has ~14 s left when the contender starts, room for a slow start
+    (LOAD_MARGIN) before the refresh, which must come while the key still exists."""
     name = unique_name()
     key = '/_locks/_ctdb/%s.lock' % name
-    config = write_config(str(tmp_path / 'etcd'), api, etcd, name=name, lock_ttl=9, refresh=2)
-    refresh = stage_stale_key(etcd, api, key, stale_below=9 - 2 - 2)
+    config = write_config(str(tmp_path / 'etcd'), api, etcd, name=name, lock_ttl=20, refresh=2)
+    refresh = stage_stale_key(etcd, api, key, stale_below=20 - 2 - 2, ttl=20)
     contender = helpers(config, verbose=1)
-    deadline = now() + 3.0
+    deadline = now() + 3.0 + LOAD_MARGIN
     while 'waiting for it to expire' not in contender.errors() and now() < deadline:
         time.sleep(0.05)
     assert 'waiting for it to expire' in contender.errors(), contender.errors()
@@ -267,10 +315,12 @@ def test_contender_waiting_on_a_stale_key_gives_way_when_the_holder_refreshes(ap
     assert etcd.tree(api, '/_locks/_ctdb/')[key] == 'stale-holder'
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize('api', APIS)
 def test_parent_gone_releases_at_once(api, etcd, python, helpers, tmp_path):
-    """The watchdog looks at the parent every 0.1 s; before, the holding loop did,
-    between two requests."""
+    """The watchdog looks at the parent every 0.1 s (its period is a unit test's: test_watchdog_*);
+    here the real process releases well before the key could expire (lock_ttl 5): within 0.6 s on a
+    quiet machine, LOAD_MARGIN more on a busy one."""
     name = unique_name()
     config = write_config(str(tmp_path / 'etcd'), api, etcd, name=name, lock_ttl=5, refresh=1)
     child = ParentedHelper(config, python=python).start()
@@ -278,7 +328,7 @@ def test_parent_gone_releases_at_once(api, etcd, python, helpers, tmp_path):
         assert child.read_status(10) == '0'
         killed = child.kill_parent()
         freed = wait_key_gone(etcd, api, '/_locks/_ctdb/%s.lock' % name, limit=5, interval=0.02)
-        assert freed is not None and freed - killed < 0.6, freed and freed - killed
+        assert freed is not None and freed - killed < 0.6 + LOAD_MARGIN, freed and freed - killed
         # the helper releases and exits: its stdout (our pipe) reaches EOF
         assert child.wait_eof(2) is not None
         follower = helpers(config)
@@ -287,32 +337,35 @@ def test_parent_gone_releases_at_once(api, etcd, python, helpers, tmp_path):
         child.stop()
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize('api', APIS)
 def test_parent_gone_while_a_refresh_hangs(api, etcd, python, tmp_path):
     """Issue 10 item 14: CTDB dies while a refresh hangs (its etcd endpoint stopped
     answering).  The lock is released through the other endpoint at once, not
-    after the hanging request's timeout (1.5 s here; before the watchdog watched
-    the parent, the release came after it)."""
+    after the hanging request's timeout (before the watchdog watched the parent, the
+    release came after it).  The request timeout is 5 s here (at most one refresh: lock_ttl 20,
+    refresh 5), so the bound, 0.8 s plus LOAD_MARGIN for a busy machine, stays below it."""
     proxy = StallProxy(etcd.host, etcd.client_port).start()
     name = unique_name()
     key = '/_locks/_ctdb/%s.lock' % name
-    config = write_config(str(tmp_path / 'etcd'), api, name=name, lock_ttl=9, refresh=2,
+    config = write_config(str(tmp_path / 'etcd'), api, name=name, lock_ttl=20, refresh=5, timeout=5,
                           endpoints='%s, %s' % (proxy.url, etcd.url))
     child = ParentedHelper(config, python=python).start()
     try:
         assert child.read_status(10) == '0'
         proxy.stall()
-        assert proxy.hung.wait(5), 'no refresh went to the stalled endpoint'
+        assert proxy.hung.wait(5 + LOAD_MARGIN), 'no refresh went to the stalled endpoint'
         killed = child.kill_parent()
         freed = wait_key_gone(etcd, api, key, limit=10, interval=0.02)
         assert freed is not None, 'never released'
-        assert freed - killed < 0.8, freed - killed
+        assert freed - killed < 0.8 + LOAD_MARGIN, freed - killed
         assert child.wait_eof(2) is not None
     finally:
         child.stop()
         proxy.stop()
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize('api', APIS)
 def test_hanging_endpoint_costs_one_timeout_and_the_lock_is_kept(api, etcd, helpers, tmp_path):
     """One of two endpoints stops answering (requests hang): a refresh costs one
@@ -338,8 +391,11 @@ def test_hanging_endpoint_costs_one_timeout_and_the_lock_is_kept(api, etcd, help
 
 # -- losing the lock -----------------------------------------------------------------
 
+@pytest.mark.timing
 @pytest.mark.parametrize('api', APIS)
 def test_key_deleted_holder_exits(api, etcd, helpers, tmp_path):
+    """The next refresh finds the key gone: EOF within one refresh (+ one request, + LOAD_MARGIN on a
+    busy machine), before the TTL (5 s) a holder that did not notice would have taken."""
     name = unique_name()
     refresh = 1
     config = write_config(str(tmp_path / 'etcd'), api, etcd, name=name, lock_ttl=5, refresh=refresh)
@@ -347,58 +403,133 @@ def test_key_deleted_holder_exits(api, etcd, helpers, tmp_path):
     assert holder.read_status() == '0'
     etcd.delete(api, '/_locks/_ctdb/%s.lock' % name)
     deleted = now()
-    assert holder.wait_eof(refresh + 2) is not None
-    assert holder.eof_at - deleted <= refresh + 0.5
+    assert holder.wait_eof(refresh + 2 + LOAD_MARGIN) is not None
+    assert holder.eof_at - deleted <= refresh + 0.5 + LOAD_MARGIN
     assert 'lock lost' in holder.errors()
     assert len(holder.errors().strip().splitlines()) == 1, holder.errors()
 
 
+@pytest.mark.timing
 def test_key_taken_over_holder_exits(etcd, helpers, tmp_path):
     name = unique_name()
     config = write_config(str(tmp_path / 'etcd'), 'v2', etcd, name=name, lock_ttl=5, refresh=1)
     holder = helpers(config)
     assert holder.read_status() == '0'
     etcd.v2_put('/_locks/_ctdb/%s.lock' % name, 'intruder')
-    assert holder.wait_eof(3) is not None
+    assert holder.wait_eof(3 + LOAD_MARGIN) is not None
     assert 'taken by someone else' in holder.errors()
 
 
+def hold_then_lose_etcd(api, etcd, helpers, tmp_path, lose, endpoints=None, ttl=9, refresh=2):
+    """A holder (verbose) whose etcd goes away by lose(); returns (config, name, key, the key's value, holder).  The holder's own checks come first: it closes stdout before its key could expire
+    (its last successful refresh + TTL) and not much earlier than planned (TTL - margin)."""
+    name = unique_name()
+    key = '/_locks/_ctdb/%s.lock' % name
+    config = write_config(str(tmp_path / 'etcd'), api, etcd, name=name, lock_ttl=ttl, refresh=refresh,
+                          **({'endpoints': endpoints} if endpoints else {}))
+    holder = helpers(config, verbose=2)
+    assert holder.read_status() == '0', holder.errors()
+    old_value = etcd.holder(api, key)[0]
+    time.sleep(2.5)
+    lose()
+    gone = now()
+    assert holder.wait_eof(ttl + LOAD_MARGIN) is not None, holder.errors()
+    refreshes = [float(x) for x in REFRESH_RE.findall(holder.errors())]
+    assert refreshes, holder.errors()
+    last_ok = max(t for t in refreshes + [holder.started_at] if t <= gone)
+    margin = min(refresh, (ttl - refresh) / 2.0)
+    # The watchdog looks every 0.1 s; 0.5 s is what a loaded 2-core machine may add to that.  Never
+    # past the key's own expiry (last_ok + ttl) in any case.
+    assert holder.eof_at < min(last_ok + ttl - margin + 0.5, last_ok + ttl), (holder.eof_at - last_ok,
+                                                                             holder.errors())
+    assert holder.eof_at >= last_ok + ttl - margin - 0.1, (holder.eof_at - last_ok, holder.errors())
+    assert 'lock lost' in holder.errors()
+    return config, name, key, old_value, holder
+
+
+@pytest.mark.timing
 @pytest.mark.parametrize('api', APIS)
 @pytest.mark.parametrize('how', ['paused', 'killed'])
 def test_etcd_gone_holder_exits_before_ttl(api, how, own_etcd, helpers, tmp_path):
     """etcd stops answering (paused: requests hang; killed: connections refused).
     The holder must close stdout before the key could expire, i.e. before its last
-    successful refresh + TTL, and not long before ttl - margin."""
-    ttl, refresh = 9, 2
-    name = unique_name()
-    config = write_config(str(tmp_path / 'etcd'), api, own_etcd, name=name, lock_ttl=ttl, refresh=refresh)
-    holder = helpers(config, verbose=2)
-    assert holder.read_status() == '0'
-    time.sleep(2.5)
+    successful refresh + TTL, and not long before ttl - margin.
+
+    Paused, then resumed: whether the contender finds the old key live or stale depends on whether
+    etcd applies the refreshes the holder sent during the pause (it usually does, renewing the key for
+    a full TTL: contention) and on how fast the machine is (issue 22: under load it finds the key about
+    to expire, waits and takes it).  Both answers are right; each is checked for what it must mean.
+    The two tests below reach each answer on purpose."""
+    lose = own_etcd.pause if how == 'paused' else own_etcd.kill
+    config, _, key, old_value, holder = hold_then_lose_etcd(api, own_etcd, helpers, tmp_path, lose)
     if how == 'paused':
-        own_etcd.pause()
-    else:
-        own_etcd.kill()
-    stopped = now()
-    assert holder.wait_eof(ttl + 2) is not None, holder.errors()
-    refreshes = [float(x) for x in REFRESH_RE.findall(holder.errors())]
-    assert refreshes, holder.errors()
-    last_ok = max(t for t in refreshes + [holder.started_at] if t <= stopped)
-    margin = min(refresh, (ttl - refresh) / 2.0)
-    # never later than the TTL allows, never much earlier than planned
-    assert holder.eof_at < last_ok + ttl - margin + 0.5, (holder.eof_at - last_ok, holder.errors())
-    assert holder.eof_at >= last_ok + ttl - margin - 0.1, (holder.eof_at - last_ok, holder.errors())
-    assert 'lock lost' in holder.errors()
-    if how == 'paused':
-        # the key is still there when etcd comes back: nobody could have taken it
-        # while the old holder still answered for it
         own_etcd.resume()
-        contender = helpers(config)
-        assert contender.read_status(5) == '1', contender.errors()
+        watch = KeyWatch(own_etcd, api, key).start()
+        try:
+            contender = helpers(config, verbose=1)
+            status = contender.read_status(9 + LOAD_MARGIN)
+        finally:
+            watch.stop()
+        if status == '0':
+            assert_taken_after_the_old_holder(own_etcd, api, key, old_value, holder, contender, watch)
+        else:
+            assert status == '1', (status, contender.errors())
+            assert_contended_while_the_old_key_lived(own_etcd, api, key, old_value, contender)
+
+
+@pytest.mark.timing
+@pytest.mark.parametrize('api', APIS)
+def test_holder_cut_off_from_etcd_contender_takes_the_lock_once_its_key_expired(api, etcd, helpers, tmp_path):
+    """The holder's only path to etcd hangs (nothing it sends arrives: its refreshes are lost, unlike a
+    paused etcd's), everyone else reaches etcd: the contender started when the holder let go finds the
+    key about to expire, waits for it and takes the lock: 0, after the old holder's EOF and the old
+    key's expiry, and within the key's remaining time + the helper's slack (2 s) + LOAD_MARGIN."""
+    proxy = StallProxy(etcd.host, etcd.client_port).start()
+    try:
+        config, _, key, old_value, holder = hold_then_lose_etcd(api, etcd, helpers, tmp_path, proxy.stall,
+                                                             endpoints=proxy.url)
+        contender_config = write_config(str(tmp_path / 'direct'), api, etcd,
+                                        name=key.rsplit('/', 1)[1][:-len('.lock')], lock_ttl=9, refresh=2)
+        watch = KeyWatch(etcd, api, key).start()
+        try:
+            contender = helpers(contender_config, verbose=1)
+            assert contender.read_status(9 + LOAD_MARGIN) == '0', contender.errors()
+        finally:
+            watch.stop()
+        assert 'waiting for it to expire' in contender.errors(), contender.errors()
+        assert_taken_after_the_old_holder(etcd, api, key, old_value, holder, contender, watch)
+        margin = min(2, (9 - 2) / 2.0)
+        assert contender.status_at - holder.eof_at <= margin + 2 + LOAD_MARGIN, contender.status_at - holder.eof_at
+    finally:
+        proxy.stop()
+
+
+@pytest.mark.timing
+@pytest.mark.parametrize('api', APIS)
+def test_a_late_refresh_keeps_a_gone_holders_key_until_it_expires(api, own_etcd, helpers, tmp_path):
+    """etcd paused, the holder lets go, etcd comes back and applies a refresh sent before the pause
+    (done here on purpose, with the old holder's own lease: what etcd usually does by itself).  The key
+    is live again: contention (1), and the old key is the one still there; once it expires, the lock
+    is taken.  The cost is one more TTL before the hand-over, never two holders."""
+    config, _, key, old_value, holder = hold_then_lose_etcd(api, own_etcd, helpers, tmp_path, own_etcd.pause)
+    own_etcd.resume()
+    if api == 'v2':
+        own_etcd.v2_put(key, old_value, ttl=9, prev_exist=True)
+    else:
+        lease = int(own_etcd._request('/v3/kv/range', {'key': b64(key)})['kvs'][0]['lease'])
+        own_etcd.v3_keepalive(lease)
+    renewed = now()
+    contender = helpers(config, verbose=1)
+    assert contender.read_status(5 + LOAD_MARGIN) == '1', contender.errors()
+    assert_contended_while_the_old_key_lived(own_etcd, api, key, old_value, contender)
+    freed = wait_key_gone(own_etcd, api, key, limit=9 + 2 + LOAD_MARGIN)
+    assert freed is not None and freed - renewed <= 9 + 2 + LOAD_MARGIN, freed and freed - renewed
+    assert poll_until_taken(helpers, config, limit=5 + LOAD_MARGIN)[1] is not None
 
 
 # -- errors --------------------------------------------------------------------------
 
+@pytest.mark.timing
 @pytest.mark.parametrize('api', APIS)
 def test_unreachable_etcd_is_an_error(api, helpers, tmp_path):
     port = free_port(etcd_host())
@@ -407,7 +538,7 @@ def test_unreachable_etcd_is_an_error(api, helpers, tmp_path):
     helper = helpers(config)
     assert helper.read_status() == '3'
     helper.wait(5)
-    assert now() - started < 5
+    assert now() - started < 5  # CTDB's own budget for the helper's answer: no load margin
     lines = helper.errors().strip().splitlines()
     assert len(lines) == 1 and 'cannot take the lock: etcd at' in lines[0], lines
 

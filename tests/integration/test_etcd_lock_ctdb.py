@@ -78,6 +78,7 @@ def test_leader_holds_the_lock(locked_cluster):
     assert {pair[1] for pair in view.values()} == {'NORMAL'}, view
 
 
+@pytest.mark.timing
 def test_leader_crash_fails_over(locked_cluster):
     cluster, etcd, api, key = locked_cluster[:4]
     old_leader = parse_status(cluster.ctdb(0, 'status').stdout)[0]
@@ -87,5 +88,6 @@ def test_leader_crash_fails_over(locked_cluster):
     elapsed, leader = wait_for_new_leader(cluster, etcd, api, key, survivors, old_leader, FAILOVER_LIMIT)
     assert elapsed is not None, 'no new leader holding the lock within %d s: %r' % (FAILOVER_LIMIT, leader)
     print('%s: failover after the leader crash took %.1f s' % (api, elapsed))
-    # within the target: TTL + 5 s (the stale key has to expire first)
+    # The target is TTL + 5 s (the stale key has to expire first, then CTDB's election); a whole
+    # sandbox recovering on a loaded 2-core machine gets 5 s more (LOAD_MARGIN and a recovery).
     assert elapsed <= LOCK_TTL + 10, elapsed

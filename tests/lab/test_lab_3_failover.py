@@ -5,9 +5,12 @@
 Each test starts from a healthy cluster (site.yml converges it when needed) and leaves
 it healthy. The bounds (docs/lab.md has the measured figures):
   - kill -9 of a non-leader's ctdbd: its addresses on another host's eth0 within
-    KILL_BOUND (measured 1.8-2.5 s over 5 trials; the bound leaves room for a loaded CI machine);
+    KILL_BOUND = 10 s (measured 1.8-2.5 s over 5 trials: the killed daemon's TCP connections break at
+    once, so the lab's KeepaliveInterval 1 x KeepaliveLimit 3 = 3 s is the longest detection; a
+    recovery and the takeover follow, and the rest is room for a loaded CI machine);
   - the lock holder's network lost: a new leader's helper holds the lock within LOCK_BOUND =
-    TTL + 5 s. The lock is free at most TTL after the cut; a survivor whose attempt meets the
+    TTL + 5 s (the target; bench/bench_lab_failover.py measures it), plus LOAD_MARGIN for a loaded
+    machine. The lock is free at most TTL after the cut; a survivor whose attempt meets the
     old key after its holder stopped refreshing waits for it to expire and takes it then
     (before, it answered contention and CTDB tried again only a leader timeout, 5 s, later:
     up to 18.4 s with v2).
@@ -18,13 +21,14 @@ import time
 
 import pytest
 
+from ctdbtest import LOAD_MARGIN
 from ctdbtest.lab_cluster import (
     healthy, helper_pids, leader_host, lock_holder, lock_value, placement, playbook, wait_healthy, wait_until)
 
 SITE = 'playbooks/site.yml'
 TTL = 9  # etcd_lock_ttl, the role's default
 KILL_BOUND = 10.0
-LOCK_BOUND = TTL + 5.0
+LOCK_BOUND = TTL + 5.0 + LOAD_MARGIN
 
 
 @pytest.fixture
@@ -44,6 +48,7 @@ def generation(lab, host):
     return int(match.group(1)) if match else None
 
 
+@pytest.mark.timing
 def test_kill9_ctdbd_moves_its_addresses_and_site_brings_it_back(converged):
     lab = converged
     leader = leader_host(lab)
@@ -73,6 +78,7 @@ def test_kill9_ctdbd_moves_its_addresses_and_site_brings_it_back(converged):
     assert balanced, placement(lab)
 
 
+@pytest.mark.timing
 def test_lock_holder_loses_its_network(converged):
     lab = converged
     holder = lock_holder(lab)
@@ -124,6 +130,7 @@ def etcd_member_of_holder(lab, holder):
     return None
 
 
+@pytest.mark.timing
 def test_etcd_member_killed_then_quorum_lost(converged):
     lab = converged
     holder = lock_holder(lab)
@@ -141,7 +148,9 @@ def test_etcd_member_killed_then_quorum_lost(converged):
         assert lock_holder(lab) == holder
         assert generation(lab, holder) == gen
         assert healthy(lab)
-        # Quorum lost: the helper must give the lock up within the TTL.
+        # Quorum lost: the helper must give the lock up within the TTL (it exits at its last good
+        # refresh + TTL - margin; the exact bound is the integration tests' test_etcd_gone_*, from
+        # the helper's own clock). Here it is seen from outside, polled: LOAD_MARGIN more.
         second = next(h for h in lab.etcd_hosts() if h not in killed)
         os.kill(lab.etcd_pid(second), 9)
         killed.append(second)
@@ -150,7 +159,7 @@ def test_etcd_member_killed_then_quorum_lost(converged):
         gone, elapsed = wait_until(lambda: helper not in helper_pids(lab, holder), TTL + 5)
         print('quorum lost: the holding helper gave the lock up after %.1f s' % (time.time() - started))
         assert gone, 'the helper holding the lock still runs without etcd quorum'
-        assert elapsed <= TTL + 1
+        assert elapsed <= TTL + 1 + LOAD_MARGIN
     finally:
         for host in killed:
             lab.start_etcd_member(host)

@@ -11,6 +11,9 @@ Runs on the lab fixture of tests/lab/conftest.py (ctdbtest.lab, ctdbtest.lab_clu
 import threading
 import time
 
+import pytest
+
+from ctdbtest import LOAD_MARGIN
 from ctdbtest.lab_cluster import healthy, placement, playbook, wait_until
 
 SITE = 'playbooks/site.yml'
@@ -36,6 +39,8 @@ def test_maintenance_out_and_back_and_a_converge_leaves_it_out(converged):
     started = time.time()
     converge = playbook(lab, SITE)
     assert converge.rc == 0 and not converge.changed_hosts(), converge
+    # A converge that waited for the disabled host would fail at ctdb_wait_timeout (rc above); this
+    # bound is the role's default timeout (180 s) less a margin, far above a no-op's 15-40 s.
     assert time.time() - started < 170, 'the converge waited for the disabled host'
     assert flags(lab, host) == ['Disabled']
     back = playbook(lab, 'playbooks/maintenance.yml',
@@ -45,6 +50,7 @@ def test_maintenance_out_and_back_and_a_converge_leaves_it_out(converged):
     assert wait_until(lambda: any(hosts == [host] for hosts in placement(lab).values()), 30)[0]
 
 
+@pytest.mark.timing
 def test_rolling_restart_keeps_every_address_on_one_host(converged):
     lab = converged
     before = dict((host, lab.ctdbd_pid(host)) for host in lab.hostnames())
@@ -67,7 +73,8 @@ def test_rolling_restart_keeps_every_address_on_one_host(converged):
     assert all(after[host] and after[host] != before[host] for host in before), (before, after)
     assert seen
     # An address moves by being released on one host, then taken on another: never longer than
-    # one such move (well under 2 s) on no host at all.
+    # one such move (well under 2 s; measured 0.46 s at worst, bench/README.md) on no host at all,
+    # LOAD_MARGIN more on a loaded machine; a plain restart leaves it on no host for 6-8 s.
     for address in seen[0][1]:
         longest, since = 0.0, None
         for stamp, where in seen:
@@ -76,7 +83,7 @@ def test_rolling_restart_keeps_every_address_on_one_host(converged):
                 longest = max(longest, stamp - since)
             else:
                 since = None
-        assert longest < 2.0, '%s was on no host for %.1f s' % (address, longest)
+        assert longest < 2.0 + LOAD_MARGIN, '%s was on no host for %.1f s' % (address, longest)
     assert healthy(lab)
 
 

@@ -176,6 +176,21 @@ class EtcdServer:
     def v3_delete(self, key):
         return self._request('/v3/kv/deleterange', {'key': b64(key)})
 
+    def holder(self, api, key):
+        """(value, seconds left) of a key with a TTL or lease, (value, None) without one; None if absent."""
+        if api == 'v2':
+            node = self._request('/v2/keys%s' % key).get('node')
+            if not node or 'value' not in node:
+                return None
+            return node['value'], node.get('ttl')
+        kvs = self._request('/v3/kv/range', {'key': b64(key)}).get('kvs', [])
+        if not kvs:
+            return None
+        value, lease = base64.b64decode(kvs[0].get('value', '')).decode(), int(kvs[0].get('lease', 0))
+        if not lease:
+            return value, None
+        return value, int(self._request('/v3/kv/lease/timetolive', {'ID': lease}).get('TTL', -1))
+
     def tree(self, api, prefix='/'):
         return self.v2_tree(prefix) if api == 'v2' else self.v3_tree(prefix)
 
@@ -195,6 +210,43 @@ def wait_key_gone(etcd, api, key, limit, interval=0.05):
             return now()
         time.sleep(interval)
     return None
+
+
+class KeyWatch:
+    """Reads one key every `interval` seconds in a thread, to tell afterwards when a value was last
+    seen: each read is recorded with the time its request was SENT, so "seen at t" proves the key held
+    that value at t or later."""
+
+    def __init__(self, etcd, api, key, interval=0.05):
+        self.etcd, self.api, self.key, self.interval = etcd, api, key, interval
+        self.reads = []  # (sent at, value or None)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def _run(self):
+        while not self._stop.is_set():
+            sent = now()
+            try:
+                found = self.etcd.holder(self.api, self.key)
+            except OSError:
+                found = 'unreadable'  # etcd paused or gone: no observation
+            if found != 'unreadable':
+                self.reads.append((sent, found[0] if found else None))
+            self._stop.wait(self.interval)
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join(10)
+        return self
+
+    def last_seen(self, value):
+        """The latest send time of a read that found `value`, or None."""
+        times = [sent for sent, seen in self.reads if seen == value]
+        return max(times) if times else None
 
 
 class StallProxy:

@@ -48,6 +48,7 @@ class Helper:
         self.env = env
         self.process = None
         self.status = None
+        self.status_at = None
         self.eof_at = None
         self.started_at = None
 
@@ -63,8 +64,9 @@ class Helper:
         if not select.select([self.process.stdout], [], [], timeout)[0]:
             return None
         char = os.read(self.process.stdout.fileno(), 1).decode()
+        self.status_at = now()
         if char == '':
-            self.eof_at = now()
+            self.eof_at = self.status_at
         self.status = char
         return char
 
