@@ -29,6 +29,72 @@ EXEC_BITS = stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH
 GROUP_OTHER = 0o077
 
 
+def _load_libselinux():
+    """libselinux's calls, as AnsibleModule reaches them: ansible-core's own wrapper (shipped with the
+    module, it needs only libselinux.so.1), else libselinux's Python bindings; None without libselinux."""
+    try:
+        from ansible.module_utils.compat import selinux as wrapper
+        return wrapper
+    except ImportError:
+        pass
+    try:
+        import selinux as bindings
+        return bindings
+    except ImportError:
+        return None
+
+
+class SELinux:
+    """The SELinux calls of a write (a seam: unit tests pass a fake with the same methods).
+
+    ``lib`` offers libselinux's ``is_selinux_enabled()``, ``lgetfilecon_raw(path)``,
+    ``matchpathcon(path, mode)`` (both ``[rc, context]``) and ``lsetfilecon(path, context)``;
+    the default is the library AnsibleModule itself uses, if the host has libselinux.
+    Contexts are whole strings (``user:role:type:level``). Failures raise OSError.
+    """
+
+    def __init__(self, lib=None):
+        self.lib = _load_libselinux() if lib is None else lib
+        self._enabled = None
+
+    def is_enabled(self):
+        if self._enabled is None:
+            self._enabled = self.lib is not None and self.lib.is_selinux_enabled() == 1
+        return self._enabled
+
+    def get_context(self, path):
+        """The context of ``path`` itself (a link's own, not its target's); None when it has none."""
+        try:
+            rc, context = self.lib.lgetfilecon_raw(to_bytes(path, errors='surrogate_or_strict'))
+        except OSError as exc:
+            if exc.errno in (errno.ENODATA, errno.ENOTSUP):
+                return None
+            raise
+        return context if rc >= 0 else None
+
+    def default_context(self, path, mode):
+        """The policy's context for a new file at ``path`` (what restorecon would set); None when it has none."""
+        try:
+            rc, context = self.lib.matchpathcon(to_bytes(path, errors='surrogate_or_strict'), mode)
+        except OSError:
+            return None
+        return context if rc >= 0 else None
+
+    def set_context(self, path, context):
+        if self.lib.lsetfilecon(to_bytes(path, errors='surrogate_or_strict'), to_bytes(context)) != 0:
+            raise OSError(errno.EPERM, 'cannot set the SELinux context %s' % context, path)
+
+
+_SELINUX = []  # type: list[SELinux]
+
+
+def default_selinux():
+    """The host's SELinux, looked up once per run."""
+    if not _SELINUX:
+        _SELINUX.append(SELinux())
+    return _SELINUX[0]
+
+
 def _kind(st_mode):
     if stat.S_ISLNK(st_mode):
         return 'link'
@@ -176,15 +242,18 @@ def fsync_dir(directory):
         os.close(fd)
 
 
-def atomic_write(target, data, mode=None, owner=None):
+def atomic_write(target, data, mode=None, owner=None, selinux=None):
     """Replace ``target`` by a file holding ``data`` (bytes), atomically and durably.
 
     The temporary file is made in the target's directory (the rename cannot cross a
-    filesystem), given its final mode and owner while still private (so the umask never
-    shows: mkstemp makes it 0600 whatever the umask, and rename keeps what fchmod set),
-    fsynced, renamed over the target, and the directory fsynced, before this returns.
+    filesystem), given its final mode, owner and SELinux context while still private (so the
+    umask never shows: mkstemp makes it 0600 whatever the umask, and rename keeps what fchmod
+    set), fsynced, renamed over the target, and the directory fsynced, before this returns.
     mode: permission bits; None keeps the existing file's, or DEFAULT_MODE for a new file.
     owner: (uid, gid); None keeps the existing file's (a new file belongs to the caller).
+    selinux: a SELinux (default: the host's). Where it is enabled, the file keeps the context of
+    the file it replaces, as AnsibleModule.atomic_move does (the temporary file got its
+    directory's); a new file gets the policy's default context for its path.
     """
     directory = os.path.dirname(target) or '.'
     try:
@@ -195,6 +264,8 @@ def atomic_write(target, data, mode=None, owner=None):
         mode = stat.S_IMODE(current.st_mode) if current else DEFAULT_MODE
     if owner is None and current is not None:
         owner = (current.st_uid, current.st_gid)
+    selinux = default_selinux() if selinux is None else selinux
+    context = _wanted_context(selinux, target, current, mode)
     fd, tmp = tempfile.mkstemp(dir=directory, prefix='.%s.' % os.path.basename(target), suffix='.tmp')
     try:
         with os.fdopen(fd, 'wb') as handle:
@@ -203,12 +274,23 @@ def atomic_write(target, data, mode=None, owner=None):
             if owner is not None:
                 _fchown(handle.fileno(), owner)
             os.fchmod(handle.fileno(), mode)
+            if context is not None and selinux.get_context(tmp) != context:
+                selinux.set_context(tmp, context)
             os.fsync(handle.fileno())
         os.rename(tmp, target)
     except BaseException:
         _unlink_quietly(tmp)
         raise
     fsync_dir(directory)
+
+
+def _wanted_context(selinux, target, current, mode):
+    """The SELinux context the new file must have, or None (SELinux off, or no context to keep)."""
+    if not selinux.is_enabled():
+        return None
+    if current is not None:
+        return selinux.get_context(target)
+    return selinux.default_context(target, stat.S_IFREG | mode)
 
 
 def _fchown(fd, owner):

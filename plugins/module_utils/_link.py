@@ -69,11 +69,19 @@ def paths(dfs_path, shared_dir):
     return dfs_path, posixpath.normpath(shared_dir)
 
 
-def check_mount(dfs_path, shared_dir, dfs_real, shared_real, is_mount, dfs_dev, shared_dev):
-    """For require_mount: dfs_path is a mount point and shared_dir lies under it, on the same filesystem."""
+def check_mount_point(dfs_path, dfs_real, is_mount, dfs_dev, root_dev):
+    """For require_mount: dfs_path is a mount point, and not of the filesystem that holds / (never the cluster's)."""
     if not is_mount:
         raise CtdbError('dfs_path=%s is not a mount point: mount the distributed filesystem first '
                         '(or set require_mount=false)' % dfs_path)
+    if dfs_real == '/' or dfs_dev == root_dev:
+        raise CtdbError('dfs_path=%s is on the root filesystem (the one that holds /), which is never the cluster\'s '
+                        'filesystem: give the mount point of the distributed filesystem, e.g. /lfsmnt/robin (or set '
+                        'require_mount=false)' % dfs_path)
+
+
+def check_shared_dir(dfs_path, shared_dir, dfs_real, shared_real, dfs_dev, shared_dev):
+    """For require_mount: shared_dir lies under dfs_path, on the same filesystem."""
     if not is_under(shared_real, dfs_real):
         raise CtdbError('shared_dir=%s is not under dfs_path=%s: with require_mount the shared copies must be on the '
                         'distributed filesystem (put them under %s)' % (shared_dir, dfs_path, dfs_path))

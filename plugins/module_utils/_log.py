@@ -223,22 +223,13 @@ def make_filter(process=None, contains=None, regex=None, since_epoch=None):
     return predicate
 
 
-def iter_lines_reverse(fileobj, block_size=65536, max_line_bytes=1024 * 1024):
-    """Yield the lines of a binary file object from the last to the first, as bytes.
+def _blocks_from_the_end(fileobj, block_size):
+    """The bytes of a binary file object in blocks of ``block_size``, the last block first.
 
-    Reads backwards from the end in blocks of ``block_size``: memory holds one block plus
-    the current line. A line longer than ``max_line_bytes`` is shortened in its middle
-    (its start and end are kept, joined by ``b' [...] '``). A final newline does not make
-    an empty last line; ``\\r`` before ``\\n`` is dropped.
+    A final newline is left out, so that it does not make an empty last line.
     """
-    # One generator, so that the block being read and the line being built stay together.
     fileobj.seek(0, 2)
     pos = fileobj.tell()
-    half = max(max_line_bytes // 2, 1)
-    # The current (incomplete) line, read backwards: ``head`` holds its earliest bytes
-    # seen so far, ``tail`` its last bytes once the line got too long.
-    head = b''
-    tail = None
     first = True
     while pos > 0:
         size = min(block_size, pos)
@@ -249,20 +240,44 @@ def iter_lines_reverse(fileobj, block_size=65536, max_line_bytes=1024 * 1024):
             first = False
             if block.endswith(b'\n'):
                 block = block[:-1]
+        yield block
+
+
+def _prepend(head, tail, part, max_line_bytes, half):
+    """The line being built backwards, ``(head, tail)``, with ``part`` (its earlier bytes) put in front.
+
+    ``head`` holds the line's earliest bytes seen so far, ``tail`` its last ``half`` bytes once the line
+    grew longer than ``max_line_bytes`` (None until then); the bytes between them are dropped.
+    """
+    head = part + head
+    if tail is None and len(head) > max_line_bytes:
+        return head[:half], head[-half:]
+    if tail is not None and len(head) > half:
+        return head[:half], tail
+    return head, tail
+
+
+def iter_lines_reverse(fileobj, block_size=65536, max_line_bytes=1024 * 1024):
+    """Yield the lines of a binary file object from the last to the first, as bytes.
+
+    Reads backwards from the end in blocks of ``block_size``: memory holds one block plus
+    the current line. A line longer than ``max_line_bytes`` is shortened in its middle
+    (its start and end are kept, joined by ``b' [...] '``). A final newline does not make
+    an empty last line; ``\\r`` before ``\\n`` is dropped.
+    """
+    half = max(max_line_bytes // 2, 1)
+    head, tail = b'', None
+    read_any = False
+    for block in _blocks_from_the_end(fileobj, block_size):
+        read_any = True
         parts = block.split(b'\n')
-        # the last part continues the current line; each earlier part ends a line
-        for i in range(len(parts) - 1, -1, -1):
-            head = parts[i] + head
-            if tail is None and len(head) > max_line_bytes:
-                tail = head[-half:]
-                head = head[:half]
-            elif tail is not None and len(head) > half:
-                head = head[:half]
-            if i == 0:
-                break
-            yield _finish_line(head, tail)
+        # the last part continues the line being built; each newline before it completes that line, so the
+        # first part is the end of a line that goes on in the earlier blocks
+        for part in reversed(parts[1:]):
+            yield _finish_line(*_prepend(head, tail, part, max_line_bytes, half))
             head, tail = b'', None
-    if not first:
+        head, tail = _prepend(head, tail, parts[0], max_line_bytes, half)
+    if read_any:
         # the first line of the file (possibly empty)
         yield _finish_line(head, tail)
 

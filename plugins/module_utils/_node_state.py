@@ -83,6 +83,61 @@ def refusal(nodes, node_count, pnn, state):
     return None
 
 
+def default_min_serving(node_count):
+    """The nodes that must keep serving while one restarts, by default: every other node (the node count minus
+    one), so a restart never takes a node out while another is out already. A one-node cluster gets 0: its only
+    node's restart is an outage whatever the setting (as it always was)."""
+    return max(node_count - 1, 0)
+
+
+def _min_serving(value, node_count):
+    """(the minimum, '') from a role variable: None for the default, or a whole number of nodes; else (None, why)."""
+    if value is None or value == '':
+        return default_min_serving(node_count), ''
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdigit():
+        return None, ('ctdb_restart_min_serving=%r is not a number of nodes: give a whole number, 0 or more (the '
+                      'nodes that must keep serving while one restarts), or leave it unset for every other node'
+                      % (value,))
+    return int(text), ''
+
+
+def _node_words(node, names):
+    name = names.get(node.get('address'))
+    return 'node %d (%s%s)' % (node['pnn'], node.get('address'), ', %s' % name if name else '')
+
+
+def restart_refusal(cluster, min_serving=None, names=None):
+    """Why a graceful restart of this node (``this_node`` of ``cluster``, a typed ctdb status) must not start now,
+    or '' when it may.
+
+    It may unless the node serves now and taking it out would leave fewer than ``min_serving`` nodes
+    serving (None: :func:`default_min_serving`). Serving: no flag of OUT_OF_SERVICE (a PARTIALLYONLINE
+    node serves). A node that serves nothing already (an administrator took it out, or its daemon does not
+    answer: no ``cluster``) restarts without taking anything more out. ``names``: {address: host name}.
+    """
+    nodes = [node for node in (cluster or {}).get('nodes') or [] if 'DELETED' not in node['flags']]
+    minimum, problem = _min_serving(min_serving, len(nodes))
+    this = [node for node in nodes if node.get('this_node')]
+    if problem or not this or not in_service(this[0]['flags']):
+        return problem
+    left = len([node for node in nodes if in_service(node['flags'])]) - 1
+    if left >= minimum:
+        return ''
+    names = names or {}
+    out = [node for node in nodes if not in_service(node['flags'])]
+    head = ('refusing to restart %s: taking it out of service would leave %d of the %d nodes serving, fewer than '
+            'ctdb_restart_min_serving=%d' % (_node_words(this[0], names), left, len(nodes), minimum))
+    if not out:
+        return ('%s, which leaves no room for a restart in a cluster of %d nodes: lower ctdb_restart_min_serving to '
+                '%d at most' % (head, len(nodes), max(len(nodes) - 1, 0)))
+    return ('%s. Out of service now: %s. Bring them back first (a node an administrator took out: ctdb enable, '
+            'ctdb continue or ctdb unban on it, or playbooks/maintenance.yml with ctdb_maintenance_state=enabled; '
+            'an UNHEALTHY or DISCONNECTED node: repair it), or lower ctdb_restart_min_serving (for example '
+            '-e ctdb_restart_min_serving=%d) to accept fewer nodes serving during the restart'
+            % (head, ', '.join('%s %s' % (_node_words(node, names), node['status']) for node in out), max(left, 0)))
+
+
 def _pnns(listed):
     return ', '.join(str(p) for p in sorted(listed)) or 'none'
 

@@ -312,63 +312,85 @@ def nodemaps_identical(first, second):
     return True
 
 
+# The steps of check_nodes_file_changes() return (notes, failed, reload): notes are
+# (message, pnn, event, address), failed that ctdb refuses the reload, reload that it has one to do.
+_NO_CHANGE = ((), False, False)
+
+
+def _missing_node_change(node):
+    """The daemon has a node the new file has no line for (a file shorter than the map)."""
+    return ([('Node %d (%s) missing from nodes file' % (node['pnn'], node['address']), node['pnn'], 'MISSING',
+              node['address'])], True, False)
+
+
+def _live_node_change(node, slot):
+    """A node live in the map and in the file: the same address, or a refusal."""
+    if not _same_ip(node['address'], slot['address']):
+        return ([('Node %d has changed IP address (was %s, now %s)' % (node['pnn'], node['address'], slot['address']),
+                  node['pnn'], 'CHANGED_ADDRESS', slot['address'])], True, False)
+    if node['flags'] & NODE_FLAGS_DISCONNECTED:
+        return ([('WARNING: Node %d is disconnected. You MUST fix this node manually!' % node['pnn'], node['pnn'],
+                  'DISCONNECTED_WARNING', node['address'])], False, False)
+    return _NO_CHANGE
+
+
+def _deleted_node_change(node):
+    """A live node whose line the new file deletes: only a DISCONNECTED node may go."""
+    notes = [('Node %d is DELETED' % node['pnn'], node['pnn'], 'DELETED', node['address'])]
+    if node['flags'] & NODE_FLAGS_DISCONNECTED:
+        return notes, False, True
+    notes.append(('ERROR: Node %d is still connected' % node['pnn'], node['pnn'], 'STILL_CONNECTED', node['address']))
+    return notes, True, True
+
+
+def _node_change(node, slot):
+    """One node of the daemon's map against its slot in the new file."""
+    was_deleted = bool(node['flags'] & NODE_FLAGS_DELETED)
+    now_deleted = bool(slot['flags'] & NODE_FLAGS_DELETED)
+    if was_deleted and now_deleted:
+        return _NO_CHANGE
+    if not was_deleted and not now_deleted:
+        return _live_node_change(node, slot)
+    if now_deleted:
+        return _deleted_node_change(node)
+    return [('Node %d is UNDELETED' % node['pnn'], node['pnn'], 'UNDELETED', slot['address'])], False, True
+
+
+def _new_node_changes(new_slots):
+    """The slots past the end of the daemon's map: new nodes (a deleted one is new too, without an address)."""
+    return [('Node %d is NEW' % slot['pnn'], slot['pnn'], 'NEW', None if slot['flags'] else slot['address'])
+            for slot in new_slots]
+
+
+def _verdict(notes, ok, reload_needed, closing=None):
+    messages = [note[0] for note in notes] + ([closing] if closing else [])
+    events = [{'pnn': pnn, 'event': event, 'address': address} for dummy, pnn, event, address in notes]
+    return {'ok': ok, 'reload': reload_needed, 'messages': messages, 'events': events}
+
+
 def check_nodes_file_changes(current, new_slots):
     """What ``ctdb reloadnodes`` decides for the daemon's map ``current`` and a new nodes file.
 
-    A line-for-line model of check_node_file_changes() in ctdb/tools/ctdb.c, kept in one piece
-    (so over 40 lines) to be read side by side with it. ``current`` is a
-    list of ``{pnn, address, flags}`` (flags with the DELETED/DISCONNECTED bits, e.g. from
+    A model of check_node_file_changes() in ctdb/tools/ctdb.c, its cases in the same order:
+    each node of the map against its line in the file (_node_change), then, unless one of
+    them is refused, the new lines past the map's end. ``current`` is a list of ``{pnn,
+    address, flags}`` (flags with the DELETED/DISCONNECTED bits, e.g. from
     nodemap_from_status); ``new_slots`` comes from parse_nodes(). Returns ``{ok, reload,
     messages, events}``: ``messages`` are the lines ctdb prints, ``events`` the same as data
     (``{pnn, event, address}`` with event NEW, DELETED, UNDELETED, STILL_CONNECTED,
     CHANGED_ADDRESS, MISSING, DISCONNECTED_WARNING).
     """
     new = file_nodemap(new_slots)
-    messages, events = [], []
-    reload_needed = False
-    failed = False
-
-    def note(message, pnn, event, address=None):
-        messages.append(message)
-        events.append({'pnn': pnn, 'event': event, 'address': address})
-
+    notes, failed, reload_needed = [], False, False
     for index, node in enumerate(current):
-        if index >= len(new):
-            note('Node %d (%s) missing from nodes file' % (node['pnn'], node['address']), node['pnn'], 'MISSING',
-                 node['address'])
-            failed = True
-            continue
-        was_deleted = bool(node['flags'] & NODE_FLAGS_DELETED)
-        now_deleted = bool(new[index]['flags'] & NODE_FLAGS_DELETED)
-        if was_deleted and now_deleted:
-            continue
-        if not was_deleted and not now_deleted:
-            if not _same_ip(node['address'], new[index]['address']):
-                note('Node %d has changed IP address (was %s, now %s)' % (node['pnn'], node['address'],
-                                                                          new[index]['address']),
-                     node['pnn'], 'CHANGED_ADDRESS', new[index]['address'])
-                failed = True
-            elif node['flags'] & NODE_FLAGS_DISCONNECTED:
-                note('WARNING: Node %d is disconnected. You MUST fix this node manually!' % node['pnn'],
-                     node['pnn'], 'DISCONNECTED_WARNING', node['address'])
-            continue
-        if now_deleted:
-            note('Node %d is DELETED' % node['pnn'], node['pnn'], 'DELETED', node['address'])
-            reload_needed = True
-            if not node['flags'] & NODE_FLAGS_DISCONNECTED:
-                note('ERROR: Node %d is still connected' % node['pnn'], node['pnn'], 'STILL_CONNECTED', node['address'])
-                failed = True
-            continue
-        note('Node %d is UNDELETED' % node['pnn'], node['pnn'], 'UNDELETED', new[index]['address'])
-        reload_needed = True
-
+        step = _node_change(node, new[index]) if index < len(new) else _missing_node_change(node)
+        notes.extend(step[0])
+        failed = failed or step[1]
+        reload_needed = reload_needed or step[2]
     if failed:
-        messages.append('ERROR: Nodes will not be reloaded due to previous error')
-        return {'ok': False, 'reload': reload_needed, 'messages': messages, 'events': events}
-    for slot in new[len(current):]:
-        note('Node %d is NEW' % slot['pnn'], slot['pnn'], 'NEW', None if slot['flags'] else slot['address'])
-        reload_needed = True
-    return {'ok': True, 'reload': reload_needed, 'messages': messages, 'events': events}
+        return _verdict(notes, False, reload_needed, 'ERROR: Nodes will not be reloaded due to previous error')
+    added = _new_node_changes(new[len(current):])
+    return _verdict(notes + added, True, reload_needed or bool(added))
 
 
 def predict_reloadnodes(current, local_slots, this_pnn, remote_slots=None):

@@ -20,6 +20,8 @@ description:
   - Refuses a move of an address that is not public, and a move to a node that cannot host it (the address is not in its
     C(public_addresses), none of its interfaces is up, or the node is disabled, stopped, banned, unhealthy or
     disconnected), with the reason.
+  - Bad arguments (an O(address) that is not an IP address, a negative O(pnn), an unusable O(timeout) or O(delay)) are
+    refused before the cluster is read.
 author:
   - Contributors to the ctdb.cluster collection (!UNKNOWN)
 extends_documentation_fragment:
@@ -58,12 +60,12 @@ options:
     default: true
   timeout:
     description:
-      - Seconds to wait for the move.
+      - Seconds to wait for the move, from 0 to a year (31536000).
     type: int
     default: 60
   delay:
     description:
-      - Seconds between two checks while waiting.
+      - Seconds between two checks while waiting, a finite number more than 0 and at most a year.
     type: float
     default: 0.5
 notes:
@@ -138,6 +140,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.ctdb.cluster.plugins.module_utils import _ips
+from ansible_collections.ctdb.cluster.plugins.module_utils._args import check_timing
 from ansible_collections.ctdb.cluster.plugins.module_utils._cluster import (
     read_ips, read_placement, read_status, run_or_raise,
 )
@@ -175,13 +178,20 @@ def wait_served(module, runner, address, pnn):
         time.sleep(module.params['delay'])
 
 
+def check_args(params):
+    """Refuse bad arguments before anything is read from the cluster (CtdbError naming the value and the fix)."""
+    if params['address'] is not None and canonical_ip(params['address']) is None:
+        raise CtdbError('address=%r is not an IP address: give a public address without mask, as ctdb ip all '
+                        'prints it' % params['address'])
+    if params['pnn'] is not None and params['pnn'] < 0:
+        raise CtdbError('pnn=%d: a PNN is 0 or more (ctdb listnodes shows them)' % params['pnn'])
+    check_timing(params['timeout'], params['delay'])
+
+
 def plan_move(params, cluster, places):
     """The moveip command needed (or None), after checking the move is possible."""
     if params['address'] is None:
         return None
-    if canonical_ip(params['address']) is None:
-        raise CtdbError('address=%r is not an IP address: give a public address without mask, as ctdb ip all '
-                        'prints it' % params['address'])
     place = find(places, params['address'])
     if place is not None and place['pnn'] == params['pnn']:
         return None
@@ -197,6 +207,7 @@ def unassigned_but_hostable(places):
 
 def body(module):
     params = module.params
+    check_args(params)
     runner = CtdbRunner(module)
     cluster = read_status(runner)
     rows, places = read_placement(runner, cluster)

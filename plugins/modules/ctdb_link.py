@@ -68,6 +68,8 @@ options:
     description:
       - Fail unless O(dfs_path) is a mount point and O(shared_dir) lies under it on the same filesystem, so that links
         are never made into an empty directory of the local disk.
+      - A O(dfs_path) on the filesystem that holds C(/) (C(/) itself, or a directory on the root filesystem) is refused
+        too, as the root filesystem is never the cluster's.
     type: bool
     default: false
   backup:
@@ -178,11 +180,13 @@ def check_places(params, base):
                         'can turn the links elsewhere' % (shared_dir, os.path.realpath(shared_dir),
                                                           os.path.dirname(shared_dir)))
     if params['require_mount']:
+        _link.check_mount_point(dfs_path, os.path.realpath(dfs_path), os.path.ismount(dfs_path),
+                                os.stat(dfs_path).st_dev, os.stat('/').st_dev)
         if not os.path.isdir(shared_dir):
             raise CtdbError('shared_dir=%s does not exist or is not a directory: create it on the distributed '
                             'filesystem and put the shared copies there' % shared_dir)
-        _link.check_mount(dfs_path, shared_dir, os.path.realpath(dfs_path), os.path.realpath(shared_dir),
-                          os.path.ismount(dfs_path), os.stat(dfs_path).st_dev, os.stat(shared_dir).st_dev)
+        _link.check_shared_dir(dfs_path, shared_dir, os.path.realpath(dfs_path), os.path.realpath(shared_dir),
+                               os.stat(dfs_path).st_dev, os.stat(shared_dir).st_dev)
     if not os.path.isdir(base):
         raise CtdbError('CTDB_BASE %s does not exist or is not a directory: install ctdb or set ctdb_base' % base)
     return dfs_path, shared_dir

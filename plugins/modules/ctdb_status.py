@@ -314,6 +314,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.ctdb.cluster.plugins.module_utils._args import check_timing
 from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, run_module
 from ansible_collections.ctdb.cluster.plugins.module_utils._runner import CtdbRunner, explain_failure
 from ansible_collections.ctdb.cluster.plugins.module_utils._status import (
@@ -324,8 +325,6 @@ from ansible_collections.ctdb.cluster.plugins.module_utils._status import (
 )
 
 PERMISSION_HINT = 'permission denied'
-# One year: longer waits are surely a mistake, and time.monotonic() + timeout must stay a float.
-MAX_SECONDS = 365 * 24 * 3600
 
 ARGUMENT_SPEC = dict(
     wait_for_healthy=dict(type='bool', default=False),
@@ -382,20 +381,6 @@ class StatusReader:
             # Waiting cannot fix a permission problem.
             raise CtdbError('ctdb status failed: %s' % reason, rc=rc, stdout=out, stderr=err)
         return reason
-
-
-def check_timing(timeout, delay):
-    """CtdbError unless ``timeout`` and ``delay`` are usable numbers of seconds (finite, in range)."""
-    if timeout < 0:
-        raise CtdbError('timeout must be 0 or more seconds, not %d' % timeout)
-    if timeout > MAX_SECONDS:
-        raise CtdbError('timeout must be at most %d seconds (a year), not %d' % (MAX_SECONDS, timeout))
-    if not math.isfinite(delay):
-        raise CtdbError('delay must be a finite number of seconds, not %s' % delay)
-    if delay <= 0:
-        raise CtdbError('delay must be more than 0 seconds, not %s' % delay)
-    if delay > MAX_SECONDS:
-        raise CtdbError('delay must be at most %d seconds (a year), not %s' % (MAX_SECONDS, delay))
 
 
 def wait_healthy(reader, timeout, delay, started, accept_admin=False):

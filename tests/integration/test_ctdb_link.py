@@ -121,14 +121,15 @@ def watched(sandbox, *roots):
 
 
 def test_require_mount_refuses_a_shared_dir_on_another_filesystem(sandbox, run_playbook, tmp_path):
-    """/dev/shm (tmpfs) is under / but not on its filesystem; the other bad inputs are in bad_inputs/ctdb_link.yml."""
+    """/dev/shm (tmpfs) is under the mount point /dev (devtmpfs) but not on its filesystem; the other bad inputs are
+    in bad_inputs/ctdb_link.yml (dfs_path=/ among them: the root filesystem is refused first)."""
     shm = tempfile.mkdtemp(prefix='ctdb-link-test.', dir='/dev/shm')
     try:
         with open(os.path.join(shm, 'nodes'), 'w') as handle:
             handle.write('127.0.0.1\n')
-        cases = [('shared_dir=%s is on another filesystem than dfs_path=/ (a local directory or another mount under '
-                  'it): with require_mount the shared copies must be on the distributed filesystem' % shm,
-                  {'dfs_path': '/', 'shared_dir': shm, 'require_mount': True, 'files': ['nodes']})]
+        cases = [('shared_dir=%s is on another filesystem than dfs_path=/dev (a local directory or another mount '
+                  'under it): with require_mount the shared copies must be on the distributed filesystem' % shm,
+                  {'dfs_path': '/dev', 'shared_dir': shm, 'require_mount': True, 'files': ['nodes']})]
         before = state_of(watched(sandbox, shm))
         wrong = bad_inputs.refused(run_playbook, tmp_path, 'ctdb.cluster.ctdb_link', cases)
         assert not wrong, '\n'.join(wrong)

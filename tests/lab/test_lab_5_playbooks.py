@@ -4,7 +4,8 @@
 
 maintenance.yml takes a host out (its addresses leave its eth0) and back; a converge
 (site.yml) leaves it out and does not wait for it; rolling_restart.yml restarts every ctdbd
-while a watcher reading every host's eth0 never sees an address on no host for longer than one move;
+while a watcher reading every host's eth0 never sees an address on no host for longer than one move,
+and refuses to take a host out while an administrator has another one out;
 status.yml reports where each address is and a tunable changed by hand on one host.
 Runs on the lab fixture of tests/lab/conftest.py (ctdbtest.lab, ctdbtest.lab_cluster).
 """
@@ -85,6 +86,30 @@ def test_rolling_restart_keeps_every_address_on_one_host(converged):
                 since = None
         assert longest < 2.0 + LOAD_MARGIN, '%s was on no host for %.1f s' % (address, longest)
     assert healthy(lab)
+
+
+def test_rolling_restart_is_refused_while_an_administrator_has_a_host_out(converged):
+    """Issue 20: with one host disabled by hand, taking a second one out for a restart would leave one host
+    serving; the default ctdb_restart_min_serving (every other node) refuses it, naming the disabled host."""
+    lab = converged
+    hosts = lab.hostnames()
+    out = hosts[1]
+    assert lab.ctdb(out, 'disable').returncode == 0
+    try:
+        assert wait_until(lambda: flags(lab, out) == ['Disabled'], 30)[0]
+        before = dict((host, lab.ctdbd_pid(host)) for host in hosts)
+        run = playbook(lab, 'playbooks/rolling_restart.yml')
+        assert run.rc != 0, run
+        assert 'refusing to restart node 0 (%s, %s): taking it out of service would leave 1 of the 3 nodes serving' \
+            % (lab.address(hosts[0]), hosts[0]) in run.stdout, run
+        assert 'Out of service now: node 1 (%s, %s) DISABLED.' % (lab.address(out), out) in run.stdout, run
+        # nothing was restarted, nobody else taken out
+        assert dict((host, lab.ctdbd_pid(host)) for host in hosts) == before
+        assert [flags(lab, host) for host in hosts] == [[], ['Disabled'], []]
+        print('refused in %.1f s' % run.elapsed)
+    finally:
+        assert lab.ctdb(out, 'enable').returncode == 0
+    assert wait_until(lambda: flags(lab, out) == [], 30)[0]
 
 
 def test_status_reports_placement_and_drift(converged):

@@ -334,3 +334,159 @@ def test_undo_puts_back_what_a_failed_run_changed(tmp_path):
         assert tree_bytes(tmp_path) == before
     finally:
         _immutable(tmp_path / 'public_addresses', False)
+
+
+# SELinux: this machine has none, so the calls go to a fake behind the seam (_files.SELinux's methods).
+OLD_CONTEXT = 'system_u:object_r:ctdb_etc_t:s0'
+DIR_CONTEXT = 'unconfined_u:object_r:user_tmp_t:s0'
+POLICY_CONTEXT = 'system_u:object_r:etc_t:s0'
+
+
+class FakeSELinux:
+    """Contexts by path: a file it was not told about has its directory's (DIR_CONTEXT), as the kernel labels
+    a new file; each set is recorded with what was on disk at that moment."""
+
+    def __init__(self, enabled=True, contexts=None, fail_set=False):
+        self.enabled, self.contexts, self.fail_set = enabled, dict(contexts or {}), fail_set
+        self.calls, self.sets = [], []
+
+    def is_enabled(self):
+        self.calls.append(('is_enabled',))
+        return self.enabled
+
+    def get_context(self, path):
+        self.calls.append(('get_context', path))
+        return self.contexts.get(path, DIR_CONTEXT)
+
+    def default_context(self, path, mode):
+        self.calls.append(('default_context', path, mode))
+        return POLICY_CONTEXT
+
+    def set_context(self, path, context):
+        self.calls.append(('set_context', path, context))
+        if self.fail_set:
+            raise OSError(22, 'Invalid argument')
+        with open(path, 'rb') as handle:
+            data = handle.read()
+        self.sets.append({'path': path, 'context': context, 'data': data, 'mode': os.stat(path).st_mode & 0o7777})
+        self.contexts[path] = context
+
+
+def test_a_replaced_file_keeps_its_selinux_context_set_before_the_rename(tmp_path):
+    target = tmp_path / 'nodes'
+    target.write_text('old\n')
+    os.chmod(str(target), 0o640)
+    selinux = FakeSELinux(contexts={str(target): OLD_CONTEXT})
+    _files.atomic_write(str(target), b'new\n', selinux=selinux)
+    assert len(selinux.sets) == 1, selinux.calls
+    done = selinux.sets[0]
+    # on the private temporary file beside the target, already holding the new bytes and the mode
+    assert os.path.dirname(done['path']) == str(tmp_path) and done['path'] != str(target)
+    assert done == {'path': done['path'], 'context': OLD_CONTEXT, 'data': b'new\n', 'mode': 0o640}
+    assert target.read_text() == 'new\n' and target.stat().st_mode & 0o7777 == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['nodes']
+
+
+def test_a_new_file_gets_the_policy_default_context(tmp_path):
+    target = tmp_path / 'public_addresses'
+    selinux = FakeSELinux()
+    _files.atomic_write(str(target), b'x\n', selinux=selinux)
+    assert ('default_context', str(target), 0o100644) in selinux.calls
+    assert [done['context'] for done in selinux.sets] == [POLICY_CONTEXT]
+
+
+def test_a_temporary_file_with_the_right_context_is_not_relabelled(tmp_path):
+    target = tmp_path / 'nodes'
+    target.write_text('old\n')
+    selinux = FakeSELinux(contexts={str(target): DIR_CONTEXT})
+    _files.atomic_write(str(target), b'new\n', selinux=selinux)
+    assert selinux.sets == [] and target.read_text() == 'new\n'
+
+
+def test_without_selinux_no_context_is_read_or_set(tmp_path):
+    target = tmp_path / 'nodes'
+    target.write_text('old\n')
+    selinux = FakeSELinux(enabled=False)
+    _files.atomic_write(str(target), b'new\n', selinux=selinux)
+    assert selinux.calls == [('is_enabled',)] and target.read_text() == 'new\n'
+
+
+def test_write_file_keeps_the_context_through_the_host_default(tmp_path, monkeypatch):
+    target = tmp_path / 'ctdb.conf'
+    target.write_text('[logging]\n')
+    selinux = FakeSELinux(contexts={str(target): OLD_CONTEXT})
+    monkeypatch.setattr(_files, 'default_selinux', lambda: selinux)
+    assert _files.write_file(str(target), '[cluster]\n')['changed'] is True
+    assert [done['context'] for done in selinux.sets] == [OLD_CONTEXT]
+
+
+def test_a_context_that_cannot_be_set_fails_and_changes_nothing(tmp_path, monkeypatch):
+    target = tmp_path / 'nodes'
+    target.write_text('old\n')
+    before = tree_bytes(tmp_path)
+    failing = FakeSELinux(contexts={str(target): OLD_CONTEXT}, fail_set=True)
+    monkeypatch.setattr(_files, 'default_selinux', lambda: failing)
+    with pytest.raises(CtdbError) as exc:
+        _files.write_file(str(target), 'new\n')
+    assert exc.value.msg == 'cannot write %s: [Errno 22] Invalid argument' % target
+    assert tree_bytes(tmp_path) == before  # the temporary file is gone too
+
+
+class FakeLibselinux:
+    """libselinux's calls as ansible-core's wrapper (ansible.module_utils.compat.selinux) presents them."""
+
+    def __init__(self, enabled=1, getfilecon=None, matchpathcon=None, setfilecon=0):
+        self.enabled, self.getfilecon, self.match, self.setfilecon = enabled, getfilecon, matchpathcon, setfilecon
+        self.set = []
+
+    def is_selinux_enabled(self):
+        return self.enabled
+
+    def lgetfilecon_raw(self, path):
+        if isinstance(self.getfilecon, OSError):
+            raise self.getfilecon
+        return self.getfilecon
+
+    def matchpathcon(self, path, mode):
+        if isinstance(self.match, OSError):
+            raise self.match
+        return self.match
+
+    def lsetfilecon(self, path, context):
+        self.set.append((path, context))
+        return self.setfilecon
+
+
+def test_selinux_seam_calls_libselinux():
+    lib = FakeLibselinux(getfilecon=[31, OLD_CONTEXT], matchpathcon=[0, POLICY_CONTEXT])
+    selinux = _files.SELinux(lib)
+    assert selinux.is_enabled() is True
+    assert selinux.get_context('/etc/ctdb/nodes') == OLD_CONTEXT
+    assert selinux.default_context('/etc/ctdb/nodes', 0o100644) == POLICY_CONTEXT
+    selinux.set_context('/etc/ctdb/.nodes.x.tmp', OLD_CONTEXT)
+    assert lib.set == [(b'/etc/ctdb/.nodes.x.tmp', OLD_CONTEXT.encode())]
+    assert _files.SELinux(FakeLibselinux(enabled=0)).is_enabled() is False
+
+
+def test_selinux_seam_without_a_context_and_on_failures():
+    assert _files.SELinux(FakeLibselinux(getfilecon=OSError(61, 'No data available'))).get_context('/x') is None
+    with pytest.raises(OSError):
+        _files.SELinux(FakeLibselinux(getfilecon=OSError(13, 'Permission denied'))).get_context('/x')
+    # no default in the policy for the path: the kernel's label stays
+    assert _files.SELinux(FakeLibselinux(matchpathcon=OSError(2, 'No such file'))).default_context('/x', 0) is None
+    assert _files.SELinux(FakeLibselinux(matchpathcon=[-1, None])).default_context('/x', 0) is None
+    with pytest.raises(OSError):
+        _files.SELinux(FakeLibselinux(setfilecon=-1)).set_context('/x', OLD_CONTEXT)
+
+
+def test_the_host_default_is_the_library_ansible_uses_and_reads_no_context_when_disabled(tmp_path):
+    # this machine has libselinux but no SELinux: the default seam loads it and says it is off
+    selinux = _files.default_selinux()
+    assert selinux is _files.default_selinux()
+    try:
+        from ansible.module_utils.compat import selinux as wrapper
+    except ImportError:
+        wrapper = None
+    if wrapper is not None:
+        assert selinux.lib is wrapper
+    assert selinux.is_enabled() is bool(wrapper is not None and wrapper.is_selinux_enabled() == 1)

@@ -213,10 +213,42 @@ def test_paths_default_shared_dir():
     assert _link.paths('/', '/x/y/') == ('/', '/x/y')
 
 
-# issue 10.3: with require_mount, shared_dir must be under dfs_path, on its filesystem
+# issue 10.3: with require_mount, dfs_path is a mount point, and shared_dir is under it, on its filesystem
 @pytest.mark.parametrize('kw, message', [
     (dict(is_mount=False), 'dfs_path=/dfs is not a mount point: mount the distributed filesystem first '
                            '(or set require_mount=false)'),
+    (dict(), None),
+])
+def test_check_mount_point(kw, message):
+    args = dict(dfs_real='/dfs', is_mount=True, dfs_dev=1, root_dev=9)
+    args.update(kw)
+    if message is None:
+        _link.check_mount_point('/dfs', **args)
+        return
+    with pytest.raises(CtdbError) as exc:
+        _link.check_mount_point('/dfs', **args)
+    assert exc.value.msg == message
+
+
+ROOT_REFUSED = ("dfs_path=%s is on the root filesystem (the one that holds /), which is never the cluster's "
+                "filesystem: give the mount point of the distributed filesystem, e.g. /lfsmnt/robin (or set "
+                "require_mount=false)")
+
+
+# issue 20: dfs_path=/ was accepted with require_mount (a mount point, shared_dir under it on its filesystem)
+@pytest.mark.parametrize('dfs_path, kw', [
+    ('/', dict(dfs_real='/', dfs_dev=9)),
+    ('/', dict(dfs_real='/', dfs_dev=1)),        # / itself, whatever device number it reports
+    ('/srv/dfs', dict(dfs_real='/srv/dfs', dfs_dev=9)),   # a directory of the root filesystem mounted there
+    ('/lfsmnt/robin', dict(dfs_real='/', dfs_dev=1)),    # a link to /
+])
+def test_check_mount_point_refuses_the_root_filesystem(dfs_path, kw):
+    with pytest.raises(CtdbError) as exc:
+        _link.check_mount_point(dfs_path, is_mount=True, root_dev=9, **kw)
+    assert exc.value.msg == ROOT_REFUSED % dfs_path
+
+
+@pytest.mark.parametrize('kw, message', [
     (dict(shared_real='/var/ctdb'), 'shared_dir=/var/ctdb is not under dfs_path=/dfs: with require_mount the shared '
                                     'copies must be on the distributed filesystem (put them under /dfs)'),
     (dict(shared_real='/dfsx/.ctdb'), 'shared_dir=/dfsx/.ctdb is not under dfs_path=/dfs'),
@@ -226,12 +258,12 @@ def test_paths_default_shared_dir():
     (dict(), None),
     (dict(shared_real='/dfs'), None),
 ])
-def test_check_mount(kw, message):
-    args = dict(dfs_real='/dfs', shared_real='/dfs/.ctdb', is_mount=True, dfs_dev=1, shared_dev=1)
+def test_check_shared_dir(kw, message):
+    args = dict(dfs_real='/dfs', shared_real='/dfs/.ctdb', dfs_dev=1, shared_dev=1)
     args.update(kw)
     if message is None:
-        _link.check_mount('/dfs', '/dfs/.ctdb' if 'shared_real' not in kw else kw['shared_real'], **args)
+        _link.check_shared_dir('/dfs', '/dfs/.ctdb' if 'shared_real' not in kw else kw['shared_real'], **args)
         return
     with pytest.raises(CtdbError) as exc:
-        _link.check_mount('/dfs', kw.get('shared_real', '/dfs/.ctdb'), **args)
+        _link.check_shared_dir('/dfs', kw.get('shared_real', '/dfs/.ctdb'), **args)
     assert exc.value.msg.startswith(message)

@@ -111,3 +111,103 @@ def test_enabled_wait_on_real_outputs():
     stopped = _cluster(REAL, 'status_node1_stopped.txt')['nodes']
     assert ns.enabled_reached(1, stopped, back, 3, True) == 'node 1 is STOPPED|INACTIVE, not yet OK'
     assert ns.enabled_reached(9, healthy, back, 3, True) == 'node 9 is not in ctdb status'
+
+
+# The rule of a graceful restart (issue 20): never fewer nodes serving than ctdb_restart_min_serving.
+STOPPED_TEXT = _read(REAL, 'status_node1_stopped.txt')
+
+
+def _text_cluster(text):
+    return _status.parse_status_text(text)['cluster']
+
+
+def test_restart_refused_while_another_node_is_out_names_it_and_its_flags():
+    # real 4.17: node 0 (this node) OK, node 1 STOPPED|INACTIVE, node 2 OK
+    message = ns.restart_refusal(_text_cluster(STOPPED_TEXT))
+    assert message == (
+        'refusing to restart node 0 (127.0.26.1): taking it out of service would leave 1 of the 3 nodes serving, '
+        'fewer than ctdb_restart_min_serving=2. Out of service now: node 1 (127.0.26.2) STOPPED|INACTIVE. Bring them '
+        'back first (a node an administrator took out: ctdb enable, ctdb continue or ctdb unban on it, or '
+        'playbooks/maintenance.yml with ctdb_maintenance_state=enabled; an UNHEALTHY or DISCONNECTED node: repair '
+        'it), or lower ctdb_restart_min_serving (for example -e ctdb_restart_min_serving=1) to accept fewer nodes '
+        'serving during the restart')
+
+
+@pytest.mark.parametrize('flag', ['DISABLED', 'BANNED|INACTIVE', 'UNHEALTHY', 'DISCONNECTED|INACTIVE'])
+def test_restart_refused_for_every_way_a_node_is_out(flag):
+    # the real output, node 1's flags edited
+    message = ns.restart_refusal(_text_cluster(STOPPED_TEXT.replace('STOPPED|INACTIVE', flag)),
+                                 names={'127.0.26.2': 'node1', '127.0.26.1': 'node0'})
+    assert message.startswith('refusing to restart node 0 (127.0.26.1, node0): ')
+    assert 'Out of service now: node 1 (127.0.26.2, node1) %s.' % flag in message
+
+
+def test_restart_refused_names_every_node_out_from_a_real_unhealthy_status():
+    # real: node 0 UNHEALTHY, this node is node 1
+    cluster = _cluster(SAMPLES, 'status', 'ctdb.status.002_1_text', 'output.txt')
+    message = ns.restart_refusal(cluster)
+    assert message.startswith('refusing to restart node 1 (192.168.20.42): taking it out of service would leave 1 of '
+                              'the 3 nodes serving, fewer than ctdb_restart_min_serving=2. Out of service now: node 0 '
+                              '(192.168.20.41) UNHEALTHY. ')
+    assert ns.restart_refusal(cluster, 1) == ''
+
+
+def test_restart_allowed_when_every_other_node_serves():
+    cluster = _cluster(SAMPLES, 'status', 'ctdb.status.001_1_text', 'output.txt')
+    assert ns.restart_refusal(cluster) == ''
+    assert ns.restart_refusal(cluster, 2) == ''
+    # PARTIALLYONLINE: some interfaces down, still serving
+    partial = _read(SAMPLES, 'status', 'ctdb.status.001_1_text', 'output.txt').replace(
+        '192.168.20.43    OK', '192.168.20.43    PARTIALLYONLINE')
+    assert ns.restart_refusal(_text_cluster(partial)) == ''
+
+
+def test_a_minimum_that_leaves_no_room_says_how_far_to_lower_it():
+    cluster = _cluster(SAMPLES, 'status', 'ctdb.status.001_1_text', 'output.txt')
+    assert ns.restart_refusal(cluster, 3) == (
+        'refusing to restart node 0 (192.168.20.41): taking it out of service would leave 2 of the 3 nodes serving, '
+        'fewer than ctdb_restart_min_serving=3, which leaves no room for a restart in a cluster of 3 nodes: lower '
+        'ctdb_restart_min_serving to 2 at most')
+
+
+def test_a_node_out_of_service_already_restarts():
+    # real: this node UNHEALTHY, both others DISCONNECTED: restarting it takes nothing more out
+    cluster = _cluster(SAMPLES, 'status', 'realworld.samba-technical.2021-05-08.node1', 'output.txt')
+    assert ns.restart_refusal(cluster) == ''
+    # node 1 of the real 4.17 output, the stopped one, seen from itself
+    itself = STOPPED_TEXT.replace(' (THIS NODE)', '').replace('STOPPED|INACTIVE', 'STOPPED|INACTIVE (THIS NODE)')
+    assert ns.restart_refusal(_text_cluster(itself)) == ''
+    # the daemon did not answer: no cluster read
+    assert ns.restart_refusal({}) == '' and ns.restart_refusal(None) == ''
+
+
+@pytest.mark.parametrize('nodes, default', [(1, 0), (2, 1), (3, 2), (8, 7)])
+def test_default_minimum_is_every_other_node(nodes, default):
+    assert ns.default_min_serving(nodes) == default
+    text = 'Number of nodes:%d\n' % nodes + ''.join(
+        'pnn:%d 10.0.0.%d OK%s\n' % (pnn, pnn + 1, ' (THIS NODE)' if pnn == 0 else '') for pnn in range(nodes)) + \
+        'Generation:1\nSize:%d\nRecovery mode:NORMAL (0)\nLeader:0\n' % nodes
+    assert ns.restart_refusal(_text_cluster(text)) == ''
+    if nodes > 1:
+        out = text.replace('pnn:1 10.0.0.2 OK', 'pnn:1 10.0.0.2 DISABLED')
+        assert 'Out of service now: node 1 (10.0.0.2) DISABLED.' in ns.restart_refusal(_text_cluster(out))
+
+
+def test_deleted_nodes_do_not_count():
+    cluster = _text_cluster(STOPPED_TEXT.replace('STOPPED|INACTIVE', 'OK'))
+    cluster['nodes'].append({'pnn': 3, 'address': '0.0.0.0', 'flags': ['DELETED'], 'status': 'DELETED',
+                             'this_node': False})
+    assert ns.restart_refusal(cluster) == ''
+
+
+@pytest.mark.parametrize('value, minimum', [(None, 2), ('', 2), (0, 0), ('1', 1), (' 2 ', 2)])
+def test_minimum_values(value, minimum):
+    assert ns._min_serving(value, 3) == (minimum, '')
+
+
+@pytest.mark.parametrize('value', [-1, '-1', 'two', 1.5, True, [1]])
+def test_a_minimum_that_is_not_a_number_of_nodes_is_refused_whatever_the_cluster(value):
+    message = ('ctdb_restart_min_serving=%r is not a number of nodes: give a whole number, 0 or more (the nodes that '
+               'must keep serving while one restarts), or leave it unset for every other node' % (value,))
+    assert ns.restart_refusal(_text_cluster(STOPPED_TEXT), value) == message
+    assert ns.restart_refusal({}, value) == message

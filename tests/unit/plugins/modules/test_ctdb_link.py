@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """ctdb_link as a module, on real temp directories standing for CTDB_BASE and the distributed filesystem."""
 import os
+import shutil
+import tempfile
 
 import pytest
 
@@ -104,11 +106,48 @@ def test_errors_change_nothing(run_module, tree, mutate, kw, words):
     assert listing(tree['base']) == before
 
 
+def real_mount_point():
+    """A mount point that is not of the root filesystem (/dev/shm is tmpfs here), or None."""
+    path = '/dev/shm'
+    if os.path.ismount(path) and os.access(path, os.W_OK) and os.stat(path).st_dev != os.stat('/').st_dev:
+        return path
+    return None
+
+
 def test_require_mount_on_a_real_mount_point(run_module, tree):
-    # / is always a mount point; link into a subdirectory of it named by shared_dir
-    res = run_module({'dfs_path': '/', 'shared_dir': tree['shared'], 'ctdb_base': tree['base'], 'require_mount': True,
-                      'files': ['public_addresses']})
-    assert res.rc == 0 and res['changed'] is True
+    mount = real_mount_point()
+    if mount is None:
+        pytest.skip('no writable mount point other than the root filesystem')
+    shared = tempfile.mkdtemp(prefix='ctdb-link-unit.', dir=mount)
+    try:
+        with open(os.path.join(shared, 'public_addresses'), 'w') as handle:
+            handle.write('10.0.1.1/24 eth1\n')
+        res = run_module({'dfs_path': mount, 'shared_dir': shared, 'ctdb_base': tree['base'], 'require_mount': True,
+                          'files': ['public_addresses']})
+        assert res.rc == 0 and res['changed'] is True, res
+        assert os.readlink(os.path.join(tree['base'], 'public_addresses')) == os.path.join(shared, 'public_addresses')
+    finally:
+        shutil.rmtree(shared)
+
+
+@pytest.mark.parametrize('where', ['root', 'a mount of a root filesystem directory'])
+def test_require_mount_refuses_the_root_filesystem(run_module, tree, monkeypatch, where):
+    """/ is a mount point and tree['shared'] lies under it on its filesystem: still never the cluster's filesystem.
+    Nor is a directory of the root filesystem mounted elsewhere (a bind mount, which keeps its device)."""
+    dfs_path = '/'
+    if where != 'root':
+        dfs_path = tree['dfs']
+        if os.stat(dfs_path).st_dev != os.stat('/').st_dev:
+            pytest.skip('the temporary directory is not on the root filesystem')
+        real_ismount = os.path.ismount
+        monkeypatch.setattr(ctdb_link.os.path, 'ismount', lambda path: path == dfs_path or real_ismount(path))
+    before = listing(tree['base'])
+    res = run_module({'dfs_path': dfs_path, 'shared_dir': tree['shared'], 'ctdb_base': tree['base'],
+                      'require_mount': True, 'files': ['public_addresses']})
+    assert res['failed'] is True and res['msg'] == (
+        "dfs_path=%s is on the root filesystem (the one that holds /), which is never the cluster's filesystem: give "
+        "the mount point of the distributed filesystem, e.g. /lfsmnt/robin (or set require_mount=false)" % dfs_path)
+    assert listing(tree['base']) == before
 
 
 def test_missing_ctdb_base(run_module, tree):
