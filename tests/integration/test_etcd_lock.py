@@ -421,7 +421,8 @@ def test_key_taken_over_holder_exits(etcd, helpers, tmp_path):
 
 
 def hold_then_lose_etcd(api, etcd, helpers, tmp_path, lose, endpoints=None, ttl=9, refresh=2):
-    """A holder (verbose) whose etcd goes away by lose(); returns (config, name, key, the key's value, holder).  The holder's own checks come first: it closes stdout before its key could expire
+    """A holder (verbose) whose etcd goes away by lose(); returns (config, name, key, the key's value,
+    holder).  The holder's own checks come first: it closes stdout before its key could expire
     (its last successful refresh + TTL) and not much earlier than planned (TTL - margin)."""
     name = unique_name()
     key = '/_locks/_ctdb/%s.lock' % name
@@ -461,7 +462,7 @@ def test_etcd_gone_holder_exits_before_ttl(api, how, own_etcd, helpers, tmp_path
     to expire, waits and takes it).  Both answers are right; each is checked for what it must mean.
     Two tests below reach each answer on purpose."""
     lose = own_etcd.pause if how == 'paused' else own_etcd.kill
-    config, _, key, old_value, holder = hold_then_lose_etcd(api, own_etcd, helpers, tmp_path, lose)
+    config, _name, key, old_value, holder = hold_then_lose_etcd(api, own_etcd, helpers, tmp_path, lose)
     if how == 'paused':
         own_etcd.resume()
         watch = KeyWatch(own_etcd, api, key).start()
@@ -486,10 +487,9 @@ def test_holder_cut_off_from_etcd_contender_takes_the_lock_once_its_key_expired(
     key's expiry, and within the key's remaining time + the helper's slack (2 s) + LOAD_MARGIN."""
     proxy = StallProxy(etcd.host, etcd.client_port).start()
     try:
-        config, _, key, old_value, holder = hold_then_lose_etcd(api, etcd, helpers, tmp_path, proxy.stall,
-                                                             endpoints=proxy.url)
-        contender_config = write_config(str(tmp_path / 'direct'), api, etcd,
-                                        name=key.rsplit('/', 1)[1][:-len('.lock')], lock_ttl=9, refresh=2)
+        _config, name, key, old_value, holder = hold_then_lose_etcd(api, etcd, helpers, tmp_path, proxy.stall,
+                                                                    endpoints=proxy.url)
+        contender_config = write_config(str(tmp_path / 'direct'), api, etcd, name=name, lock_ttl=9, refresh=2)
         watch = KeyWatch(etcd, api, key).start()
         try:
             contender = helpers(contender_config, verbose=1)
@@ -512,7 +512,7 @@ def test_a_key_still_live_after_its_holder_let_go_is_contention(api, own_etcd, h
     60 s so that a slow start of the contender cannot meet it about to expire).  The key is live: the
     contender answers 1 and the old key is the one still there.  The cost of a late refresh is a
     hand-over one TTL later, never two holders."""
-    config, _, key, old_value, holder = hold_then_lose_etcd(api, own_etcd, helpers, tmp_path, own_etcd.pause)
+    config, _name, key, old_value, holder = hold_then_lose_etcd(api, own_etcd, helpers, tmp_path, own_etcd.pause)
     own_etcd.resume()
     if api == 'v2':
         own_etcd.v2_put(key, old_value, ttl=60)

@@ -59,7 +59,7 @@ class Load:
 
     def start(self):
         self.scratch = tempfile.mkdtemp(prefix='.load-', dir=self.scratch_parent)
-        for _ in range(self.cpu):
+        for _busy in range(self.cpu):
             self._spawn([sys.executable, '-c', BUSY_LOOP])
         for index in range(self.writers):
             self._spawn(writer_argv(os.path.join(self.scratch, 'fill%d' % index), self.write_mb))
@@ -132,7 +132,7 @@ def run_rounds(command, rounds, load, keep_going=False, out=sys.stdout):
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(prog='python -m ctdbtest.load', description=__doc__.split('\n\n')[0])
+    parser = argparse.ArgumentParser(prog='python -m ctdbtest.load', description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('--cpu', type=int, default=2, help='busy loops (default 2: one per core here)')
     parser.add_argument('--writers', type=int, default=1, help='dd loops that write and fsync (default 1)')
     parser.add_argument('--write-mb', type=int, default=200, help='MiB each dd writes before its fsync')
