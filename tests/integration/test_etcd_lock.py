@@ -233,17 +233,8 @@ def test_holder_killed_lock_expires_within_ttl_plus_refresh(api, etcd, helpers, 
     # Right after the crash nobody may take the lock from the live key.  A contender that starts
     # while the key still looks refreshed answers 1; one slow enough (a busy machine) to find it
     # about to expire waits and takes it after it expired: both are checked for what they mean.
-    watch = KeyWatch(etcd, api, key).start()
-    try:
-        contender = helpers(config)
-        status = contender.read_status(ttl + 2 + LOAD_MARGIN)
-    finally:
-        watch.stop()
-    if status == '0':
-        assert_taken_after_the_old_holder(etcd, api, key, old_value, holder, contender, watch)
-    else:
-        assert status == '1', (status, contender.errors())
-        assert_contended_while_the_old_key_lived(etcd, api, key, old_value, contender)
+    status, contender = contend_and_check_the_answer(etcd, api, key, old_value, holder, lambda: helpers(config),
+                                                     ttl + 2 + LOAD_MARGIN)
     # the key expires by itself: within its TTL of the last refresh before the crash, plus etcd's
     # sweep (up to ~1 s late) and LOAD_MARGIN; then a new helper takes the lock (the contender that
     # answered 0 took it, so the old key had gone by its answer)
@@ -420,6 +411,23 @@ def test_key_taken_over_holder_exits(etcd, helpers, tmp_path):
     assert 'taken by someone else' in holder.errors()
 
 
+def contend_and_check_the_answer(etcd, api, key, old_value, holder, start_contender, timeout):
+    """Start a contender while a KeyWatch reads the key, and check its answer for what it must mean
+    (0: taken after the old holder and its key; 1: the old key lived).  Returns (status, contender)."""
+    watch = KeyWatch(etcd, api, key).start()
+    try:
+        contender = start_contender()
+        status = contender.read_status(timeout)
+    finally:
+        watch.stop()
+    if status == '0':
+        assert_taken_after_the_old_holder(etcd, api, key, old_value, holder, contender, watch)
+    else:
+        assert status == '1', (status, contender.errors())
+        assert_contended_while_the_old_key_lived(etcd, api, key, old_value, contender)
+    return status, contender
+
+
 def hold_then_lose_etcd(api, etcd, helpers, tmp_path, lose, endpoints=None, ttl=9, refresh=2):
     """A holder (verbose) whose etcd goes away by lose(); returns (config, name, key, the key's value,
     holder).  The holder's own checks come first: it closes stdout before its key could expire
@@ -465,17 +473,8 @@ def test_etcd_gone_holder_exits_before_ttl(api, how, own_etcd, helpers, tmp_path
     config, _name, key, old_value, holder = hold_then_lose_etcd(api, own_etcd, helpers, tmp_path, lose)
     if how == 'paused':
         own_etcd.resume()
-        watch = KeyWatch(own_etcd, api, key).start()
-        try:
-            contender = helpers(config, verbose=1)
-            status = contender.read_status(9 + LOAD_MARGIN)
-        finally:
-            watch.stop()
-        if status == '0':
-            assert_taken_after_the_old_holder(own_etcd, api, key, old_value, holder, contender, watch)
-        else:
-            assert status == '1', (status, contender.errors())
-            assert_contended_while_the_old_key_lived(own_etcd, api, key, old_value, contender)
+        contend_and_check_the_answer(own_etcd, api, key, old_value, holder, lambda: helpers(config, verbose=1),
+                                     9 + LOAD_MARGIN)
 
 
 @pytest.mark.timing
@@ -490,14 +489,10 @@ def test_holder_cut_off_from_etcd_contender_takes_the_lock_once_its_key_expired(
         _config, name, key, old_value, holder = hold_then_lose_etcd(api, etcd, helpers, tmp_path, proxy.stall,
                                                                     endpoints=proxy.url)
         contender_config = write_config(str(tmp_path / 'direct'), api, etcd, name=name, lock_ttl=9, refresh=2)
-        watch = KeyWatch(etcd, api, key).start()
-        try:
-            contender = helpers(contender_config, verbose=1)
-            assert contender.read_status(9 + LOAD_MARGIN) == '0', contender.errors()
-        finally:
-            watch.stop()
-        # (it waited for the key, or, started late on a busy machine, found it gone: both are fine)
-        assert_taken_after_the_old_holder(etcd, api, key, old_value, holder, contender, watch)
+        # (it waits for the key, or, started late on a busy machine, finds it gone: both are fine)
+        status, contender = contend_and_check_the_answer(etcd, api, key, old_value, holder,
+                                                         lambda: helpers(contender_config, verbose=1), 9 + LOAD_MARGIN)
+        assert status == '0', contender.errors()
         margin = min(2, (9 - 2) / 2.0)
         assert contender.status_at - holder.eof_at <= margin + 2 + LOAD_MARGIN, contender.status_at - holder.eof_at
     finally:
