@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from ctdbtest import LOAD_MARGIN
+from ctdbtest import ADDRESS_GAP_BOUND, LOAD_MARGIN, longest_gaps
 from ctdbtest.lab_cluster import healthy, placement, playbook, wait_until
 
 SITE = 'playbooks/site.yml'
@@ -73,18 +73,9 @@ def test_rolling_restart_keeps_every_address_on_one_host(converged):
     after = dict((host, lab.ctdbd_pid(host)) for host in lab.hostnames())
     assert all(after[host] and after[host] != before[host] for host in before), (before, after)
     assert seen
-    # An address moves by being released on one host, then taken on another: never longer than
-    # one such move (well under 2 s; measured 0.46 s at worst, bench/README.md) on no host at all,
-    # LOAD_MARGIN more on a loaded machine; a plain restart leaves it on no host for 6-8 s.
-    for address in seen[0][1]:
-        longest, since = 0.0, None
-        for stamp, where in seen:
-            if not where[address]:
-                since = stamp if since is None else since
-                longest = max(longest, stamp - since)
-            else:
-                since = None
-        assert longest < 2.0 + LOAD_MARGIN, '%s was on no host for %.1f s' % (address, longest)
+    samples = [(stamp, dict((address, bool(where[address])) for address in where)) for stamp, where in seen]
+    for address, longest in longest_gaps(samples).items():
+        assert longest < ADDRESS_GAP_BOUND, '%s was on no host for %.1f s' % (address, longest)
     assert healthy(lab)
 
 

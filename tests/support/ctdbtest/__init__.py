@@ -27,3 +27,27 @@ LOAD_MARGIN = 3.0
 def now():
     """The etcd lock helper's clock (CLOCK_BOOTTIME), so that its logged times compare with ours."""
     return time.clock_gettime(time.CLOCK_BOOTTIME)
+
+
+# An address moves by being released on one node, then taken on another, so a graceful restart
+# leaves it on no node for the length of one such move (0.46 s at worst on the lab, bench/README.md);
+# a plain restart leaves it on no node for 6-8 s. The bound: 2 s for the move, LOAD_MARGIN more.
+ADDRESS_GAP_BOUND = 2.0 + LOAD_MARGIN
+
+
+def longest_gaps(samples):
+    """{address: the longest time it was seen served by no node} from time-ordered samples.
+
+    Each sample is (time, {address: served}); a gap runs from the first sample that saw the address
+    unserved to the last one before it was seen served again.
+    """
+    longest, since = {}, {}
+    for stamp, served in samples:
+        for address, is_served in served.items():
+            longest.setdefault(address, 0.0)
+            if is_served:
+                since.pop(address, None)
+            else:
+                start = since.setdefault(address, stamp)
+                longest[address] = max(longest[address], stamp - start)
+    return longest
