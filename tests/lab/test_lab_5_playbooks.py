@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from ctdbtest import ADDRESS_GAP_BOUND, LOAD_MARGIN, longest_gaps
+from ctdbtest import ADDRESS_GAP_BOUND, longest_gaps
 from ctdbtest.lab_cluster import healthy, placement, playbook, wait_until
 
 SITE = 'playbooks/site.yml'
