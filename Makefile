@@ -36,7 +36,7 @@ TEST_LAB_NAME ?= labtest
 TEST_LAB_SUBNET ?= 10.213.1
 
 .PHONY: setup packages venv collection-link demo sandbox sandbox-stop sandbox-status test units typecheck sanity \
-	integration bad-inputs-doc clean lab lab-stop lab-status lab-test lab-demo timing-under-load
+	integration bad-inputs-doc check clean lab lab-stop lab-status lab-test lab-demo timing-under-load
 
 setup: packages venv collection-link
 
@@ -101,6 +101,16 @@ typecheck: setup
 
 sanity: setup
 	bash tests/sanity/run.sh
+
+# The quick loop before a commit: units, typecheck, and sanity on the files changed since CHECK_BASE
+# (default: where this branch left main; on main itself, the uncommitted changes), committed or not.
+CHECK_BASE ?= main
+check: units typecheck
+	@base=$$(git merge-base HEAD $(CHECK_BASE) 2>/dev/null || echo HEAD); \
+	files=$$({ git diff --name-only $$base; git ls-files -o --exclude-standard; } | sort -u | grep -v '^tests/fixtures/' | \
+	  while read -r f; do [ -f "$$f" ] && echo "$$f"; done); \
+	if [ -z "$$files" ]; then echo "sanity: no file changed since $$base"; \
+	else echo "sanity on $$(echo $$files | wc -w) changed file(s) since $$base"; bash tests/sanity/run.sh $$files; fi
 
 # Each test module starts its own fresh sandbox and stops it, even on failure; the final
 # stop catches anything an interrupted run left behind.
