@@ -12,11 +12,13 @@ helpers are tested without an ``AnsibleModule``.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from typing import Any
+
 
 class CtdbError(Exception):
     """A failure with a message naming the bad value and the fix, plus result data."""
 
-    def __init__(self, msg, **data):
+    def __init__(self, msg: str, **data: Any) -> None:
         super(CtdbError, self).__init__(msg)
         self.msg = msg
         self.data = data

@@ -134,7 +134,6 @@ commands:
 '''
 
 import ipaddress
-import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_text
@@ -147,6 +146,7 @@ from ansible_collections.ctdb.cluster.plugins.module_utils._cluster import (
 from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, run_module
 from ansible_collections.ctdb.cluster.plugins.module_utils._node_state import moved
 from ansible_collections.ctdb.cluster.plugins.module_utils._runner import CtdbRunner
+from ansible_collections.ctdb.cluster.plugins.module_utils._wait import WaitTimeout, poll
 
 
 def canonical_ip(value):
@@ -165,17 +165,19 @@ def find(places, address):
 
 
 def wait_served(module, runner, address, pnn):
-    deadline = time.monotonic() + module.params['timeout']
-    while True:
+    """Poll until ``address`` is served by ``pnn`` -> the last address rows; CtdbError naming who serves it after the
+    timeout."""
+    def probe(dummy_remaining):
         rows = read_ips(runner, timeout=10)
-        serving = _ips.served_by(rows).get(address)
-        if serving == pnn:
-            return rows
-        if time.monotonic() >= deadline:
-            raise CtdbError('%s is still served by %s, not node %d, after %d s'
-                            % (address, 'nobody' if serving is None else 'node %d' % serving, pnn,
-                               module.params['timeout']), addresses=_ips.served_by(rows))
-        time.sleep(module.params['delay'])
+        return _ips.served_by(rows).get(address) == pnn, rows
+
+    try:
+        return poll(probe, module.params['timeout'], module.params['delay']).observation
+    except WaitTimeout as exc:
+        serving = _ips.served_by(exc.observation).get(address)
+        raise CtdbError('%s is still served by %s, not node %d, after %d s'
+                        % (address, 'nobody' if serving is None else 'node %d' % serving, pnn,
+                           module.params['timeout']), addresses=_ips.served_by(exc.observation))
 
 
 def check_args(params):

@@ -19,6 +19,8 @@ description:
     V(disabled), V(stopped) and V(banned) the node shows the flag and serves no public address any more;
     for V(enabled) the node is C(OK) and, when it can host addresses and CTDB fails addresses back, serves one again.
   - Refuses a PNN that does not exist, a deleted node, and taking out the last node in service.
+  - Bad arguments (a negative O(pnn), a O(ban_time) below 1, an unusable O(timeout) or O(delay)) are refused before
+    the cluster is read, even with O(wait=false).
 author:
   - Contributors to the ctdb.cluster collection (!UNKNOWN)
 extends_documentation_fragment:
@@ -60,12 +62,12 @@ options:
     default: true
   timeout:
     description:
-      - Seconds to wait with O(wait=true).
+      - Seconds to wait with O(wait=true), from 0 to a year (31536000).
     type: int
     default: 120
   delay:
     description:
-      - Seconds between two checks while waiting.
+      - Seconds between two checks while waiting, a finite number more than 0 and at most a year.
     type: float
     default: 1.0
 notes:
@@ -156,12 +158,14 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.ctdb.cluster.plugins.module_utils import _node_state
+from ansible_collections.ctdb.cluster.plugins.module_utils._args import check_timing
 from ansible_collections.ctdb.cluster.plugins.module_utils._cluster import (
     read_ips, read_placement, read_status, read_tunables, run_or_raise,
 )
 from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, run_module
 from ansible_collections.ctdb.cluster.plugins.module_utils._ips import served_by
 from ansible_collections.ctdb.cluster.plugins.module_utils._runner import CtdbRunner
+from ansible_collections.ctdb.cluster.plugins.module_utils._wait import WaitTimeout, poll
 
 
 def node_flags(cluster, pnn):
@@ -179,29 +183,54 @@ def wait_reason(runner, pnn, state, hostable, failback):
     return reason, cluster, rows
 
 
+def hosting(runner, pnn, state):
+    """(how many public addresses node ``pnn`` can host, whether CTDB fails addresses back); only enabling needs them."""
+    if state != 'enabled':
+        return 0, False
+    dummy, places = read_placement(runner, read_status(runner))
+    hostable = len([p for p in places if pnn in p['configured_on']])
+    return hostable, read_tunables(runner).get('NoIPFailback', 0) == 0
+
+
+def report_seen(result, pnn, observation):
+    """Put what a check saw (reason, cluster, rows) in ``result``: flags_after, addresses, waited."""
+    reason, cluster, rows = observation
+    result['flags_after'] = node_flags(cluster, pnn) if pnn in [n['pnn'] for n in cluster['nodes']] else None
+    result['addresses'] = served_by(rows)
+    result['waited'] = reason
+
+
 def wait_until(module, runner, pnn, state, result):
-    """Poll until the change took effect; CtdbError with the last observation after the timeout."""
-    hostable, failback = 0, False
-    if state == 'enabled':
-        dummy, places = read_placement(runner, read_status(runner))
-        hostable = len([p for p in places if pnn in p['configured_on']])
-        failback = read_tunables(runner).get('NoIPFailback', 0) == 0
-    deadline = time.monotonic() + module.params['timeout']
-    while True:
-        reason, cluster, rows = wait_reason(runner, pnn, state, hostable, failback)
-        result['flags_after'] = node_flags(cluster, pnn) if pnn in [n['pnn'] for n in cluster['nodes']] else None
-        result['addresses'] = served_by(rows)
-        result['waited'] = reason
-        if reason is None:
-            return rows
-        if time.monotonic() >= deadline:
-            raise CtdbError('node %d did not reach state %s within %d s: %s'
-                            % (pnn, state, module.params['timeout'], reason), **result)
-        time.sleep(module.params['delay'])
+    """Poll until the change took effect -> the last address rows; CtdbError with the last observation after the
+    timeout."""
+    hostable, failback = hosting(runner, pnn, state)
+
+    def probe(dummy_remaining):
+        observation = wait_reason(runner, pnn, state, hostable, failback)
+        return observation[0] is None, observation
+
+    try:
+        polled = poll(probe, module.params['timeout'], module.params['delay'])
+    except WaitTimeout as exc:
+        report_seen(result, pnn, exc.observation)
+        raise CtdbError('node %d did not reach state %s within %d s: %s'
+                        % (pnn, state, module.params['timeout'], exc.observation[0]), **result)
+    report_seen(result, pnn, polled.observation)
+    return polled.observation[2]
+
+
+def check_args(params):
+    """Refuse bad arguments before anything is read from the cluster (CtdbError naming the value and the fix)."""
+    if params['ban_time'] is not None and params['ban_time'] <= 0:
+        raise CtdbError('ban_time=%d: give the ban\'s length in seconds, 1 or more' % params['ban_time'])
+    if params['pnn'] is not None and params['pnn'] < 0:
+        raise CtdbError('pnn=%d: a PNN is 0 or more (ctdb listnodes shows them)' % params['pnn'])
+    check_timing(params['timeout'], params['delay'])
 
 
 def body(module):
     params = module.params
+    check_args(params)
     started = time.monotonic()
     runner = CtdbRunner(module)
     cluster = read_status(runner)
@@ -247,10 +276,6 @@ def main():
         required_if=[('state', 'banned', ['ban_time'])],
         supports_check_mode=True,
     )
-    if module.params['ban_time'] is not None and module.params['ban_time'] <= 0:
-        module.fail_json(msg='ban_time=%d: give the ban\'s length in seconds, 1 or more' % module.params['ban_time'])
-    if module.params['pnn'] is not None and module.params['pnn'] < 0:
-        module.fail_json(msg='pnn=%d: a PNN is 0 or more (ctdb listnodes shows them)' % module.params['pnn'])
     run_module(module, body)
 
 

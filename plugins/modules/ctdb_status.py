@@ -311,6 +311,7 @@ elapsed:
 
 import math
 import time
+from typing import Any, Callable, Dict, Tuple
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -323,6 +324,7 @@ from ansible_collections.ctdb.cluster.plugins.module_utils._status import (
     parse_status_machine,
     parse_status_text,
 )
+from ansible_collections.ctdb.cluster.plugins.module_utils._wait import WaitTimeout, poll
 
 PERMISSION_HINT = 'permission denied'
 
@@ -383,33 +385,38 @@ class StatusReader:
         return reason
 
 
-def wait_healthy(reader, timeout, delay, started, accept_admin=False):
-    """Poll until healthy -> result with ``attempts``; CtdbError with the last status after ``timeout`` s.
+# What a poll of the health saw: the last status read (NOT_READ before one was), and why it is not healthy.
+Health = Tuple[Dict[str, Any], str]
+NOT_READ: Dict[str, Any] = {'raw': None, 'raw_machine': None, 'parsed': None, 'cluster': None}
+
+
+def health_probe(reader: StatusReader, accept_admin: bool) -> Callable[[float], Tuple[bool, Health]]:
+    """A probe for _wait.poll: done when healthy; observes (the last status read, why it is not healthy).
 
     With ``accept_admin``, healthy means ``healthy_in_service`` (nodes disabled or stopped on purpose accepted).
     """
     healthy_key, problems_key = ('healthy_in_service', 'faults') if accept_admin else ('healthy', 'problems')
-    deadline = started + timeout
-    attempts, last, reason = 0, None, None
-    while True:
-        attempts += 1
-        timelimit = max(1, int(math.ceil(deadline - time.monotonic())))
-        result, failure = reader.read(tolerant=True, timelimit=timelimit)
-        if result is not None:
-            last = result
-            if result['cluster'][healthy_key]:
-                return dict(result, attempts=attempts)
-            reason = '; '.join(result['cluster'][problems_key])
-        else:
-            reason = failure
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            break
-        # the last poll happens at the deadline
-        time.sleep(min(delay, remaining))
-    failed = dict(last or {'raw': None, 'raw_machine': None, 'parsed': None, 'cluster': None})
-    raise CtdbError('CTDB cluster not healthy after %d s (%d attempts): %s' % (timeout, attempts, reason),
-                    attempts=attempts, elapsed=round(time.monotonic() - started, 3), **failed)
+    seen: Dict[str, Dict[str, Any]] = {}
+
+    def probe(remaining: float) -> Tuple[bool, Health]:
+        # ctdb gets the time left as its limit, so a hung daemon cannot outlast the wait
+        result, failure = reader.read(tolerant=True, timelimit=max(1, int(math.ceil(remaining))))
+        if result is None:
+            return False, (seen.get('last', NOT_READ), failure)
+        seen['last'] = result
+        return result['cluster'][healthy_key], (result, '; '.join(result['cluster'][problems_key]))
+    return probe
+
+
+def wait_healthy(reader: StatusReader, timeout: int, delay: float, accept_admin: bool = False) -> Dict[str, Any]:
+    """Poll until healthy -> result with ``attempts``; CtdbError with the last status after ``timeout`` s."""
+    try:
+        polled = poll(health_probe(reader, accept_admin), timeout, delay)
+    except WaitTimeout as exc:
+        last, reason = exc.observation
+        raise CtdbError('CTDB cluster not healthy after %d s (%d attempts): %s' % (timeout, exc.attempts, reason),
+                        attempts=exc.attempts, elapsed=exc.elapsed, **last)
+    return dict(polled.observation[0], attempts=polled.attempts)
 
 
 def read_status(module):
@@ -419,7 +426,7 @@ def read_status(module):
     reader = StatusReader(CtdbRunner(module), params['machine_readable'])
     started = time.monotonic()
     if params['wait_for_healthy']:
-        result = wait_healthy(reader, params['timeout'], params['delay'], started, params['accept_admin_states'])
+        result = wait_healthy(reader, params['timeout'], params['delay'], params['accept_admin_states'])
     else:
         result = dict(reader.read()[0], attempts=1)
     return dict(result, changed=False, elapsed=round(time.monotonic() - started, 3))

@@ -5,6 +5,8 @@
 A test file names its module once (``MODULE = ctdb_nodes``); ``run_module(args, check=, diff=,
 expect=)`` runs it and returns an Outcome (the result dict with ok/failed/rc/warnings).
 """
+import time
+
 import pytest
 
 from ansible.module_utils import basic
@@ -38,9 +40,9 @@ def run_module(request, monkeypatch, tmp_path):
 
 
 @pytest.fixture
-def clock(request, monkeypatch):
-    """A FakeClock in place of the test file's MODULE's time.monotonic and time.sleep."""
+def clock(monkeypatch):
+    """A FakeClock in place of time.monotonic and time.sleep, which the modules and _wait.poll look up when they run."""
     fake = FakeClock()
-    monkeypatch.setattr(request.module.MODULE.time, 'monotonic', fake.monotonic)
-    monkeypatch.setattr(request.module.MODULE.time, 'sleep', fake.sleep)
+    monkeypatch.setattr(time, 'monotonic', fake.monotonic)
+    monkeypatch.setattr(time, 'sleep', fake.sleep)
     return fake
