@@ -17,7 +17,7 @@ from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbEr
 MAX_SECONDS = 365 * 24 * 3600
 
 
-def check_timing(timeout, delay):
+def check_timing(timeout: float, delay: float) -> None:
     """CtdbError unless ``timeout`` and ``delay`` are usable numbers of seconds (finite, in range)."""
     if timeout < 0:
         raise CtdbError('timeout must be 0 or more seconds, not %d' % timeout)

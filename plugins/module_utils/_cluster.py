@@ -10,12 +10,16 @@ parsers (_status, _ips, _tunables); these functions only run the commands and gl
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
 from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError
-from ansible_collections.ctdb.cluster.plugins.module_utils._runner import explain_failure
+from ansible_collections.ctdb.cluster.plugins.module_utils._ips import IpRow, Placement
+from ansible_collections.ctdb.cluster.plugins.module_utils._runner import CtdbRunner, explain_failure
+from ansible_collections.ctdb.cluster.plugins.module_utils._status import ClusterView
 from ansible_collections.ctdb.cluster.plugins.module_utils import _ips, _status, _tunables
 
 
-def run_or_raise(runner, args, timeout=None):
+def run_or_raise(runner: CtdbRunner, args: Sequence[Any], timeout: Optional[float] = None) -> str:
     """Run ``ctdb ARGS``; the stdout, or CtdbError with ctdb's own words and the fix when known."""
     rc, out, err = runner.run(args, check_rc=False, timeout=timeout)
     if rc != 0:
@@ -26,7 +30,7 @@ def run_or_raise(runner, args, timeout=None):
     return out
 
 
-def read_status(runner, timeout=None):
+def read_status(runner: CtdbRunner, timeout: Optional[float] = None) -> ClusterView:
     """The typed cluster view of ``ctdb status`` (``-X status`` too when the text has lines it cannot read)."""
     out = run_or_raise(runner, ['status'], timeout)
     parsed = _status.parse_status_text(out)
@@ -40,7 +44,8 @@ def read_status(runner, timeout=None):
     return cluster
 
 
-def read_ips(runner, pnn=None, verbose=False, timeout=None):
+def read_ips(runner: CtdbRunner, pnn: Optional[int] = None, verbose: bool = False,
+             timeout: Optional[float] = None) -> List[IpRow]:
     """Rows of ``ctdb -X ip all`` (every address, serving node) or, with ``pnn``, ``ctdb -n PNN -X ip``."""
     args = (['-n', str(pnn)] if pnn is not None else []) + ['-X', 'ip'] + (['-v'] if verbose else [])
     if pnn is None:
@@ -52,10 +57,11 @@ def read_ips(runner, pnn=None, verbose=False, timeout=None):
         raise CtdbError('cannot read the output of ctdb %s: %s' % (' '.join(args), exc), stdout=out)
 
 
-def read_placement(runner, cluster, timeout=None):
+def read_placement(runner: CtdbRunner, cluster: ClusterView,
+                   timeout: Optional[float] = None) -> Tuple[List[IpRow], List[Placement]]:
     """(rows of ip all, placement list) with every answering node asked for its own addresses."""
     rows = read_ips(runner, timeout=timeout)
-    node_rows = {}
+    node_rows: Dict[int, List[IpRow]] = {}
     for node in cluster['nodes']:
         if 'DISCONNECTED' in node['flags']:
             continue
@@ -68,7 +74,7 @@ def read_placement(runner, cluster, timeout=None):
     return rows, _ips.placement(rows, node_rows, cluster['nodes'])
 
 
-def read_tunables(runner, pnn=None, timeout=None):
+def read_tunables(runner: CtdbRunner, pnn: Optional[int] = None, timeout: Optional[float] = None) -> Dict[str, int]:
     """``{Name: int}`` of ``ctdb listvars`` (on node ``pnn`` when given)."""
     args = (['-n', str(pnn)] if pnn is not None else []) + ['listvars']
     values = _tunables.parse_listvars(run_or_raise(runner, args, timeout))

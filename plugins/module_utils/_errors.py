@@ -12,7 +12,13 @@ helpers are tested without an ``AnsibleModule``.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable, Dict
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ansible.module_utils.basic import AnsibleModule
+
+# What a module reports: the keyword arguments of exit_json.
+Result = Dict[str, Any]
 
 
 class CtdbError(Exception):
@@ -24,7 +30,7 @@ class CtdbError(Exception):
         self.data = data
 
 
-def run_module(module, body):
+def run_module(module: 'AnsibleModule', body: Callable[['AnsibleModule'], Result]) -> None:
     """Run ``body(module)`` -> result dict; exit with it, or fail with a CtdbError's message and data."""
     try:
         result = body(module)

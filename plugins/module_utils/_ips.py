@@ -18,7 +18,10 @@ cluster with its serving node; ``ctdb -n N ip -v`` lists the addresses node N ha
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, TypedDict, Union
+
 from ansible_collections.ctdb.cluster.plugins.module_utils._public_addresses import parse_ip_all
+from ansible_collections.ctdb.cluster.plugins.module_utils._status import Node
 
 _COLUMNS = {
     'Public IP': 'address',
@@ -32,17 +35,37 @@ _COLUMNS = {
 NOT_HOSTING_FLAGS = ('DISCONNECTED', 'UNKNOWN', 'BANNED', 'DISABLED', 'STOPPED', 'UNHEALTHY', 'DELETED', 'INACTIVE')
 
 
-def _row(address, pnn, active=None, available=None, configured=None):
+
+class IpRow(TypedDict):
+    """A row of ``ctdb ip``: ``pnn`` None when unassigned, interface lists None without ``-v``."""
+    address: str
+    pnn: Optional[int]
+    active: Optional[List[str]]
+    available: Optional[List[str]]
+    configured: Optional[List[str]]
+
+
+class Placement(TypedDict):
+    """A public address with who serves it and who could (see :func:`placement`)."""
+    address: str
+    pnn: Optional[int]
+    configured_on: List[int]
+    available_on: List[int]
+    can_host: List[int]
+
+
+def _row(address: str, pnn: Union[int, str], active: Optional[List[str]] = None,
+         available: Optional[List[str]] = None, configured: Optional[List[str]] = None) -> IpRow:
     pnn = int(pnn)
     return {'address': address, 'pnn': pnn if pnn >= 0 else None, 'active': active, 'available': available,
             'configured': configured}
 
 
-def _split(value):
+def _split(value: str) -> List[str]:
     return [part for part in value.split(',') if part]
 
 
-def parse_ip_machine(text):
+def parse_ip_machine(text: Optional[str]) -> List[IpRow]:
     """``ctdb -X ip [-v] [all]`` -> list of rows ``{address, pnn, active, available, configured}``.
 
     ``pnn`` is None for an unassigned address; interface lists are None without ``-v``.
@@ -63,7 +86,7 @@ def parse_ip_machine(text):
         values = line[1:-1].split(sep)
         if len(values) != len(columns):
             raise ValueError('row %r does not match the header %r' % (line, header))
-        fields = {}
+        fields: Dict[str, Any] = {}
         for column, value in zip(columns, values):
             key = _COLUMNS.get(column)
             if key in ('active', 'available', 'configured'):
@@ -74,7 +97,7 @@ def parse_ip_machine(text):
     return rows
 
 
-def parse_ip(text):
+def parse_ip(text: Optional[str]) -> List[IpRow]:
     """Any ``ctdb ip`` output (``-X`` table or text, ``-v`` or not) -> list of rows, see :func:`parse_ip_machine`."""
     stripped = (text or '').strip()
     if stripped and not stripped[0].isalnum():
@@ -83,7 +106,8 @@ def parse_ip(text):
             for address, info in parse_ip_all(stripped).items()]
 
 
-def placement(all_rows, node_rows, nodes):
+def placement(all_rows: Iterable[IpRow], node_rows: Mapping[int, Iterable[IpRow]],
+              nodes: Iterable[Node]) -> List[Placement]:
     """Every public address with who serves it and who could.
 
     ``all_rows``: rows of ``ctdb -X ip all``; ``node_rows``: ``{pnn: rows of ctdb -n PNN -X ip -v}`` for
@@ -93,9 +117,10 @@ def placement(all_rows, node_rows, nodes):
     interfaces up, ``can_host`` those of them CTDB would give it to now (no flag that keeps a node out).
     """
     flags = dict((node['pnn'], node['flags']) for node in nodes)
-    result = []
+    result: List[Placement] = []
     for row in all_rows:
-        configured, available = [], []
+        configured: List[int] = []
+        available: List[int] = []
         for pnn in sorted(node_rows):
             for own in node_rows[pnn]:
                 if own['address'] == row['address']:
@@ -108,12 +133,12 @@ def placement(all_rows, node_rows, nodes):
     return result
 
 
-def served_by(rows):
+def served_by(rows: Iterable[IpRow]) -> Dict[str, Optional[int]]:
     """``{address: pnn or None}`` from rows."""
     return dict((row['address'], row['pnn']) for row in rows)
 
 
-def find_address(places, address):
+def find_address(places: Iterable[Placement], address: str) -> Optional[Placement]:
     """The placement entry of ``address`` (compared as written by ctdb), or None."""
     for place in places:
         if place['address'] == address:
@@ -121,7 +146,7 @@ def find_address(places, address):
     return None
 
 
-def move_refusal(place, address, target, nodes):
+def move_refusal(place: Optional[Placement], address: str, target: int, nodes: Sequence[Node]) -> Optional[str]:
     """Why ``address`` cannot be moved to node ``target`` now, or None when it can.
 
     ``place`` is its placement entry (None when the address is not public); ``nodes`` the typed status nodes.

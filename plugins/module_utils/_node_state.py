@@ -11,6 +11,16 @@ other nodes before the command returns, ``enable``/``continue``/``unban`` let it
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from typing import Any, Collection, Iterable, List, Mapping, Optional, Sequence, Tuple, TypedDict, cast
+
+from ansible_collections.ctdb.cluster.plugins.module_utils._ips import IpRow
+from ansible_collections.ctdb.cluster.plugins.module_utils._status import Node
+
+# A plan: the ctdb commands (argument lists, without -n) to run in order.
+Plan = List[List[str]]
+# An address whose serving node changed (None: unassigned); "from" is a keyword, hence the call syntax.
+Move = TypedDict('Move', {'address': str, 'from': Optional[int], 'to': Optional[int]})
+
 ADMIN_FLAGS = ('DISABLED', 'STOPPED', 'BANNED')
 STATES = ('enabled', 'disabled', 'stopped', 'banned')
 _STATE_FLAG = {'disabled': 'DISABLED', 'stopped': 'STOPPED', 'banned': 'BANNED'}
@@ -20,7 +30,7 @@ _CLEAR = {'DISABLED': ['enable'], 'STOPPED': ['continue'], 'BANNED': ['unban']}
 OUT_OF_SERVICE = ('DISCONNECTED', 'UNKNOWN', 'BANNED', 'DISABLED', 'STOPPED', 'UNHEALTHY', 'INACTIVE')
 
 
-def admin_state(flags):
+def admin_state(flags: Collection[str]) -> str:
     """The administrative state a flag list shows: ``banned`` over ``stopped`` over ``disabled``, else ``enabled``."""
     for flag, state in (('BANNED', 'banned'), ('STOPPED', 'stopped'), ('DISABLED', 'disabled')):
         if flag in flags:
@@ -28,7 +38,7 @@ def admin_state(flags):
     return 'enabled'
 
 
-def plan(flags, state, ban_time=None):
+def plan(flags: Collection[str], state: str, ban_time: Optional[int] = None) -> Plan:
     """ctdb commands (argument lists, without ``-n``) that bring a node with ``flags`` to ``state``.
 
     ``enabled`` clears every administrative flag; another state sets its flag and clears the other two.
@@ -36,11 +46,11 @@ def plan(flags, state, ban_time=None):
     A node that is already banned is not banned again (its remaining ban time cannot be read).
     """
     wanted = _STATE_FLAG.get(state)
-    commands = []
+    commands: Plan = []
     if wanted and wanted not in flags:
         command = list(_SET[wanted])
         if wanted == 'BANNED':
-            command.append(str(int(ban_time)))
+            command.append(str(int(cast(int, ban_time))))
         commands.append(command)
     for flag in ('BANNED', 'STOPPED', 'DISABLED'):
         if flag != wanted and flag in flags:
@@ -48,7 +58,7 @@ def plan(flags, state, ban_time=None):
     return commands
 
 
-def expected_flags(flags, state):
+def expected_flags(flags: Iterable[str], state: str) -> List[str]:
     """The administrative flags the node will have after :func:`plan` (other flags unchanged)."""
     kept = [flag for flag in flags if flag not in ADMIN_FLAGS and flag != 'INACTIVE']
     wanted = _STATE_FLAG.get(state)
@@ -57,11 +67,11 @@ def expected_flags(flags, state):
     return kept
 
 
-def in_service(flags):
+def in_service(flags: Iterable[str]) -> bool:
     return not set(flags) & set(OUT_OF_SERVICE)
 
 
-def refusal(nodes, node_count, pnn, state):
+def refusal(nodes: Sequence[Node], node_count: Optional[int], pnn: int, state: str) -> Optional[str]:
     """Why ``pnn`` cannot be put in ``state``, or None.
 
     ``nodes``: the typed status nodes (deleted nodes are never listed); ``node_count``: the header's
@@ -83,14 +93,14 @@ def refusal(nodes, node_count, pnn, state):
     return None
 
 
-def default_min_serving(node_count):
+def default_min_serving(node_count: int) -> int:
     """The nodes that must keep serving while one restarts, by default: every other node (the node count minus
     one), so a restart never takes a node out while another is out already. A one-node cluster gets 0: its only
     node's restart is an outage whatever the setting (as it always was)."""
     return max(node_count - 1, 0)
 
 
-def _min_serving(value, node_count):
+def _min_serving(value: object, node_count: int) -> Tuple[Optional[int], str]:
     """(the minimum, '') from a role variable: None for the default, or a whole number of nodes; else (None, why)."""
     if value is None or value == '':
         return default_min_serving(node_count), ''
@@ -102,12 +112,13 @@ def _min_serving(value, node_count):
     return int(text), ''
 
 
-def _node_words(node, names):
+def _node_words(node: Node, names: Mapping[Optional[str], str]) -> str:
     name = names.get(node.get('address'))
     return 'node %d (%s%s)' % (node['pnn'], node.get('address'), ', %s' % name if name else '')
 
 
-def restart_refusal(cluster, min_serving=None, names=None):
+def restart_refusal(cluster: Optional[Mapping[str, Any]], min_serving: object = None,
+                    names: Optional[Mapping[Optional[str], str]] = None) -> str:
     """Why a graceful restart of this node (``this_node`` of ``cluster``, a typed ctdb status) must not start now,
     or '' when it may.
 
@@ -121,6 +132,7 @@ def restart_refusal(cluster, min_serving=None, names=None):
     this = [node for node in nodes if node.get('this_node')]
     if problem or not this or not in_service(this[0]['flags']):
         return problem
+    minimum = cast(int, minimum)  # a number whenever there is no problem
     left = len([node for node in nodes if in_service(node['flags'])]) - 1
     if left >= minimum:
         return ''
@@ -138,11 +150,11 @@ def restart_refusal(cluster, min_serving=None, names=None):
             % (head, ', '.join('%s %s' % (_node_words(node, names), node['status']) for node in out), max(left, 0)))
 
 
-def _pnns(listed):
+def _pnns(listed: Iterable[int]) -> str:
     return ', '.join(str(p) for p in sorted(listed)) or 'none'
 
 
-def out_of_service_reached(pnn, state, nodes, rows):
+def out_of_service_reached(pnn: int, state: str, nodes: Sequence[Node], rows: Iterable[IpRow]) -> Optional[str]:
     """Why the wait for ``pnn`` to be out of service is not over yet (a sentence), or None when it is.
 
     Over when ctdb status shows the node's flag and no public address is served by it.
@@ -159,7 +171,8 @@ def out_of_service_reached(pnn, state, nodes, rows):
     return None
 
 
-def enabled_reached(pnn, nodes, rows, hostable, failback):
+def enabled_reached(pnn: int, nodes: Sequence[Node], rows: Sequence[IpRow], hostable: int,
+                    failback: bool) -> Optional[str]:
     """Why the wait for ``pnn`` to be back in service is not over yet, or None when it is.
 
     Over when the node is OK; and, when it can host addresses (``hostable``: how many public addresses it
@@ -177,9 +190,9 @@ def enabled_reached(pnn, nodes, rows, hostable, failback):
     return None
 
 
-def moved(before, after):
+def moved(before: Mapping[str, Optional[int]], after: Mapping[str, Optional[int]]) -> List[Move]:
     """Addresses whose serving node changed: list of ``{address, from, to}`` (None = unassigned)."""
-    out = []
+    out: List[Move] = []
     for address in sorted(set(before) | set(after)):
         if before.get(address) != after.get(address):
             out.append({'address': address, 'from': before.get(address), 'to': after.get(address)})

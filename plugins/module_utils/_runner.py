@@ -20,9 +20,21 @@ __metaclass__ = type
 import os
 import shutil
 import tempfile
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Optional, Sequence, Tuple, cast
 
 from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError
 from ansible_collections.ctdb.cluster.plugins.module_utils._status import parse_version  # noqa: F401  (re-exported)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ansible.module_utils.basic import AnsibleModule
+
+# What a command returns: (exit code, stdout, stderr), as AnsibleModule.run_command does.
+CommandResult = Tuple[int, str, str]
+# The command seam: run_command(argv, environ_update=None, ...) -> (rc, stdout, stderr), as
+# AnsibleModule.run_command (tests pass their own). Keyword arguments, so Callable[..., ...].
+RunCommand = Callable[..., CommandResult]
+# bin_path(name) -> the binary's full path, or None when it is not installed.
+BinPath = Callable[[str], Optional[str]]
 
 DEFAULT_CTDB_BASE = '/etc/ctdb'
 
@@ -47,7 +59,7 @@ _DAEMON_DOWN_MARKERS = (
 _PERMISSION_MARKERS = ('Permission denied', 'Operation not permitted', 'errno=13')
 
 
-def ctdb_base(module):
+def ctdb_base(module: 'AnsibleModule') -> str:
     """CTDB's configuration directory, resolved the way the ctdb tools do.
 
     The module's ``ctdb_base`` option wins, then the ``CTDB_BASE`` environment
@@ -59,14 +71,14 @@ def ctdb_base(module):
     return os.environ.get('CTDB_BASE') or DEFAULT_CTDB_BASE
 
 
-def module_bin_path(module):
+def module_bin_path(module: 'AnsibleModule') -> BinPath:
     """A ``bin_path(name)`` lookup for :class:`CtdbRunner`: :data:`CTDB_BIN_DIRS`, then PATH."""
-    def bin_path(name):
+    def bin_path(name: str) -> Optional[str]:
         return module.get_bin_path(name, opt_dirs=list(CTDB_BIN_DIRS))
     return bin_path
 
 
-def explain_failure(stdout, stderr):
+def explain_failure(stdout: Optional[str], stderr: Optional[str]) -> Optional[str]:
     """A sentence saying what went wrong and what to do, or None if not recognised."""
     text = '%s\n%s' % (stdout or '', stderr or '')
     # Permission first: ctdb prints "connect() failed" for a socket it may not open, too.
@@ -78,7 +90,7 @@ def explain_failure(stdout, stderr):
     return None
 
 
-def failure_message(command, rc, stdout, stderr):
+def failure_message(command: str, rc: int, stdout: Optional[str], stderr: Optional[str]) -> str:
     """``COMMAND failed: reason`` for a non-zero exit, explained when the cause is known."""
     reason = explain_failure(stdout, stderr)
     if reason:
@@ -94,7 +106,9 @@ class CtdbRunner:
     ``environ`` adds variables (``CTDB_TEST_MODE`` for the validator).
     """
 
-    def __init__(self, module=None, binary='ctdb', run_command=None, bin_path=None, base=None, environ=None):
+    def __init__(self, module: Optional['AnsibleModule'] = None, binary: str = 'ctdb',
+                 run_command: Optional[RunCommand] = None, bin_path: Optional[BinPath] = None,
+                 base: Optional[str] = None, environ: Optional[Dict[str, str]] = None) -> None:
         if module is not None:
             run_command = run_command or module.run_command
             bin_path = bin_path or module_bin_path(module)
@@ -106,14 +120,14 @@ class CtdbRunner:
         self._run_command = run_command
         self._bin_path = bin_path
         self._extra_env = dict(environ or {})
-        self._path = None
+        self._path: Optional[str] = None
 
-    def environ(self):
+    def environ(self) -> Dict[str, str]:
         env = {'CTDB_BASE': self.base, 'LC_ALL': 'C', 'LANG': 'C'}
         env.update(self._extra_env)
         return env
 
-    def path(self):
+    def path(self) -> str:
         """The binary's full path; CtdbError when it is not installed."""
         if self._path is None:
             found = self._bin_path(self.binary)
@@ -123,10 +137,10 @@ class CtdbRunner:
             self._path = found
         return self._path
 
-    def installed(self):
+    def installed(self) -> bool:
         return bool(self._path or self._bin_path(self.binary))
 
-    def run(self, args, check_rc=True, timeout=None):
+    def run(self, args: Sequence[Any], check_rc: bool = True, timeout: Optional[float] = None) -> CommandResult:
         """Run ``binary args...`` -> ``(rc, stdout, stderr)``; with check_rc, CtdbError on a non-zero exit.
 
         ``timeout`` (seconds) becomes ctdb's own ``--timelimit``, so a hung daemon cannot hang the task.
@@ -141,11 +155,11 @@ class CtdbRunner:
                             ctdb_base=self.base)
         return rc, out, err
 
-    def daemon_running(self):
+    def daemon_running(self) -> bool:
         rc, dummy, dummy = self.run(['pnn'], check_rc=False)
         return rc == 0
 
-    def version(self):
+    def version(self) -> Optional[Tuple[int, ...]]:
         """The installed CTDB's version as a tuple (``(4, 17, 12)``), or None when ``ctdb version`` fails."""
         rc, out, dummy = self.run(['version'], check_rc=False)
         if rc != 0:
@@ -162,18 +176,21 @@ class ConfigValidator:
     are linked there from the real directory, since ctdb-config checks that they exist.
     """
 
-    def __init__(self, tmpdir, module=None, run_command=None, bin_path=None):
+    def __init__(self, tmpdir: str, module: Optional['AnsibleModule'] = None, run_command: Optional[RunCommand] = None,
+                 bin_path: Optional[BinPath] = None) -> None:
         self.tmpdir = tmpdir
-        self._run_command = run_command
-        self._bin_path = bin_path
+        # given, or taken from the module below
+        self._run_command = cast(RunCommand, run_command)
+        self._bin_path = cast(BinPath, bin_path)
         if module is not None:
             self._run_command = run_command or module.run_command
             self._bin_path = bin_path or module_bin_path(module)
 
-    def available(self):
+    def available(self) -> bool:
         return bool(self._bin_path(CONFIG_TOOL))
 
-    def validate(self, candidate, real_base, scripts=(), what='the new ctdb.conf', keep='the file'):
+    def validate(self, candidate: str, real_base: str, scripts: Iterable[str] = (), what: str = 'the new ctdb.conf',
+                 keep: str = 'the file') -> None:
         """None when ctdb-config accepts ``candidate``; else CtdbError quoting ctdb-config.
 
         ``what`` and ``keep`` name the candidate and what stays untouched, for the message.

@@ -28,6 +28,7 @@ __metaclass__ = type
 
 import json
 import re
+from typing import Any, Callable, Collection, Dict, Iterable, List, Optional, Sequence, Tuple, TypedDict, Union, cast
 
 # Node flag bits (ctdb/protocol/protocol.h): the one place they are written down. UNKNOWN is
 # the tool-side pseudo flag of 4.17+.
@@ -87,7 +88,72 @@ _RE_LEADER = re.compile(r'^(Leader|Recovery master):\s*(-?\d+|UNKNOWN)$')
 _RE_NODE_PREFIX = re.compile(r'^(?:pnn|vnn):')
 
 
-def parse_version(text):
+class Node(TypedDict):
+    """One node of the typed view: flags in ctdb's order, ``status`` the flag word (``OK`` for none)."""
+    pnn: int
+    address: str
+    flags: List[str]
+    status: str
+    this_node: bool
+    healthy: bool
+    admin_state: str
+    faults: List[str]
+
+
+class VnnSlot(TypedDict):
+    hash: int
+    lmaster: int
+
+
+class StatusFields(TypedDict):
+    """What the parsers read from the output, before :func:`cluster_view` completes it."""
+    node_count: Optional[int]
+    deleted_nodes: int
+    nodes: List[Node]
+    generation: Optional[int]
+    generation_valid: Optional[bool]
+    vnn_map_size: Optional[int]
+    vnn_map: List[VnnSlot]
+    recovery_mode: Optional[str]
+    recovery_mode_code: Optional[int]
+    leader: Optional[int]
+    leader_source: Optional[str]
+
+
+class AdminOut(TypedDict):
+    pnn: int
+    address: str
+    state: str
+
+
+class ClusterView(StatusFields):
+    """The typed cluster view (see :func:`cluster_view`): what _cluster.read_status returns and modules report."""
+    pnn: Optional[int]
+    problems: List[str]
+    healthy: bool
+    admin_out: List[AdminOut]
+    faults: List[str]
+    healthy_in_service: bool
+
+
+class StatusParse(TypedDict):
+    """What :func:`parse_status_text` returns: the REST API's shape (strings) and the typed view."""
+    parsed: Dict[str, Any]
+    cluster: ClusterView
+
+
+class MachineStatus(TypedDict):
+    """What :func:`parse_status_machine` returns."""
+    columns: List[str]
+    nodes: List[Node]
+    unparsable: List[str]
+
+
+# match.groups() of a line's regex: strings, None for an optional group that did not match.
+Groups = Tuple[Any, ...]
+
+
+def parse_version(text: Optional[str]) -> Optional[Tuple[int, ...]]:
     """``ctdb version`` output (``4.17.12-Debian``) -> ``(4, 17, 12)``; None when no version is found."""
     match = re.search(r'(\d+)\.(\d+)(?:\.(\d+))?', text or '')
     if not match:
@@ -95,12 +161,12 @@ def parse_version(text):
     return tuple(int(part) for part in match.groups(default='0'))
 
 
-def flag_names(mask):
+def flag_names(mask: int) -> List[str]:
     """Node flag bits -> flag words in ctdb's order (the inverse of :func:`flags_mask`)."""
     return [name for name in FLAG_ORDER if name in FLAG_BITS and mask & FLAG_BITS[name]]
 
 
-def _pnn_or_none(value):
+def _pnn_or_none(value: Union[str, int, None]) -> Optional[int]:
     """A PNN printed by ctdb -> int, or None for UNKNOWN / -1 / CTDB_UNKNOWN_PNN."""
     if value is None or value == 'UNKNOWN':
         return None
@@ -110,7 +176,7 @@ def _pnn_or_none(value):
     return number
 
 
-def flags_mask(flags):
+def flags_mask(flags: Iterable[str]) -> int:
     """Flag words -> the node flag bits they stand for (derived words add nothing).
 
     For ``ctdb nodestatus`` this is its exit status (OR over the nodes shown).
@@ -121,14 +187,14 @@ def flags_mask(flags):
     return mask
 
 
-def split_flag_word(word):
+def split_flag_word(word: str) -> List[str]:
     """``DISCONNECTED|INACTIVE`` -> ``['DISCONNECTED', 'INACTIVE']``; ``OK`` -> ``[]``."""
     if word == 'OK':
         return []
     return [part for part in word.split('|') if part]
 
 
-def node_admin_state(flags):
+def node_admin_state(flags: Collection[str]) -> str:
     """``stopped``, ``disabled`` (taken out of service by an administrator) or ``enabled``."""
     for flag, state in ADMIN_OUT_STATES:
         if flag in flags:
@@ -136,7 +202,7 @@ def node_admin_state(flags):
     return 'enabled'
 
 
-def node_faults(flags):
+def node_faults(flags: Iterable[str]) -> List[str]:
     """The flags of a node that are not an administrator's doing.
 
     INACTIVE is left out: ctdb derives it from STOPPED, BANNED or DISCONNECTED, which tell the cause.
@@ -145,7 +211,7 @@ def node_faults(flags):
     return [flag for flag in flags if flag not in admin and flag != 'INACTIVE']
 
 
-def _node(pnn, address, flags, this_node):
+def _node(pnn: int, address: str, flags: Sequence[str], this_node: object) -> Node:
     return {
         'pnn': pnn,
         'address': address,
@@ -158,58 +224,58 @@ def _node(pnn, address, flags, this_node):
     }
 
 
-def _empty_status():
+def _empty_status() -> Tuple[Dict[str, Any], StatusFields]:
     """The (API shape, typed view) of a status with no line read yet."""
-    parsed = {'numOfNodes': None, 'nodes': [], 'generation': None, 'size': None, 'recoveryMode': None,
+    parsed: Dict[str, Any] = {'numOfNodes': None, 'nodes': [], 'generation': None, 'size': None, 'recoveryMode': None,
               'recoveryMaster': None, 'hash': None, 'unparsable': []}
-    typed = {'node_count': None, 'deleted_nodes': 0, 'nodes': [], 'generation': None, 'generation_valid': None,
+    typed: StatusFields = {'node_count': None, 'deleted_nodes': 0, 'nodes': [], 'generation': None, 'generation_valid': None,
              'vnn_map_size': None, 'vnn_map': [], 'recovery_mode': None, 'recovery_mode_code': None,
              'leader': None, 'leader_source': None}
     return parsed, typed
 
 
-def _node_line(groups, parsed, typed):
+def _node_line(groups: Groups, parsed: Dict[str, Any], typed: StatusFields) -> None:
     pnn, address, word, this = groups
     parsed['nodes'].append({'pnn': pnn, 'address': address, 'status': word})
     typed['nodes'].append(_node(int(pnn), address, split_flag_word(word), this))
 
 
-def _count_line(groups, parsed, typed):
+def _count_line(groups: Groups, parsed: Dict[str, Any], typed: StatusFields) -> None:
     parsed['numOfNodes'] = groups[0]
     typed['node_count'] = int(groups[0])
     typed['deleted_nodes'] = int(groups[1] or 0)
 
 
-def _generation_line(groups, parsed, typed):
+def _generation_line(groups: Groups, parsed: Dict[str, Any], typed: StatusFields) -> None:
     parsed['generation'] = groups[0]
     typed['generation_valid'] = groups[0] != 'INVALID'
     typed['generation'] = int(groups[0]) if typed['generation_valid'] else None
 
 
-def _size_line(groups, parsed, typed):
+def _size_line(groups: Groups, parsed: Dict[str, Any], typed: StatusFields) -> None:
     parsed['size'] = groups[0]
     typed['vnn_map_size'] = int(groups[0])
 
 
-def _hash_line(groups, parsed, typed):
+def _hash_line(groups: Groups, parsed: Dict[str, Any], typed: StatusFields) -> None:
     parsed['hash'] = groups[0]
     typed['vnn_map'].append({'hash': int(groups[0]), 'lmaster': int(groups[1])})
 
 
-def _recmode_line(groups, parsed, typed):
+def _recmode_line(groups: Groups, parsed: Dict[str, Any], typed: StatusFields) -> None:
     parsed['recoveryMode'] = [groups[0], groups[1]]
     typed['recovery_mode'] = groups[0]
     typed['recovery_mode_code'] = int(groups[1])
 
 
-def _leader_line(groups, parsed, typed):
+def _leader_line(groups: Groups, parsed: Dict[str, Any], typed: StatusFields) -> None:
     parsed['recoveryMaster'] = groups[1]
     typed['leader'] = _pnn_or_none(groups[1])
     typed['leader_source'] = groups[0]
 
 
 # Each line kind of the text and what reads it, most frequent first.
-_TEXT_LINES = (
+_TEXT_LINES: Tuple[Tuple['re.Pattern[str]', Callable[[Groups, Dict[str, Any], StatusFields], None]], ...] = (
     (_RE_NODE, _node_line),
     (_RE_NUM_NODES, _count_line),
     (_RE_GENERATION, _generation_line),
@@ -220,7 +286,7 @@ _TEXT_LINES = (
 )
 
 
-def parse_status_text(text):
+def parse_status_text(text: Optional[str]) -> StatusParse:
     """Parse the text of ``ctdb status`` (or ``ctdb nodestatus``).
 
     Returns ``{'parsed': API shape, 'cluster': typed view}``:
@@ -247,7 +313,7 @@ def parse_status_text(text):
     return {'parsed': parsed, 'cluster': cluster_view(typed)}
 
 
-def parse_status_machine(text):
+def parse_status_machine(text: Optional[str]) -> MachineStatus:
     """Parse ``ctdb -X status`` / ``ctdb -X nodestatus`` (any separator, any column set).
 
     Returns ``{'columns': [...], 'nodes': [...], 'unparsable': [...]}``; each node has
@@ -255,7 +321,7 @@ def parse_status_machine(text):
     ``this_node`` and ``healthy``. Columns this parser does not know are listed in
     ``columns`` and otherwise ignored. A missing ``ThisNode`` column reads as False.
     """
-    result = {'columns': [], 'nodes': [], 'unparsable': []}
+    result: MachineStatus = {'columns': [], 'nodes': [], 'unparsable': []}
     lines = [line.strip() for line in (text or '').splitlines() if line.strip()]
     if not lines:
         return result
@@ -282,7 +348,7 @@ def parse_status_machine(text):
     return result
 
 
-def parse_status_json(text):
+def parse_status_json(text: str) -> ClusterView:
     """Parse ``ctdb --json status`` (Samba master after 4.24) into the typed view.
 
     Raises ValueError when the text is not that JSON document.
@@ -291,7 +357,7 @@ def parse_status_json(text):
         doc = json.loads(text)
         node_status = doc['node_status']
         vnn = doc.get('vnn_status') or {}
-        nodes = []
+        nodes: List[Node] = []
         for key in sorted(node_status['nodes'], key=int):
             entry = node_status['nodes'][key]
             set_flags = set(name.upper() for name, value in (entry.get('flags') or {}).items() if value)
@@ -304,7 +370,7 @@ def parse_status_json(text):
             nodes.append(_node(int(entry['pnn']), entry['address'], flags, entry.get('this_node')))
         generation = vnn.get('generation')
         mode = doc.get('recovery_mode')
-        typed = {
+        typed: StatusFields = {
             'node_count': int(node_status['node_count']),
             'deleted_nodes': int(node_status.get('deleted_node_count') or 0),
             'nodes': nodes,
@@ -323,17 +389,17 @@ def parse_status_json(text):
     return cluster_view(typed)
 
 
-def merge_machine_nodes(cluster, machine):
+def merge_machine_nodes(cluster: StatusFields, machine: MachineStatus) -> ClusterView:
     """Replace the typed nodes of ``cluster`` with those of a ``-X`` table.
 
     Used when the text's node lines could not all be read. Returns a new typed view.
     """
-    typed = dict(cluster)
-    typed['nodes'] = [dict(node) for node in machine['nodes']]
+    typed = cast(StatusFields, dict(cluster))
+    typed['nodes'] = [cast(Node, dict(node)) for node in machine['nodes']]
     return cluster_view(typed)
 
 
-def cluster_view(typed):
+def cluster_view(typed: StatusFields) -> ClusterView:
     """Complete a typed status: this node's PNN, health and the list of problems.
 
     Keys: ``node_count`` (header count, deleted nodes included), ``deleted_nodes``,
@@ -343,7 +409,7 @@ def cluster_view(typed):
     ``leader_source`` (``Leader`` or ``Recovery master``), ``pnn`` (this node),
     ``healthy`` and ``problems``.
     """
-    view = dict(typed)
+    view = cast(ClusterView, dict(typed))
     this = [node['pnn'] for node in view['nodes'] if node['this_node']]
     view['pnn'] = this[0] if this else None
     view['problems'] = health_problems(view)
@@ -355,7 +421,7 @@ def cluster_view(typed):
     return view
 
 
-def _recovery_mode_problems(cluster):
+def _recovery_mode_problems(cluster: StatusFields) -> List[str]:
     mode = cluster.get('recovery_mode')
     if mode is None:
         return ['recovery mode unknown']
@@ -364,7 +430,7 @@ def _recovery_mode_problems(cluster):
     return []
 
 
-def health_problems(cluster):
+def health_problems(cluster: StatusFields) -> List[str]:
     """Why a typed status is not healthy, as sentences; empty when it is healthy.
 
     Healthy means: at least one node, every (non-deleted) node OK, recovery mode NORMAL.
@@ -380,7 +446,7 @@ def health_problems(cluster):
     return problems + _recovery_mode_problems(cluster)
 
 
-def fault_problems(cluster):
+def fault_problems(cluster: StatusFields) -> List[str]:
     """Like :func:`health_problems`, but nodes an administrator disabled or stopped are accepted.
 
     Empty when every node the administrator has not taken out of service is OK, at least one node is
@@ -400,7 +466,7 @@ def fault_problems(cluster):
     return problems + _recovery_mode_problems(cluster)
 
 
-def is_healthy(cluster):
+def is_healthy(cluster: Union[str, StatusFields]) -> bool:
     """True when every non-deleted node is OK and the recovery mode is NORMAL.
 
     ``cluster`` is a typed view (the ``cluster`` key returned by ctdb_status), or the
@@ -411,7 +477,7 @@ def is_healthy(cluster):
     return not health_problems(cluster)
 
 
-def needs_machine_readable(parse_result):
+def needs_machine_readable(parse_result: StatusParse) -> bool:
     """True when the text left node lines unread or showed flag words this parser does not know."""
     if any(_RE_NODE_PREFIX.match(line.strip()) for line in parse_result['parsed']['unparsable']):
         return True

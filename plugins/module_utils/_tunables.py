@@ -22,6 +22,7 @@ __metaclass__ = type
 
 import difflib
 import re
+from typing import Any, Collection, Dict, Iterable, List, Mapping, Optional, TypedDict, cast
 
 TUNABLES_FILE = 'ctdb.tunables'
 UINT32_MAX = 4294967295
@@ -51,11 +52,24 @@ _RE_VAR = re.compile(r'^\s*([A-Za-z0-9_]+)\s*=\s*(\d+)\s*$')
 _RE_SETTING = re.compile(r'^\s*([^=#\s][^=]*?)\s*=\s*(.*?)\s*$')
 
 
+class TunableLine(TypedDict):
+    """A line of a ``ctdb.tunables`` file (see :func:`parse_file`).
+
+    ``kind`` is ``blank``, ``comment``, ``setting`` (``name`` and ``value`` set) or ``invalid``.
+    """
+    lineno: int
+    line: str
+    kind: str
+    name: Optional[str]
+    value: Optional[int]
+    reason: Optional[str]
+
+
 class TunablesError(ValueError):
     """A tunable name or value CTDB would not take, with the fix in the message."""
 
 
-def parse_listvars(text):
+def parse_listvars(text: Optional[str]) -> Dict[str, int]:
     """``ctdb listvars`` (or ``ctdb getvar NAME``) -> ``{name: int}`` in the order printed.
 
     Lines that are not ``Name = value`` (such as a ``No such tunable`` message) are skipped.
@@ -68,7 +82,7 @@ def parse_listvars(text):
     return values
 
 
-def canonical_name(name, known):
+def canonical_name(name: object, known: Iterable[str]) -> Optional[str]:
     """The tunable's name as ctdb spells it (names compare case-insensitively), or None."""
     lowered = str(name).lower()
     for candidate in known:
@@ -77,13 +91,13 @@ def canonical_name(name, known):
     return None
 
 
-def _suggest(name, known):
+def _suggest(name: object, known: Iterable[str]) -> str:
     by_lower = dict((k.lower(), k) for k in known)
     close = difflib.get_close_matches(str(name).lower(), list(by_lower), n=3, cutoff=0.75)
     return ' (did you mean %s?)' % ', '.join(by_lower[c] for c in close) if close else ''
 
 
-def check_value(name, value):
+def check_value(name: str, value: object) -> int:
     """``value`` (int or digit string) -> int in CTDB's range for ``name``; TunablesError otherwise."""
     text = str(value).strip()
     if isinstance(value, bool) or not re.match(r'^\d+$', text):
@@ -100,9 +114,10 @@ def check_value(name, value):
     return number
 
 
-def check_tunables(wanted, known):
+def check_tunables(wanted: Mapping[Any, object], known: Collection[str]) -> Dict[str, int]:
     """``{name: value}`` as given -> ``{CanonicalName: int}``; TunablesError naming every bad entry."""
-    result, problems = {}, []
+    result: Dict[str, int] = {}
+    problems: List[str] = []
     for name in sorted(wanted, key=str):
         canonical = canonical_name(name, known)
         if canonical is None:
@@ -121,7 +136,7 @@ def check_tunables(wanted, known):
     return result
 
 
-def parse_file(text):
+def parse_file(text: Optional[str]) -> List[TunableLine]:
     """A ``ctdb.tunables`` file -> list of entries, one per line, in order.
 
     Each entry is ``{lineno, line, kind, name, value, reason}``: ``kind`` is ``blank``, ``comment``,
@@ -133,7 +148,7 @@ def parse_file(text):
         lines.pop()
     for index, line in enumerate(lines):
         stripped = line.strip()
-        entry = {'lineno': index + 1, 'line': line, 'kind': 'setting', 'name': None, 'value': None, 'reason': None}
+        entry: TunableLine = {'lineno': index + 1, 'line': line, 'kind': 'setting', 'name': None, 'value': None, 'reason': None}
         if not stripped:
             entry['kind'] = 'blank'
         elif stripped.startswith('#'):
@@ -141,41 +156,43 @@ def parse_file(text):
         else:
             match = _RE_SETTING.match(line)
             if not match:
-                entry.update(kind='invalid', reason='not NAME=VALUE')
+                entry.update({'kind': 'invalid', 'reason': 'not NAME=VALUE'})
             else:
                 entry['name'] = match.group(1)
                 if re.match(r'^\d+$', match.group(2)):
                     entry['value'] = int(match.group(2))
                 else:
-                    entry.update(kind='invalid', reason='value %r is not digits only (no trailing comment '
-                                                        'allowed)' % match.group(2))
+                    entry.update({'kind': 'invalid', 'reason': 'value %r is not digits only (no trailing comment '
+                                                               'allowed)' % match.group(2)})
         entries.append(entry)
     return entries
 
 
-def file_values(entries, known=None):
+def file_values(entries: Iterable[TunableLine], known: Optional[Collection[str]] = None) -> Dict[str, int]:
     """``{name: int}`` of the settings ctdbd takes from the file (the last one of a name wins).
 
     With ``known``, names are given in ctdb's spelling and unknown names are left out.
     """
-    values = {}
+    values: Dict[str, int] = {}
     for entry in entries:
         if entry['kind'] != 'setting':
             continue
-        name = entry['name']
+        # a setting has both (parse_file)
+        name = cast(str, entry['name'])
         if known is not None:
-            name = canonical_name(name, known)
-            if name is None:
+            canonical = canonical_name(name, known)
+            if canonical is None:
                 continue
+            name = canonical
         else:
             for existing in list(values):
                 if existing.lower() == name.lower():
                     del values[existing]
-        values[name] = entry['value']
+        values[name] = cast(int, entry['value'])
     return values
 
 
-def file_problems(entries, known):
+def file_problems(entries: Iterable[TunableLine], known: Collection[str]) -> List[str]:
     """Sentences about lines ctdbd would log and skip: invalid values, unknown or obsolete names."""
     problems = []
     for entry in entries:
@@ -187,7 +204,7 @@ def file_problems(entries, known):
     return problems
 
 
-def plan_file(text, wanted):
+def plan_file(text: Optional[str], wanted: Mapping[str, int]) -> str:
     """The file text with every tunable of ``wanted`` (``{CanonicalName: int}``) set; returns the new text.
 
     The first line setting a tunable (any spelling) is rewritten as ``Name=value`` in place; later lines
