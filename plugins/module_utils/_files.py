@@ -19,6 +19,7 @@ import shutil
 import stat
 import tempfile
 import time
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple, TypedDict
 
 from ansible.module_utils.common.text.converters import to_bytes, to_native
 
@@ -29,7 +30,40 @@ EXEC_BITS = stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH
 GROUP_OTHER = 0o077
 
 
-def _load_libselinux():
+class Observation(TypedDict):
+    """What :func:`observe` sees at a path."""
+    type: str
+    link: Optional[str]
+    realpath: Optional[str]
+    target_type: Optional[str]
+    mode: Optional[int]
+    uid: Optional[int]
+    gid: Optional[int]
+    executable: bool
+
+
+class Diff(TypedDict):
+    """A text diff as Ansible shows it (``--diff``)."""
+    before: str
+    after: str
+    before_header: str
+    after_header: str
+
+
+class WriteResult(TypedDict):
+    """The write result: what :func:`write_file` returns and the modules report."""
+    changed: bool
+    diff: Diff
+    backup_file: Optional[str]
+
+
+# A file's (uid, gid).
+Owner = Tuple[int, int]
+# What :func:`snapshot` saw: ``path`` and ``type``, with ``link``, or ``data``, ``mode`` and ``owner``.
+Snapshot = Dict[str, Any]
+
+
+def _load_libselinux() -> Any:
     """libselinux's calls, as AnsibleModule reaches them: ansible-core's own wrapper (shipped with the
     module, it needs only libselinux.so.1), else libselinux's Python bindings; None without libselinux."""
     try:
@@ -53,16 +87,16 @@ class SELinux:
     Contexts are whole strings (``user:role:type:level``). Failures raise OSError.
     """
 
-    def __init__(self, lib=None):
+    def __init__(self, lib: Any = None) -> None:
         self.lib = _load_libselinux() if lib is None else lib
-        self._enabled = None
+        self._enabled: Optional[bool] = None
 
-    def is_enabled(self):
+    def is_enabled(self) -> bool:
         if self._enabled is None:
             self._enabled = self.lib is not None and self.lib.is_selinux_enabled() == 1
         return self._enabled
 
-    def get_context(self, path):
+    def get_context(self, path: str) -> Optional[str]:
         """The context of ``path`` itself (a link's own, not its target's); None when it has none."""
         try:
             rc, context = self.lib.lgetfilecon_raw(to_bytes(path, errors='surrogate_or_strict'))
@@ -72,7 +106,7 @@ class SELinux:
             raise
         return context if rc >= 0 else None
 
-    def default_context(self, path, mode):
+    def default_context(self, path: str, mode: int) -> Optional[str]:
         """The policy's context for a new file at ``path`` (what restorecon would set); None when it has none."""
         try:
             rc, context = self.lib.matchpathcon(to_bytes(path, errors='surrogate_or_strict'), mode)
@@ -80,7 +114,7 @@ class SELinux:
             return None
         return context if rc >= 0 else None
 
-    def set_context(self, path, context):
+    def set_context(self, path: str, context: str) -> None:
         if self.lib.lsetfilecon(to_bytes(path, errors='surrogate_or_strict'), to_bytes(context)) != 0:
             raise OSError(errno.EPERM, 'cannot set the SELinux context %s' % context, path)
 
@@ -88,14 +122,14 @@ class SELinux:
 _SELINUX = []  # type: list[SELinux]
 
 
-def default_selinux():
+def default_selinux() -> SELinux:
     """The host's SELinux, looked up once per run."""
     if not _SELINUX:
         _SELINUX.append(SELinux())
     return _SELINUX[0]
 
 
-def _kind(st_mode):
+def _kind(st_mode: int) -> str:
     if stat.S_ISLNK(st_mode):
         return 'link'
     if stat.S_ISREG(st_mode):
@@ -105,7 +139,7 @@ def _kind(st_mode):
     return 'other'
 
 
-def observe(path):
+def observe(path: str) -> Observation:
     """What is at ``path``, without changing anything.
 
     ``{'type': 'missing'|'file'|'link'|'dir'|'other', 'link': readlink text or None,
@@ -119,7 +153,7 @@ def observe(path):
         return {'type': 'missing', 'link': None, 'realpath': None, 'target_type': None, 'mode': None,
                 'uid': None, 'gid': None, 'executable': False}
     kind = _kind(lst.st_mode)
-    out = {'type': kind, 'link': os.readlink(path) if kind == 'link' else None, 'realpath': os.path.realpath(path),
+    out: Observation = {'type': kind, 'link': os.readlink(path) if kind == 'link' else None, 'realpath': os.path.realpath(path),
            'target_type': None, 'mode': None, 'uid': None, 'gid': None, 'executable': False}
     try:
         st = os.stat(path)
@@ -128,11 +162,12 @@ def observe(path):
         return out
     if kind == 'link':
         out['target_type'] = _kind(st.st_mode)
-    out.update(mode=stat.S_IMODE(st.st_mode), uid=st.st_uid, gid=st.st_gid, executable=bool(st.st_mode & stat.S_IXUSR))
+    out.update({'mode': stat.S_IMODE(st.st_mode), 'uid': st.st_uid, 'gid': st.st_gid,
+                'executable': bool(st.st_mode & stat.S_IXUSR)})
     return out
 
 
-def observe_dir(directory):
+def observe_dir(directory: str) -> Dict[str, Observation]:
     """{entry name: observe(entry)} for every entry of ``directory``; a missing directory is empty."""
     try:
         names = os.listdir(directory)
@@ -141,13 +176,13 @@ def observe_dir(directory):
     return dict((name, observe(os.path.join(directory, name))) for name in names)
 
 
-def is_under(path, directory):
+def is_under(path: str, directory: str) -> bool:
     """Whether ``path`` is ``directory`` or inside it (both real paths; pure)."""
     directory = directory.rstrip('/') or '/'
     return directory == '/' or path == directory or path.startswith(directory + '/')
 
 
-def read_file(path, missing_ok=True):
+def read_file(path: str, missing_ok: bool = True) -> Optional[str]:
     """The UTF-8 text of ``path``; None when it does not exist and ``missing_ok``.
 
     Anything else that keeps the file from being read (a directory, no permission,
@@ -175,7 +210,7 @@ def read_file(path, missing_ok=True):
         raise CtdbError('%s is not UTF-8 text (byte %d): fix or replace the file' % (path, exc.start), path=path)
 
 
-def write_target(path):
+def write_target(path: str) -> str:
     """The file a write to ``path`` must replace: the regular file a symlink leads to.
 
     ctdb_link keeps CTDB's files as links into the distributed filesystem; replacing the
@@ -188,7 +223,7 @@ def write_target(path):
     return link_target(path, 'write')
 
 
-def link_target(path, use):
+def link_target(path: str, use: str) -> str:
     """What ``path`` leads to, for ``use`` 'read' or 'write' (see write_target).
 
     Reading refuses the same chains, so that no error message or diff shows a file the
@@ -218,12 +253,12 @@ def link_target(path, use):
     return real
 
 
-def backup_name(path):
+def backup_name(path: str) -> str:
     """The name of a backup of ``path``, as AnsibleModule.backup_local names it."""
     return '%s.%s.%s~' % (path, os.getpid(), time.strftime('%Y-%m-%d@%H:%M:%S', time.localtime()))
 
 
-def backup(path):
+def backup(path: str) -> str:
     """Copy ``path`` (content, mode, times) beside it; returns the copy's path."""
     dest = backup_name(path)
     try:
@@ -233,7 +268,7 @@ def backup(path):
     return dest
 
 
-def fsync_dir(directory):
+def fsync_dir(directory: str) -> None:
     """Make a rename or unlink in ``directory`` durable."""
     fd = os.open(directory, os.O_RDONLY)
     try:
@@ -242,7 +277,7 @@ def fsync_dir(directory):
         os.close(fd)
 
 
-def atomic_write(target, data, mode=None, owner=None, selinux=None):
+def atomic_write(target: str, data: bytes, mode: Optional[int] = None, owner: Optional[Owner] = None, selinux: Optional[SELinux] = None) -> None:
     """Replace ``target`` by a file holding ``data`` (bytes), atomically and durably.
 
     The temporary file is made in the target's directory (the rename cannot cross a
@@ -284,7 +319,7 @@ def atomic_write(target, data, mode=None, owner=None, selinux=None):
     fsync_dir(directory)
 
 
-def _wanted_context(selinux, target, current, mode):
+def _wanted_context(selinux: SELinux, target: str, current: Optional[os.stat_result], mode: int) -> Optional[str]:
     """The SELinux context the new file must have, or None (SELinux off, or no context to keep)."""
     if not selinux.is_enabled():
         return None
@@ -293,7 +328,7 @@ def _wanted_context(selinux, target, current, mode):
     return selinux.default_context(target, stat.S_IFREG | mode)
 
 
-def _fchown(fd, owner):
+def _fchown(fd: int, owner: Owner) -> None:
     try:
         os.fchown(fd, owner[0], owner[1])
     except OSError as exc:
@@ -302,14 +337,14 @@ def _fchown(fd, owner):
             raise
 
 
-def _unlink_quietly(path):
+def _unlink_quietly(path: str) -> None:
     try:
         os.unlink(path)
     except OSError:
         pass
 
 
-def text_diff(path, before, after):
+def text_diff(path: str, before: Optional[str], after: str) -> Diff:
     return {
         'before': before or '',
         'after': after,
@@ -318,7 +353,8 @@ def text_diff(path, before, after):
     }
 
 
-def write_file(path, content, check_mode=False, backup_wanted=False, mode=None):
+def write_file(path: str, content: str, check_mode: bool = False, backup_wanted: bool = False,
+               mode: Optional[int] = None) -> WriteResult:
     """Make ``path`` hold ``content``; returns ``{changed, diff, backup_file}``.
 
     Through a link, the file it leads to is written (see write_target). Writes nothing in
@@ -328,7 +364,7 @@ def write_file(path, content, check_mode=False, backup_wanted=False, mode=None):
     target = write_target(path)
     before = read_file(target, missing_ok=True)
     current_mode = observe(target)['mode']
-    result = {'changed': before != content or (mode is not None and current_mode != mode),
+    result: WriteResult = {'changed': before != content or (mode is not None and current_mode != mode),
               'diff': text_diff(path, before, content), 'backup_file': None}
     if not result['changed']:
         return result
@@ -347,7 +383,7 @@ def write_file(path, content, check_mode=False, backup_wanted=False, mode=None):
     return result
 
 
-def link(target, path):
+def link(target: str, path: str) -> None:
     """Point ``path`` at ``target`` atomically (a new link renamed over whatever is there), durably."""
     directory = os.path.dirname(path) or '.'
     tmp = os.path.join(directory, '.%s.%d.link.tmp' % (os.path.basename(path), os.getpid()))
@@ -361,13 +397,13 @@ def link(target, path):
     fsync_dir(directory)
 
 
-def unlink(path):
+def unlink(path: str) -> None:
     """Remove ``path`` (a file or a link), durably."""
     os.unlink(path)
     fsync_dir(os.path.dirname(path) or '.')
 
 
-def set_exec(path, on):
+def set_exec(path: str, on: bool) -> bool:
     """Add (``on``) or clear the execute bits of ``path``; returns whether the mode changed."""
     mode = stat.S_IMODE(os.stat(path).st_mode)
     wanted = (mode | EXEC_BITS) if on else (mode & ~EXEC_BITS)
@@ -376,7 +412,7 @@ def set_exec(path, on):
     return wanted != mode
 
 
-def snapshot(path):
+def snapshot(path: str) -> Snapshot:
     """What :func:`restore` needs to put ``path`` back as it is now (a link, a file's bytes and mode, or nothing)."""
     obs = observe(path)
     if obs['type'] == 'link':
@@ -388,7 +424,7 @@ def snapshot(path):
     return {'path': path, 'type': obs['type']}
 
 
-def restore(snap):
+def restore(snap: Snapshot) -> None:
     """Put back what :func:`snapshot` saw (only links, files and absence can be put back).
 
     A path that is still as it was is left alone (the step that failed may not have touched it).
@@ -412,17 +448,17 @@ class Undo:
     made files, and returns the paths it could not put back (empty: all as before).
     """
 
-    def __init__(self):
-        self.saved = []
-        self.created = []
+    def __init__(self) -> None:
+        self.saved: List[Snapshot] = []
+        self.created: List[str] = []
 
-    def save(self, path):
+    def save(self, path: str) -> None:
         self.saved.append(snapshot(path))
 
-    def made(self, path):
+    def made(self, path: str) -> None:
         self.created.append(path)
 
-    def rollback(self):
+    def rollback(self) -> List[str]:
         failed = []
         for snap in reversed(self.saved):
             try:
@@ -435,7 +471,8 @@ class Undo:
 
 
 @contextlib.contextmanager
-def scratch_dir(parent=None, prefix='ctdb.', files=None, links=None):
+def scratch_dir(parent: Optional[str] = None, prefix: str = 'ctdb.', files: Optional[Mapping[str, str]] = None,
+                links: Optional[Mapping[str, str]] = None) -> Iterator[str]:
     """A private temporary directory holding ``files`` ({name: text}) and ``links``
     ({name: target}), removed afterwards whatever happens (e.g. a CTDB_BASE for
     ``ctdb-config validate`` in test mode)."""
