@@ -22,6 +22,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, TypedDict, cast
 
 from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError
 
@@ -32,19 +33,28 @@ SERVICES = {
     'winbind': '49.winbind',
 }
 
+
+
+class Script(TypedDict):
+    """An entry of ``ctdb event script list legacy``: ``shipped`` False for a local script."""
+    name: str
+    enabled: bool
+    shipped: bool
+
+
 SCRIPT_SUFFIX = '.script'
 # event_script.c: fnmatch("[0-9][0-9].*.script")
 _FILE_RE = re.compile(r'^[0-9]{2}\..*\.script$', re.S)
 
 
-def script_name(filename):
+def script_name(filename: str) -> Optional[str]:
     """``50.samba.script`` -> ``50.samba``; None for a file CTDB would not run as a script."""
     if not _FILE_RE.match(filename):
         return None
     return filename[:-len(SCRIPT_SUFFIX)]
 
 
-def resolve(requested, available):
+def resolve(requested: Optional[str], available: Iterable[str]) -> str:
     """The script name for a service (``samba``), a script (``10.interface``,
     ``10.interface.script``) or an unambiguous bare name (``interface``).
 
@@ -74,7 +84,7 @@ def resolve(requested, available):
                     % (requested, ', '.join(names) or 'none', ', '.join(sorted(SERVICES))))
 
 
-def parse_script_list(text):
+def parse_script_list(text: str) -> List[Script]:
     """Parse ``ctdb event script list legacy``.
 
     Returns a list of dicts ``{name, enabled, shipped}`` in the order printed: shipped
@@ -82,7 +92,7 @@ def parse_script_list(text):
     ignored. An empty text is an empty list (no shipped and no local scripts); a text
     with no script line at all raises CtdbError.
     """
-    scripts = []
+    scripts: List[Script] = []
     shipped = True
     seen_any = False
     for line in text.splitlines():
@@ -100,7 +110,7 @@ def parse_script_list(text):
     return scripts
 
 
-def scripts_from_files(data_dir, data_files, etc_entries):
+def scripts_from_files(data_dir: str, data_files: Iterable[str], etc_entries: Mapping[str, Mapping[str, Any]]) -> List[Script]:
     """The list ``ctdb event script list legacy`` prints, computed from the directories.
 
     data_dir: the real path of the shipped directory (ctdb compares link targets with it).
@@ -115,12 +125,13 @@ def scripts_from_files(data_dir, data_files, etc_entries):
     enabled when executable. Returns the same shape as parse_script_list.
     """
     shipped = sorted(n for n in (script_name(f) for f in data_files) if n)
-    local = {}
+    local: Dict[str, Mapping[str, Any]] = {}
+    info: Optional[Mapping[str, Any]]
     for filename, info in etc_entries.items():
         name = script_name(filename)
         if name:
             local[name] = info
-    out = []
+    out: List[Script] = []
     matched = set()
     for name in shipped:
         info = local.get(name)
@@ -133,7 +144,7 @@ def scripts_from_files(data_dir, data_files, etc_entries):
     return out
 
 
-def render_script_list(scripts):
+def render_script_list(scripts: Iterable[Script]) -> str:
     """Render a list exactly as ``ctdb event script list legacy`` prints it (4.17: no padding)."""
     shipped = ['%s %s' % ('*' if s['enabled'] else ' ', s['name']) for s in scripts if s['shipped']]
     local = ['%s %s' % ('*' if s['enabled'] else ' ', s['name']) for s in scripts if not s['shipped']]
@@ -142,7 +153,7 @@ def render_script_list(scripts):
     return ''.join(line + '\n' for line in lines)
 
 
-def enabled_names(scripts):
+def enabled_names(scripts: Iterable[Script]) -> List[str]:
     """Names of the scripts eventd runs (a name listed twice counts once), in list order."""
     out = []
     for s in scripts:
@@ -151,11 +162,11 @@ def enabled_names(scripts):
     return out
 
 
-def is_enabled(scripts, name):
+def is_enabled(scripts: Iterable[Script], name: str) -> bool:
     return any(s['enabled'] for s in scripts if s['name'] == name)
 
 
-def plan(scripts, requested, state):
+def plan(scripts: Sequence[Script], requested: Iterable[str], state: str) -> Tuple[List[str], List[str]]:
     """Decide what to change.
 
     scripts: the current list (parse_script_list / scripts_from_files).
@@ -167,7 +178,7 @@ def plan(scripts, requested, state):
     if state not in ('enabled', 'disabled'):
         raise CtdbError('state must be enabled or disabled, not %r' % (state,))
     available = [s['name'] for s in scripts]
-    names = []
+    names: List[str] = []
     for item in requested:
         name = resolve(item, available)
         if name not in names:
@@ -177,7 +188,8 @@ def plan(scripts, requested, state):
     return names, changes
 
 
-def file_action(name, state, currently_enabled, etc_entry, shipped):
+def file_action(name: str, state: str, currently_enabled: bool, etc_entry: Optional[Mapping[str, Any]],
+                shipped: bool) -> str:
     """How to bring ``$CTDB_BASE/events/legacy/NAME.script`` to ``state`` by hand.
 
     currently_enabled: is_enabled() of the current list. etc_entry: the entry as in
@@ -212,10 +224,10 @@ def file_action(name, state, currently_enabled, etc_entry, shipped):
     raise CtdbError('%s%s is neither a file nor a link: remove it first' % (name, SCRIPT_SUFFIX))
 
 
-def apply_plan(scripts, changes, state):
+def apply_plan(scripts: Iterable[Script], changes: Iterable[str], state: str) -> List[Script]:
     """The list as it will be after ``changes`` are brought to ``state`` (for check mode and diff)."""
     want = state == 'enabled'
-    out = [dict(s) for s in scripts]
+    out = [cast(Script, dict(s)) for s in scripts]
     for name in changes:
         entries = [s for s in out if s['name'] == name]
         shipped = [s for s in entries if s['shipped']]

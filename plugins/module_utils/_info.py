@@ -11,12 +11,18 @@ it already has instead of from the role's defaults.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from typing import Any, Collection, Dict, Iterable, List, Mapping, Optional, Tuple
+
+# ctdb.conf as {section: {key: value}}.
+Conf = Dict[str, Dict[str, Any]]
+
 LOCK_KEYS = ('cluster lock', 'recovery lock')
 # ctdb.conf options that belong to one node, so they go to ctdb_conf_host.
 HOST_OPTIONS = (('cluster', 'node address'),)
 
 
-def split_conf(parsed, host_options=HOST_OPTIONS):
+def split_conf(parsed: Mapping[str, Mapping[str, Any]],
+               host_options: Collection[Tuple[str, str]] = HOST_OPTIONS) -> Tuple[Conf, Conf, str, str]:
     """``{section: {key: value}}`` of ctdb.conf -> (ctdb_conf, ctdb_conf_host, lock, lock key).
 
     ``host_options``: (section, key) pairs that belong to this node, so they go to ctdb_conf_host.
@@ -24,7 +30,8 @@ def split_conf(parsed, host_options=HOST_OPTIONS):
     The lock is taken out (the role keeps it in ctdb_cluster_lock); ``cluster lock`` wins over the
     deprecated ``recovery lock`` as in ctdbd, and the key the file used is kept, so the role writes it back alike.
     """
-    conf, host = {}, {}
+    conf: Conf = {}
+    host: Conf = {}
     lock, lock_key = '', 'cluster lock'
     cluster = parsed.get('cluster', {})
     for key in LOCK_KEYS:
@@ -40,7 +47,7 @@ def split_conf(parsed, host_options=HOST_OPTIONS):
     return conf, host, lock, lock_key
 
 
-def public_addresses_var(entries):
+def public_addresses_var(entries: Iterable[Mapping[str, Any]]) -> List[Dict[str, Any]]:
     """Entries of _public_addresses.parse_public_addresses -> the role's ctdb_public_addresses items."""
     out = []
     for entry in entries:
@@ -51,7 +58,7 @@ def public_addresses_var(entries):
     return out
 
 
-def parse_host_options(names):
+def parse_host_options(names: Iterable[object]) -> Tuple[Tuple[str, str], ...]:
     """``['cluster/node address', 'logging/location']`` -> (section, key) pairs; ValueError names a bad entry."""
     pairs = []
     for name in names:
@@ -62,8 +69,10 @@ def parse_host_options(names):
     return tuple(pairs)
 
 
-def role_vars(base, conf_parsed, slots, public_entries, scripts, tunables_file, node_address=None,
-              host_options=HOST_OPTIONS):
+def role_vars(base: str, conf_parsed: Mapping[str, Mapping[str, Any]], slots: Iterable[Mapping[str, Any]],
+              public_entries: Iterable[Mapping[str, Any]], scripts: Iterable[str], tunables_file: Mapping[str, int],
+              node_address: Optional[str] = None,
+              host_options: Collection[Tuple[str, str]] = HOST_OPTIONS) -> Dict[str, Any]:
     """The ctdb role's variables for this node.
 
     ``slots``: _nodes.parse_nodes of the nodes file; ``scripts``: names of the enabled legacy event
