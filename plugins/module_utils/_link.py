@@ -14,9 +14,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import posixpath
+from typing import Iterable, List, Mapping, Optional, Tuple, TypedDict, cast
 
 from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError
-from ansible_collections.ctdb.cluster.plugins.module_utils._files import is_under
+from ansible_collections.ctdb.cluster.plugins.module_utils._files import Observation, Owner, is_under
 
 DEFAULT_FILES = ('nodes', 'public_addresses')
 DEFAULT_SUBDIR = '.ctdb'
@@ -35,7 +36,19 @@ GROUP_OTHER = 0o077
 GROUP_OTHER_READ = 0o044
 
 
-def validate_files(files):
+class LinkStep(TypedDict):
+    """One file of the plan: ``action`` one of CHANGING, or ``none``."""
+    file: str
+    path: str
+    target: str
+    action: str
+
+
+# {file name: {'dest': what is in CTDB_BASE, 'src': the shared copy}}, as _files.observe sees them.
+Observed = Mapping[str, Mapping[str, Observation]]
+
+
+def validate_files(files: Iterable[str]) -> List[str]:
     """Refuse names that are not plain file names in CTDB_BASE; returns the list without duplicates."""
     out = []
     for name in files:
@@ -49,7 +62,7 @@ def validate_files(files):
     return out
 
 
-def paths(dfs_path, shared_dir):
+def paths(dfs_path: str, shared_dir: Optional[str]) -> Tuple[str, str]:
     """``(dfs_path, shared_dir)`` normalised; relative paths are refused.
 
     A relative path would make a relative link, resolved from CTDB_BASE instead of from
@@ -69,7 +82,7 @@ def paths(dfs_path, shared_dir):
     return dfs_path, posixpath.normpath(shared_dir)
 
 
-def check_mount_point(dfs_path, dfs_real, is_mount, dfs_dev, root_dev):
+def check_mount_point(dfs_path: str, dfs_real: str, is_mount: bool, dfs_dev: int, root_dev: int) -> None:
     """For require_mount: dfs_path is a mount point, and not of the filesystem that holds / (never the cluster's)."""
     if not is_mount:
         raise CtdbError('dfs_path=%s is not a mount point: mount the distributed filesystem first '
@@ -80,7 +93,8 @@ def check_mount_point(dfs_path, dfs_real, is_mount, dfs_dev, root_dev):
                         'require_mount=false)' % dfs_path)
 
 
-def check_shared_dir(dfs_path, shared_dir, dfs_real, shared_real, dfs_dev, shared_dev):
+def check_shared_dir(dfs_path: str, shared_dir: str, dfs_real: str, shared_real: str, dfs_dev: int,
+                     shared_dev: int) -> None:
     """For require_mount: shared_dir lies under dfs_path, on the same filesystem."""
     if not is_under(shared_real, dfs_real):
         raise CtdbError('shared_dir=%s is not under dfs_path=%s: with require_mount the shared copies must be on the '
@@ -91,17 +105,17 @@ def check_shared_dir(dfs_path, shared_dir, dfs_real, shared_real, dfs_dev, share
                         % (shared_dir, dfs_path))
 
 
-def _readable_by_others(obs):
-    return obs.get('mode') is not None and bool(obs['mode'] & GROUP_OTHER_READ)
+def _readable_by_others(obs: Observation) -> bool:
+    return obs.get('mode') is not None and bool(cast(int, obs['mode']) & GROUP_OTHER_READ)
 
 
-def is_secret(name, dest):
+def is_secret(name: str, dest: Observation) -> bool:
     """A file holding credentials: a known one, or a local file nobody but its owner may read."""
     return name in SECRET_FILES or (dest['type'] == 'file' and dest.get('mode') is not None
-                                    and not dest['mode'] & GROUP_OTHER)
+                                    and not cast(int, dest['mode']) & GROUP_OTHER)
 
 
-def _shared_problem(name, src_path, src, shared_real):
+def _shared_problem(name: str, src_path: str, src: Observation, shared_real: str) -> Optional[str]:
     """Why the shared copy cannot be linked to or copied back, or None."""
     src_kind = src['target_type'] if src['type'] == 'link' else src['type']
     if src['type'] == 'missing' or src_kind == 'missing':
@@ -115,14 +129,15 @@ def _shared_problem(name, src_path, src, shared_real):
     return None
 
 
-def _present(step, name, dest, src, points_to_src, backup, force):
+def _present(step: LinkStep, name: str, dest: Observation, src: Observation, points_to_src: bool, backup: bool,
+             force: bool) -> Optional[str]:
     """The action for state=present, or the problem."""
     if points_to_src:
         return None
     if dest['type'] in ('missing', 'link') or (dest['type'] == 'file' and (backup or force)):
         if is_secret(name, dest) and _readable_by_others(src):
             return ('%s is readable by group or others (mode %04o) but %s holds credentials: chmod go-rwx %s first, '
-                    'then link it' % (step['target'], src['mode'], step['path'], step['target']))
+                    'then link it' % (step['target'], cast(int, src['mode']), step['path'], step['target']))
     if dest['type'] == 'missing':
         step['action'] = 'link'
     elif dest['type'] == 'link':
@@ -140,12 +155,13 @@ def _present(step, name, dest, src, points_to_src, backup, force):
     return None
 
 
-def _points_to(dest, src):
+def _points_to(dest: Observation, src: Observation) -> bool:
     return dest['type'] == 'link' and dest.get('realpath') is not None and src.get('realpath') is not None \
         and dest['realpath'] == src['realpath']
 
 
-def plan(files, base, shared_dir, observed, state='present', backup=True, force=False, shared_real=None):
+def plan(files: Iterable[str], base: str, shared_dir: str, observed: Observed, state: str = 'present',
+         backup: bool = True, force: bool = False, shared_real: Optional[str] = None) -> List[LinkStep]:
     """Decide, for each file, what to do.
 
     files: names (validated). base: CTDB_BASE. shared_dir: the directory on the distributed
@@ -157,9 +173,10 @@ def plan(files, base, shared_dir, observed, state='present', backup=True, force=
     if state not in ('present', 'absent'):
         raise CtdbError('state must be present or absent, not %r' % (state,))
     shared_real = shared_real or shared_dir
-    steps, problems = [], []
+    steps: List[LinkStep] = []
+    problems: List[str] = []
     for name in files:
-        step = {'file': name, 'path': posixpath.join(base, name), 'target': posixpath.join(shared_dir, name),
+        step: LinkStep = {'file': name, 'path': posixpath.join(base, name), 'target': posixpath.join(shared_dir, name),
                 'action': 'none'}
         steps.append(step)
         dest, src = observed[name]['dest'], observed[name]['src']
@@ -182,40 +199,42 @@ def plan(files, base, shared_dir, observed, state='present', backup=True, force=
     return steps
 
 
-def warnings(files, base, shared_dir, observed):
+def warnings(files: Iterable[str], base: str, shared_dir: str, observed: Observed) -> List[str]:
     """Warnings for links already in place to shared copies of secrets that group or others may read."""
     out = []
     for name in files:
         dest, src = observed[name]['dest'], observed[name]['src']
         if _points_to(dest, src) and name in SECRET_FILES and _readable_by_others(src):
             out.append('%s is readable by group or others (mode %04o) but %s holds credentials: chmod go-rwx %s'
-                       % (posixpath.join(shared_dir, name), src['mode'], posixpath.join(base, name),
+                       % (posixpath.join(shared_dir, name), cast(int, src['mode']), posixpath.join(base, name),
                           posixpath.join(shared_dir, name)))
     return out
 
 
-def copy_back_attributes(name, src):
+def copy_back_attributes(name: str, src: Observation) -> Tuple[int, Owner]:
     """``(mode, (uid, gid))`` for the regular file that replaces a link (state=absent).
 
     The shared copy's mode and owner, as ``cp -p`` would keep them; for a secret, never
     more than its owner may read (a 0600 file must not come back 0644).
     """
-    mode = src['mode']
+    # the shared copy is a regular file here (plan checked it), so it has all three
+    mode = cast(int, src['mode'])
     if name in SECRET_FILES:
         mode &= ~GROUP_OTHER
-    return mode, (src['uid'], src['gid'])
+    return mode, cast(Owner, (src['uid'], src['gid']))
 
 
-def describe(steps, observed):
+def describe(steps: Iterable[LinkStep], observed: Observed) -> Tuple[str, str]:
     """Before/after text for diff mode: one line per file, ``name -> target`` or ``name (file)``."""
-    def line(name, obs):
+    def line(name: str, obs: Observation) -> str:
         if obs['type'] == 'link':
             return '%s -> %s' % (name, obs['link'])
         if obs['type'] == 'missing':
             return '%s (missing)' % name
         return '%s (%s)' % (name, obs['type'])
 
-    before, after = [], []
+    before: List[str] = []
+    after: List[str] = []
     for step in steps:
         obs = observed[step['file']]['dest']
         before.append(line(step['file'], obs))
