@@ -23,6 +23,7 @@ __metaclass__ = type
 
 import ipaddress
 import re
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, TypedDict, cast
 
 from ansible.module_utils.six import text_type
 
@@ -38,11 +39,47 @@ IFNAMSIZ = 16
 _IFACE_BAD_BYTES = frozenset(b'/:,# \t\n\v\f\r\x00\xa0')
 
 
+class Address(TypedDict):
+    """A public address: ``address`` ADDR/MASK as given, ``ip`` canonical, ``interface_name`` the joined list."""
+    address: str
+    ip: str
+    mask: int
+    interfaces: List[str]
+    interface_name: str
+
+
+class AddressLine(Address):
+    """An address as read from a file line (see :func:`parse_public_addresses`)."""
+    lineno: int
+    line: str
+    raw: str
+
+
+class Modified(TypedDict):
+    address: str
+    before: str
+    after: Optional[str]
+
+
+class AddressPlan(TypedDict):
+    """What :func:`plan_addresses` returns."""
+    content: str
+    staged_content: str
+    added: List[str]
+    removed: List[str]
+    modified: List[Modified]
+    entries: List[AddressLine]
+
+
+# File lines, None for a line dropped.
+Lines = List[Optional[str]]
+
+
 class AddressesError(CtdbError, ValueError):
     """A public_addresses file or desired list that CTDB would refuse; the message says why and what to do."""
 
 
-def _parse_cidr(value):
+def _parse_cidr(value: object) -> Optional[Tuple[str, int]]:
     """``ADDR/MASK`` -> ``(ip, mask)`` as CTDB reads it (ip canonical), or None when CTDB would refuse it.
 
     An IPv4-mapped address (``::ffff:10.0.0.1/24``) is read as IPv4 by CTDB, mask included,
@@ -61,7 +98,7 @@ def _parse_cidr(value):
     return ip, int(mask)
 
 
-def _why_not_cidr(value):
+def _why_not_cidr(value: object) -> str:
     if not isinstance(value, text_type) or value.strip() == '':
         return 'give the address as ADDR/MASK, for example 192.168.6.85/24'
     if '/' not in value:
@@ -73,7 +110,8 @@ def _why_not_cidr(value):
         if '%' in addr:
             return 'CTDB refuses an IPv6 zone ("%%%s"): give the address without it' % addr.split('%', 1)[1]
         try:
-            mapped = ipaddress.ip_address(text_type(addr)).ipv4_mapped
+            # an IPv4 address has no ipv4_mapped: the AttributeError is caught
+            mapped = ipaddress.ip_address(text_type(addr)).ipv4_mapped  # type: ignore[union-attr]
         except (ValueError, AttributeError):
             mapped = None
         if mapped is not None:
@@ -83,7 +121,7 @@ def _why_not_cidr(value):
     return 'the mask %r is not a prefix length between 0 and %d' % (mask, limit)
 
 
-def valid_interface_name(name):
+def valid_interface_name(name: object) -> bool:
     """Whether the kernel takes ``name`` as an interface name and CTDB reads it back whole."""
     if not isinstance(name, text_type) or name in ('.', '..'):
         return False
@@ -94,7 +132,7 @@ def valid_interface_name(name):
     return 0 < len(data) < IFNAMSIZ and not any(byte in _IFACE_BAD_BYTES for byte in bytearray(data))
 
 
-def _check_interfaces(names, where):
+def _check_interfaces(names: Sequence[str], where: str) -> None:
     if not names:
         raise AddressesError('%s has no interface: CTDB needs one (interface_name: eth0, or interfaces: [eth0, eth1])'
                              % where)
@@ -108,7 +146,7 @@ def _check_interfaces(names, where):
         seen.add(name)
 
 
-def parse_public_addresses(text):
+def parse_public_addresses(text: Optional[str]) -> List[AddressLine]:
     """A public_addresses file -> list of entries, in file order.
 
     Each entry is ``{lineno, line, raw, address, ip, mask, interfaces, interface_name}``:
@@ -116,8 +154,8 @@ def parse_public_addresses(text):
     list and ``interface_name`` the comma-joined field as written. Raises AddressesError for
     a line ctdbd would refuse to load.
     """
-    entries = []
-    seen = {}
+    entries: List[AddressLine] = []
+    seen: Dict[str, int] = {}
     for index, line in enumerate((text or '').split('\n')):
         stripped = line.lstrip(' \t').rstrip('\r')
         if stripped == '' or stripped.startswith('#'):
@@ -145,28 +183,28 @@ def parse_public_addresses(text):
     return entries
 
 
-def api_view(entries):
+def api_view(entries: Iterable[AddressLine]) -> List[Dict[str, Any]]:
     """Entries -> the REST API's GET ``addresses`` items: ``{raw, address, interface_name}``.
 
     An entry with several interfaces also gets ``interfaces``, the list.
     """
     view = []
     for entry in entries:
-        item = {'raw': entry['raw'], 'address': entry['address'], 'interface_name': entry['interface_name']}
+        item: Dict[str, Any] = {'raw': entry['raw'], 'address': entry['address'], 'interface_name': entry['interface_name']}
         if len(entry['interfaces']) > 1:
             item['interfaces'] = list(entry['interfaces'])
         view.append(item)
     return view
 
 
-def normalize_desired(addresses):
+def normalize_desired(addresses: Optional[Iterable[object]]) -> List[Address]:
     """Desired items ``{address, interface_name | interfaces}`` -> entries like parse_public_addresses().
 
     Raises AddressesError on a bad CIDR, a duplicate address, a bad interface name, or an
     item with both or neither of ``interface_name`` and ``interfaces``.
     """
-    result = []
-    seen = {}
+    result: List[Address] = []
+    seen: Dict[str, str] = {}
     for position, item in enumerate(addresses or []):
         where = 'addresses[%d]' % position
         if not isinstance(item, dict):
@@ -192,20 +230,20 @@ def normalize_desired(addresses):
             raise AddressesError('address %s is listed twice (%s and %s): CTDB refuses a duplicate public IP '
                                  'address; list it once' % (key, seen[key], where))
         seen[key] = where
-        result.append({'address': address, 'ip': key, 'mask': mask,
+        result.append({'address': cast(str, address), 'ip': key, 'mask': mask,
                        'interfaces': interfaces, 'interface_name': ','.join(interfaces)})
     return result
 
 
-def render_line(entry):
+def render_line(entry: Address) -> str:
     return '%s %s' % (entry['address'], ','.join(entry['interfaces']))
 
 
-def _same(existing, wanted):
+def _same(existing: Address, wanted: Address) -> bool:
     return existing['mask'] == wanted['mask'] and existing['interfaces'] == wanted['interfaces']
 
 
-def plan_addresses(text, addresses):
+def plan_addresses(text: Optional[str], addresses: Optional[Iterable[object]]) -> AddressPlan:
     """Plan the file holding exactly ``addresses``.
 
     Lines of addresses that stay unchanged are kept verbatim and in place (comments and blank
@@ -229,11 +267,11 @@ def plan_addresses(text, addresses):
             staged.append(render_line(entry))
             added.append(entry['address'])
 
-    def join(kept):
+    def join(kept: List[Optional[str]]) -> str:
         kept = [line for line in kept if line is not None]
         if kept == lines and text is not None and not trailing_newline:
             return text
-        return '\n'.join(kept) + '\n' if kept else ''
+        return '\n'.join(cast(List[str], kept)) + '\n' if kept else ''
 
     content = join(final)
     staged_content = join(staged) if modified else content
@@ -241,11 +279,14 @@ def plan_addresses(text, addresses):
             'modified': modified, 'entries': parse_public_addresses(content)}
 
 
-def _replace_lines(existing, wanted, lines):
+def _replace_lines(existing: Iterable[AddressLine], wanted: Iterable[Address],
+                   lines: List[str]) -> Tuple[Lines, Lines, List[str], List[Modified]]:
     """The final and staged lines (None: line dropped), the removed addresses and the modified ones."""
     wanted_by_ip = dict((entry['ip'], entry) for entry in wanted)
-    final, staged = list(lines), list(lines)
-    removed, modified = [], []
+    final: Lines = list(lines)
+    staged: Lines = list(lines)
+    removed: List[str] = []
+    modified: List[Modified] = []
     for entry in existing:
         index = entry['lineno'] - 1
         target = wanted_by_ip.get(entry['ip'])
@@ -263,18 +304,18 @@ def _replace_lines(existing, wanted, lines):
 plan_public_addresses = plan_addresses
 
 
-def missing_interfaces(entries, present):
+def missing_interfaces(entries: Iterable[Address], present: Iterable[str]) -> List[str]:
     """Interfaces the entries use that are not in ``present`` (the host's interface names), sorted."""
     present = set(present)
     return sorted(set(name for entry in entries for name in entry['interfaces'] if name not in present))
 
 
-def parse_ip_all(text):
+def parse_ip_all(text: Optional[str]) -> Dict[str, Dict[str, Any]]:
     """``ctdb ip [all]`` or ``ctdb -v ip [all]`` text -> ``{address: {pnn, active, available, configured}}``.
 
     ``pnn`` is -1 for an unassigned address; the interface lists are None without ``-v``.
     """
-    result = {}
+    result: Dict[str, Dict[str, Any]] = {}
     for line in (text or '').splitlines():
         line = line.strip()
         match = re.match(r'^(\S+)\s+(-?\d+)$', line)
