@@ -21,6 +21,7 @@ __metaclass__ = type
 
 import ipaddress
 import re
+from typing import Any, Collection, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, TypedDict, cast
 
 from ansible.module_utils.six import text_type
 
@@ -31,6 +32,29 @@ from ansible_collections.ctdb.cluster.plugins.module_utils._status import (
     flags_mask,
 )
 
+
+
+class Slot(TypedDict):
+    """A PNN slot of a nodes file (see :func:`parse_nodes`)."""
+    pnn: int
+    lineno: int
+    line: str
+    deleted: bool
+    address: Optional[str]
+
+
+class PnnAddress(TypedDict):
+    pnn: int
+    address: Optional[str]
+
+
+# A node of a node map: {pnn, address, flags (bits)}, and more from nodemap_from_status.
+MapNode = Dict[str, Any]
+# (message, pnn, event, address): a line ctdb reloadnodes prints, with its data.
+Note = Tuple[str, int, str, Optional[str]]
+# What one step of check_nodes_file_changes() finds: (notes, refused, reload needed).
+Change = Tuple[Sequence[Note], bool, bool]
+
 STOP_FIRST_HINT = 'stop it first (ctdb -n {pnn} shutdown, or systemctl stop ctdb on that node)'
 
 
@@ -38,11 +62,11 @@ class NodesError(CtdbError, ValueError):
     """A nodes file or a desired node list that CTDB would refuse; the message says why and what to do."""
 
 
-def _blank_strip(line):
+def _blank_strip(line: str) -> str:
     return line.strip(' \t\r')
 
 
-def canonical_address(value):
+def canonical_address(value: object) -> Optional[str]:
     """The address as CTDB reads and compares it; None when CTDB would not read it as an IP address.
 
     CTDB parses addresses with inet_pton() (ctdb/protocol/protocol_util.c, ip_from_string()):
@@ -63,7 +87,7 @@ def canonical_address(value):
     return text_type(address)
 
 
-def _why_not_address(value):
+def _why_not_address(value: str) -> str:
     """Why ``value`` is not a node address CTDB accepts, as a fix-it sentence."""
     if value == '':
         return 'an empty string is not a node address'
@@ -87,7 +111,7 @@ def _why_not_address(value):
     return 'not an IPv4 or IPv6 address (host names are not allowed in the nodes file)'
 
 
-def _mapped_without_dots(value):
+def _mapped_without_dots(value: str) -> Optional[str]:
     """A fix-it sentence for an IPv4-mapped address written in hex (``::ffff:a00:1``), else None."""
     try:
         address = ipaddress.ip_address(text_type(value))
@@ -99,7 +123,7 @@ def _mapped_without_dots(value):
     return None
 
 
-def validate_address(value):
+def validate_address(value: object) -> str:
     """``value`` with blanks stripped, if it is an IPv4/IPv6 address CTDB accepts; else NodesError."""
     if not isinstance(value, text_type):
         raise NodesError('node address %r is not a string: give each node as an IPv4 or IPv6 address' % (value,))
@@ -109,7 +133,7 @@ def validate_address(value):
     return stripped
 
 
-def parse_nodes(text):
+def parse_nodes(text: Optional[str]) -> List[Slot]:
     """A nodes file -> list of PNN slots, in PNN order.
 
     Each slot is ``{pnn, lineno, line, address, deleted}``: ``line`` is the file's line
@@ -117,12 +141,12 @@ def parse_nodes(text):
     address after ``#`` when there is one, else None). Raises NodesError on a line
     CTDB would reject.
     """
-    slots = []
+    slots: List[Slot] = []
     for index, raw in enumerate((text or '').split('\n')):
         stripped = _blank_strip(raw)
         if stripped == '':
             continue
-        slot = {'pnn': len(slots), 'lineno': index + 1, 'line': raw, 'deleted': False, 'address': None}
+        slot: Slot = {'pnn': len(slots), 'lineno': index + 1, 'line': raw, 'deleted': False, 'address': None}
         if stripped.startswith('#'):
             slot['deleted'] = True
             candidate = stripped[1:].strip()
@@ -135,7 +159,7 @@ def parse_nodes(text):
                                  % (index + 1, raw, _why_not_address(stripped)))
             slot['address'] = stripped
         slots.append(slot)
-    seen = {}
+    seen: Dict[Optional[str], Slot] = {}
     for slot in slots:
         if slot['deleted']:
             continue
@@ -148,22 +172,22 @@ def parse_nodes(text):
     return slots
 
 
-def active_nodes(slots):
+def active_nodes(slots: Iterable[Slot]) -> List[Optional[str]]:
     """Addresses of the live (not deleted) nodes, in PNN order: the REST API's GET ``nodes``."""
     return [slot['address'] for slot in slots if not slot['deleted']]
 
 
-def deleted_pnns(slots):
+def deleted_pnns(slots: Iterable[Slot]) -> List[int]:
     return [slot['pnn'] for slot in slots if slot['deleted']]
 
 
-def validate_desired(nodes):
+def validate_desired(nodes: Optional[Iterable[object]]) -> List[str]:
     """The desired addresses, stripped; NodesError on a bad or duplicate address or an empty list."""
     if not nodes:
         raise NodesError('nodes is empty: a cluster needs at least one node. To remove nodes, list the ones '
                          'that stay; to read the file, leave nodes out')
-    result = []
-    seen = {}
+    result: List[str] = []
+    seen: Dict[Optional[str], object] = {}
     for value in nodes:
         address = validate_address(value)
         key = canonical_address(address)
@@ -175,7 +199,7 @@ def validate_desired(nodes):
     return result
 
 
-def split_lines(text):
+def split_lines(text: Optional[str]) -> Tuple[List[str], bool]:
     """``text`` -> (its lines without line ends, whether it ended with a newline); None or '' has no line."""
     if not text:
         return [], False
@@ -186,9 +210,10 @@ def split_lines(text):
     return lines, trailing
 
 
-def _known_slots(slots):
+def _known_slots(slots: Iterable[Slot]) -> Tuple[Dict[str, Slot], Dict[str, Slot]]:
     """-> ({address: live slot}, {address: first deleted slot}), addresses canonical."""
-    live, comeback = {}, {}
+    live: Dict[str, Slot] = {}
+    comeback: Dict[str, Slot] = {}
     for slot in slots:
         key = canonical_address(slot['address']) if slot['address'] else None
         if key is None:
@@ -200,27 +225,31 @@ def _known_slots(slots):
     return live, comeback
 
 
-def _delete_and_undelete(slots, wanted, live, comeback, lines):
+def _delete_and_undelete(slots: Iterable[Slot], wanted: Collection[Optional[str]], live: Mapping[str, Slot],
+                         comeback: Mapping[str, Slot], lines: List[str]) -> Tuple[List[Slot], List[PnnAddress],
+                                                                                  List[PnnAddress]]:
     """Comment out the live nodes not wanted, un-comment wanted deleted ones (in ``lines``, in place).
 
     Returns ``(new slots, removed, undeleted)``.
     """
-    new_slots, removed, undeleted = [], [], []
+    new_slots: List[Slot] = []
+    removed: List[PnnAddress] = []
+    undeleted: List[PnnAddress] = []
     for slot in slots:
         key = canonical_address(slot['address']) if slot['address'] else None
-        new = dict(slot)
+        new = cast(Slot, dict(slot))
         if not slot['deleted'] and key not in wanted:
-            new.update(deleted=True, line='#' + slot['address'])
+            new.update({'deleted': True, 'line': '#' + cast(str, slot['address'])})
             removed.append({'pnn': slot['pnn'], 'address': slot['address']})
-        elif slot['deleted'] and key in wanted and key not in live and comeback.get(key) is slot:
-            new.update(deleted=False, line=slot['address'])
+        elif slot['deleted'] and key in wanted and key not in live and comeback.get(cast(str, key)) is slot:
+            new.update({'deleted': False, 'line': cast(str, slot['address'])})
             undeleted.append({'pnn': slot['pnn'], 'address': slot['address']})
         lines[slot['lineno'] - 1] = new['line']
         new_slots.append(new)
     return new_slots, removed, undeleted
 
 
-def plan_nodes(text, nodes):
+def plan_nodes(text: Optional[str], nodes: Optional[Iterable[object]]) -> Dict[str, Any]:
     """Plan the nodes file that holds exactly ``nodes`` as live nodes without moving any PNN.
 
     Returns ``{content, slots, added, removed, undeleted}`` where ``added``, ``removed``
@@ -235,7 +264,7 @@ def plan_nodes(text, nodes):
     lines, trailing_newline = split_lines(text)
 
     new_slots, removed, undeleted = _delete_and_undelete(slots, wanted, live, comeback, lines)
-    added = []
+    added: List[PnnAddress] = []
     placed = set(live) | set(canonical_address(entry['address']) for entry in undeleted)
     for address in desired:
         if canonical_address(address) in placed:
@@ -255,10 +284,10 @@ def plan_nodes(text, nodes):
     return {'content': content, 'slots': new_slots, 'added': added, 'removed': removed, 'undeleted': undeleted}
 
 
-def _reorder_message(desired, new_slots):
+def _reorder_message(desired: Iterable[str], new_slots: Iterable[Slot]) -> str:
     pnn_of = dict((canonical_address(slot['address']), slot['pnn']) for slot in new_slots if not slot['deleted'])
     listed = ', '.join('%s (PNN %d)' % (address, pnn_of[canonical_address(address)]) for address in desired)
-    fixed = [slot['address'] for slot in new_slots if not slot['deleted']]
+    fixed = [cast(str, slot['address']) for slot in new_slots if not slot['deleted']]
     return ('the order of nodes would renumber the cluster: CTDB numbers nodes by their line in the nodes file, '
             'and a node keeps its PNN for life (ctdb reloadnodes refuses a live PNN that changes address; a '
             'returning node takes back its own commented line, a new node goes at the end). You gave %s. List '
@@ -269,7 +298,7 @@ def _reorder_message(desired, new_slots):
 # The daemon's view and `ctdb reloadnodes`
 
 
-def nodemap_from_status(cluster):
+def nodemap_from_status(cluster: Mapping[str, Any]) -> List[MapNode]:
     """The daemon's node map, deleted slots included, from a typed ``ctdb status`` view.
 
     ``cluster`` is ``_status.parse_status_text(text)['cluster']`` (keys ``node_count`` and
@@ -277,7 +306,7 @@ def nodemap_from_status(cluster):
     node, so every PNN below ``node_count`` that is not listed is returned as deleted with
     address None. Returns one ``{pnn, address, flags, flag_names, this_node, deleted}`` per PNN.
     """
-    listed = {}
+    listed: Dict[int, MapNode] = {}
     for node in cluster.get('nodes') or []:
         flags = flags_mask(node.get('flags') or [])
         listed[int(node['pnn'])] = {
@@ -292,17 +321,17 @@ def nodemap_from_status(cluster):
     return nodes
 
 
-def file_nodemap(slots):
+def file_nodemap(slots: Iterable[Slot]) -> List[MapNode]:
     """Slots of a parsed nodes file -> the node map CTDB builds from it (deleted slots are 0.0.0.0)."""
     return [{'pnn': slot['pnn'], 'address': '0.0.0.0' if slot['deleted'] else slot['address'],
              'flags': NODE_FLAGS_DELETED if slot['deleted'] else 0} for slot in slots]
 
 
-def _same_ip(first, second):
+def _same_ip(first: Optional[str], second: Optional[str]) -> bool:
     return canonical_address(first) == canonical_address(second)
 
 
-def nodemaps_identical(first, second):
+def nodemaps_identical(first: Sequence[MapNode], second: Sequence[MapNode]) -> bool:
     """ctdb's nodemap_identical(): same length, and per PNN the same flags and address."""
     if len(first) != len(second):
         return False
@@ -317,13 +346,13 @@ def nodemaps_identical(first, second):
 _NO_CHANGE = ((), False, False)
 
 
-def _missing_node_change(node):
+def _missing_node_change(node: MapNode) -> Change:
     """The daemon has a node the new file has no line for (a file shorter than the map)."""
     return ([('Node %d (%s) missing from nodes file' % (node['pnn'], node['address']), node['pnn'], 'MISSING',
               node['address'])], True, False)
 
 
-def _live_node_change(node, slot):
+def _live_node_change(node: MapNode, slot: MapNode) -> Change:
     """A node live in the map and in the file: the same address, or a refusal."""
     if not _same_ip(node['address'], slot['address']):
         return ([('Node %d has changed IP address (was %s, now %s)' % (node['pnn'], node['address'], slot['address']),
@@ -334,7 +363,7 @@ def _live_node_change(node, slot):
     return _NO_CHANGE
 
 
-def _deleted_node_change(node):
+def _deleted_node_change(node: MapNode) -> Change:
     """A live node whose line the new file deletes: only a DISCONNECTED node may go."""
     notes = [('Node %d is DELETED' % node['pnn'], node['pnn'], 'DELETED', node['address'])]
     if node['flags'] & NODE_FLAGS_DISCONNECTED:
@@ -343,7 +372,7 @@ def _deleted_node_change(node):
     return notes, True, True
 
 
-def _node_change(node, slot):
+def _node_change(node: MapNode, slot: MapNode) -> Change:
     """One node of the daemon's map against its slot in the new file."""
     was_deleted = bool(node['flags'] & NODE_FLAGS_DELETED)
     now_deleted = bool(slot['flags'] & NODE_FLAGS_DELETED)
@@ -356,19 +385,19 @@ def _node_change(node, slot):
     return [('Node %d is UNDELETED' % node['pnn'], node['pnn'], 'UNDELETED', slot['address'])], False, True
 
 
-def _new_node_changes(new_slots):
+def _new_node_changes(new_slots: Iterable[MapNode]) -> List[Note]:
     """The slots past the end of the daemon's map: new nodes (a deleted one is new too, without an address)."""
     return [('Node %d is NEW' % slot['pnn'], slot['pnn'], 'NEW', None if slot['flags'] else slot['address'])
             for slot in new_slots]
 
 
-def _verdict(notes, ok, reload_needed, closing=None):
+def _verdict(notes: Iterable[Note], ok: bool, reload_needed: bool, closing: Optional[str] = None) -> Dict[str, Any]:
     messages = [note[0] for note in notes] + ([closing] if closing else [])
     events = [{'pnn': pnn, 'event': event, 'address': address} for dummy, pnn, event, address in notes]
     return {'ok': ok, 'reload': reload_needed, 'messages': messages, 'events': events}
 
 
-def check_nodes_file_changes(current, new_slots):
+def check_nodes_file_changes(current: Sequence[MapNode], new_slots: Iterable[Slot]) -> Dict[str, Any]:
     """What ``ctdb reloadnodes`` decides for the daemon's map ``current`` and a new nodes file.
 
     A model of check_node_file_changes() in ctdb/tools/ctdb.c, its cases in the same order:
@@ -381,7 +410,8 @@ def check_nodes_file_changes(current, new_slots):
     CHANGED_ADDRESS, MISSING, DISCONNECTED_WARNING).
     """
     new = file_nodemap(new_slots)
-    notes, failed, reload_needed = [], False, False
+    notes: List[Note] = []
+    failed, reload_needed = False, False
     for index, node in enumerate(current):
         step = _node_change(node, new[index]) if index < len(new) else _missing_node_change(node)
         notes.extend(step[0])
@@ -393,7 +423,8 @@ def check_nodes_file_changes(current, new_slots):
     return _verdict(notes + added, True, reload_needed or bool(added))
 
 
-def predict_reloadnodes(current, local_slots, this_pnn, remote_slots=None):
+def predict_reloadnodes(current: Sequence[MapNode], local_slots: Iterable[Slot], this_pnn: int,
+                        remote_slots: Optional[Mapping[int, Optional[Iterable[Slot]]]] = None) -> Dict[str, Any]:
     """The whole of ``ctdb reloadnodes`` run on node ``this_pnn``: ``{rc, messages, reload, events}``.
 
     ``remote_slots`` maps the PNN of each other connected node to its parsed nodes file, or to
@@ -422,7 +453,7 @@ def predict_reloadnodes(current, local_slots, this_pnn, remote_slots=None):
     return {'rc': 0, 'reload': True, 'messages': result['messages'], 'events': result['events']}
 
 
-def deletion_blockers(current, new_slots):
+def deletion_blockers(current: Sequence[MapNode], new_slots: Iterable[Slot]) -> List[Dict[str, Any]]:
     """PNNs the new file deletes while the daemon still has them connected: [{pnn, address, flag_names}]."""
     blockers = []
     for event in check_nodes_file_changes(current, new_slots)['events']:
@@ -433,7 +464,7 @@ def deletion_blockers(current, new_slots):
     return blockers
 
 
-def blockers_message(blockers):
+def blockers_message(blockers: Iterable[Mapping[str, Any]]) -> str:
     parts = []
     for blocker in blockers:
         state = '|'.join(blocker['flag_names']) or 'OK'
@@ -443,15 +474,15 @@ def blockers_message(blockers):
             + '; '.join(parts) + '. Then run this task again.')
 
 
-def parse_listnodes(text):
+def parse_listnodes(text: Optional[str]) -> List[str]:
     """``ctdb listnodes`` output -> list of addresses (deleted nodes are not listed)."""
     return [line.strip() for line in (text or '').splitlines() if canonical_address(line.strip())]
 
 
-def parse_reloadnodes_output(text):
+def parse_reloadnodes_output(text: Optional[str]) -> Dict[str, Any]:
     """``ctdb reloadnodes`` output -> ``{changed, events, messages}``."""
     messages = [line for line in (text or '').splitlines() if line.strip()]
-    events = []
+    events: List[Dict[str, Any]] = []
     for line in messages:
         match = re.match(r'^Node (\d+) is (NEW|DELETED|UNDELETED)$', line)
         if match:

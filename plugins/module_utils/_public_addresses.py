@@ -117,7 +117,7 @@ def _why_not_cidr(value: object) -> str:
         if mapped is not None:
             return 'CTDB reads an IPv4-mapped address by its dotted tail and cannot read this one: write %s' % mapped
         return '%r is not an IPv4 or IPv6 address' % addr
-    limit = 32 if ':' not in canonical_address(addr) else 128
+    limit = 32 if ':' not in cast(str, canonical_address(addr)) else 128
     return 'the mask %r is not a prefix length between 0 and %d' % (mask, limit)
 
 
