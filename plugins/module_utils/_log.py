@@ -27,8 +27,28 @@ __metaclass__ = type
 
 import datetime
 import re
+from typing import Any, BinaryIO, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, TypedDict, Union, cast
 
 from ansible_collections.ctdb.cluster.plugins.module_utils import _conf
+
+
+
+class LogEntry(TypedDict):
+    """A log line (see :func:`parse_line`); all but ``raw``, ``parsed`` and ``message`` None when not parsed."""
+    raw: str
+    parsed: bool
+    format: Optional[str]
+    time: Optional[str]
+    timestamp: Optional[str]
+    host: Optional[str]
+    process: Optional[str]
+    pid: Optional[int]
+    level: Optional[str]
+    message: str
+
+
+# A filter over entries (see :func:`make_filter`).
+Predicate = Callable[[LogEntry], bool]
 
 DEFAULT_LOG_FILE = '/var/log/ctdb/log.ctdb'
 
@@ -64,10 +84,11 @@ _LEVEL_NAMES = {'ERR': 'ERROR', 'WARN': 'WARNING'}
 ENTRY_KEYS = ('raw', 'parsed', 'format', 'time', 'timestamp', 'host', 'process', 'pid', 'level', 'message')
 
 
-def _normalize_time(fmt, text, default_year=None):
+def _normalize_time(fmt: str, text: str, default_year: Optional[int] = None) -> Optional[str]:
     """Return an ISO 8601 string for a timestamp as written in the log, or None."""
     if fmt == 'rfc5424':
-        m = re.match(r'^(.{19})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$', text)
+        # the rfc5424 regex of _FORMATS matched text, so this does
+        m = cast('re.Match[str]', re.match(r'^(.{19})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$', text))
         base, frac, tz = m.group(1), m.group(2), m.group(3)
         out = base
         if frac:
@@ -92,7 +113,7 @@ def _normalize_time(fmt, text, default_year=None):
     return None
 
 
-def parse_line(line, default_year=None):
+def parse_line(line: str, default_year: Optional[int] = None) -> LogEntry:
     """Parse one log line (without its newline) into an entry dict.
 
     Every entry has the keys of ENTRY_KEYS. ``time`` is the timestamp as written,
@@ -126,22 +147,22 @@ def parse_line(line, default_year=None):
             'level': level,
             'message': message,
         }
-    return dict(dict.fromkeys(ENTRY_KEYS), raw=line, parsed=False, message=line)
+    return cast(LogEntry, dict(dict.fromkeys(ENTRY_KEYS), raw=line, parsed=False, message=line))
 
 
-def parse_text(text, default_year=None):
+def parse_text(text: str, default_year: Optional[int] = None) -> List[LogEntry]:
     """Parse a whole log text into a list of entries (one per line)."""
     return [parse_line(line, default_year) for line in text.splitlines()]
 
 
-def timestamp_epoch(iso):
+def timestamp_epoch(iso: Optional[str]) -> Optional[float]:
     """Seconds since the epoch for an ISO string made by this module (naive = local time)."""
     if not iso:
         return None
     base, frac, tz = iso[:19], 0.0, None
     rest = iso[19:]
     if rest.startswith('.'):
-        digits = re.match(r'\.(\d+)', rest).group(1)
+        digits = cast('re.Match[str]', re.match(r'\.(\d+)', rest)).group(1)
         frac = float('0.' + digits)
         rest = rest[1 + len(digits):]
     if rest:
@@ -161,7 +182,7 @@ _RELATIVE_RE = re.compile(r'^\s*(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|min
 _UNIT_SECONDS = {'s': 1, 'm': 60, 'h': 3600, 'd': 86400}
 
 
-def parse_since(text, now=None):
+def parse_since(text: Optional[str], now: Optional[float] = None) -> Optional[float]:
     """Turn a ``since`` value into seconds since the epoch.
 
     Accepts a timestamp in any of the log formats or ISO 8601 (``2020-09-27 00:12``,
@@ -194,7 +215,8 @@ def parse_since(text, now=None):
         raise ValueError('cannot understand since=%r: %s' % (text, exc))
 
 
-def make_filter(process=None, contains=None, regex=None, since_epoch=None):
+def make_filter(process: Optional[Iterable[str]] = None, contains: Optional[str] = None, regex: Optional[str] = None,
+                since_epoch: Optional[float] = None) -> Optional[Predicate]:
     """Return a predicate over entries, or None when no filter is set.
 
     process: list of program names (``ctdbd``, ``ctdb-recoverd``...), exact match.
@@ -208,7 +230,7 @@ def make_filter(process=None, contains=None, regex=None, since_epoch=None):
     if procs is None and needle is None and compiled is None and since_epoch is None:
         return None
 
-    def predicate(entry):
+    def predicate(entry: LogEntry) -> bool:
         if procs is not None and entry['process'] not in procs:
             return False
         if needle is not None and needle not in entry['raw'].lower():
@@ -216,14 +238,14 @@ def make_filter(process=None, contains=None, regex=None, since_epoch=None):
         if compiled is not None and not compiled.search(entry['raw']):
             return False
         if since_epoch is not None and entry['timestamp']:
-            if timestamp_epoch(entry['timestamp']) < since_epoch:
+            if cast(float, timestamp_epoch(entry['timestamp'])) < since_epoch:
                 return False
         return True
 
     return predicate
 
 
-def _blocks_from_the_end(fileobj, block_size):
+def _blocks_from_the_end(fileobj: BinaryIO, block_size: int) -> Iterator[bytes]:
     """The bytes of a binary file object in blocks of ``block_size``, the last block first.
 
     A final newline is left out, so that it does not make an empty last line.
@@ -243,7 +265,8 @@ def _blocks_from_the_end(fileobj, block_size):
         yield block
 
 
-def _prepend(head, tail, part, max_line_bytes, half):
+def _prepend(head: bytes, tail: Optional[bytes], part: bytes, max_line_bytes: int,
+             half: int) -> Tuple[bytes, Optional[bytes]]:
     """The line being built backwards, ``(head, tail)``, with ``part`` (its earlier bytes) put in front.
 
     ``head`` holds the line's earliest bytes seen so far, ``tail`` its last ``half`` bytes once the line
@@ -257,7 +280,7 @@ def _prepend(head, tail, part, max_line_bytes, half):
     return head, tail
 
 
-def iter_lines_reverse(fileobj, block_size=65536, max_line_bytes=1024 * 1024):
+def iter_lines_reverse(fileobj: BinaryIO, block_size: int = 65536, max_line_bytes: int = 1024 * 1024) -> Iterator[bytes]:
     """Yield the lines of a binary file object from the last to the first, as bytes.
 
     Reads backwards from the end in blocks of ``block_size``: memory holds one block plus
@@ -282,16 +305,16 @@ def iter_lines_reverse(fileobj, block_size=65536, max_line_bytes=1024 * 1024):
         yield _finish_line(head, tail)
 
 
-def _finish_line(head, tail):
+def _finish_line(head: bytes, tail: Optional[bytes]) -> bytes:
     line = head if tail is None else head + b' [...] ' + tail
     if line.endswith(b'\r'):
         line = line[:-1]
     return line
 
 
-def read_last_lines(fileobj, count, block_size=65536):
+def read_last_lines(fileobj: BinaryIO, count: int, block_size: int = 65536) -> List[str]:
     """The last ``count`` lines of a binary file object, oldest first, as text."""
-    out = []
+    out: List[str] = []
     if count <= 0:
         return out
     for raw in iter_lines_reverse(fileobj, block_size):
@@ -302,7 +325,8 @@ def read_last_lines(fileobj, count, block_size=65536):
     return out
 
 
-def tail_entries(fileobj, count, predicate=None, since_epoch=None, default_year=None, block_size=65536):
+def tail_entries(fileobj: BinaryIO, count: int, predicate: Optional[Predicate] = None, since_epoch: Optional[float] = None,
+                 default_year: Optional[int] = None, block_size: int = 65536) -> Tuple[List[LogEntry], Dict[str, Any]]:
     """Parse the last ``count`` lines (that pass ``predicate``) of a binary file object.
 
     Lines are read backwards from the end, so only the lines needed are read. With
@@ -313,7 +337,9 @@ def tail_entries(fileobj, count, predicate=None, since_epoch=None, default_year=
     return select_newest(iter_lines_reverse(fileobj, block_size), count, predicate, since_epoch, default_year)
 
 
-def select_newest(lines_newest_first, count, predicate=None, since_epoch=None, default_year=None):
+def select_newest(lines_newest_first: Iterable[Union[bytes, str]], count: int, predicate: Optional[Predicate] = None,
+                  since_epoch: Optional[float] = None,
+                  default_year: Optional[int] = None) -> Tuple[List[LogEntry], Dict[str, Any]]:
     """The selection of tail_entries over any iterable of lines given newest first.
 
     Lines may be bytes (decoded as UTF-8, bad bytes replaced) or text. Stops consuming the
@@ -331,7 +357,8 @@ def select_newest(lines_newest_first, count, predicate=None, since_epoch=None, d
             if isinstance(raw, bytes):
                 raw = raw.decode('utf-8', 'replace')
             entry = parse_line(raw.rstrip('\r\n'), default_year)
-            if since_epoch is not None and entry['timestamp'] and timestamp_epoch(entry['timestamp']) < since_epoch:
+            if since_epoch is not None and entry['timestamp'] and \
+                    cast(float, timestamp_epoch(entry['timestamp'])) < since_epoch:
                 reached_start = False
                 break
             if predicate is None or predicate(entry):
@@ -343,11 +370,13 @@ def select_newest(lines_newest_first, count, predicate=None, since_epoch=None, d
     return entries, {'scanned_lines': scanned, 'scanned_bytes': scanned_bytes, 'reached_start': reached_start}
 
 
-def filter_entries(entries, count, predicate=None, since_epoch=None):
+def filter_entries(entries: Sequence[LogEntry], count: int, predicate: Optional[Predicate] = None,
+                   since_epoch: Optional[float] = None) -> List[LogEntry]:
     """Same selection as tail_entries, over a list of entries already parsed (oldest first)."""
     out = []
     for entry in reversed(entries):
-        if since_epoch is not None and entry['timestamp'] and timestamp_epoch(entry['timestamp']) < since_epoch:
+        if since_epoch is not None and entry['timestamp'] and \
+                cast(float, timestamp_epoch(entry['timestamp'])) < since_epoch:
             break
         if predicate is None or predicate(entry):
             out.append(entry)
@@ -357,7 +386,7 @@ def filter_entries(entries, count, predicate=None, since_epoch=None):
     return out
 
 
-def render_raw(entries):
+def render_raw(entries: Iterable[LogEntry]) -> str:
     """The selected lines as one text, like the REST API's ``raw`` (newline-terminated)."""
     if not entries:
         return ''
@@ -419,7 +448,7 @@ _LAST_CATEGORIES = (
 )
 
 
-def _classify(entry, state):
+def _classify(entry: LogEntry, state: Dict[str, Any]) -> Optional[str]:
     """Return the summary category of an entry, or None. ``state`` carries de-duplication."""
     msg = entry['message'] if entry['parsed'] else None
     if msg is None:
@@ -438,7 +467,7 @@ def _classify(entry, state):
         # log, same duration, same second) is the same ban.
         last = state.pop('last_ban', None)
         if last and last[1] == m.group('secs') and last[0] and entry['timestamp'] \
-                and abs(timestamp_epoch(last[0]) - timestamp_epoch(entry['timestamp'])) < 1.0:
+                and abs(cast(float, timestamp_epoch(last[0])) - cast(float, timestamp_epoch(entry['timestamp']))) < 1.0:
             return None
         return 'bans'
     if _LOCK_REASON_RE.search(msg):
@@ -457,7 +486,7 @@ def _classify(entry, state):
     return None
 
 
-def summarize(entries):
+def summarize(entries: Iterable[LogEntry]) -> Dict[str, Any]:
     """Count the events a person looks for first.
 
     Returns {category: {'count', 'first_time', 'last_time', 'last_message'}} for every
@@ -465,10 +494,10 @@ def summarize(entries):
     'headline' (list of short sentences for the categories seen, most important first).
     Times are the log's own timestamps (ISO 8601), None when the lines have none.
     """
-    result = {}
+    result: Dict[str, Any] = {}
     for key, _label in SUMMARY_CATEGORIES:
         result[key] = {'count': 0, 'first_time': None, 'last_time': None, 'last_message': None}
-    state = {}
+    state: Dict[str, Any] = {}
     unparsed = 0
     for entry in entries:
         if not entry['parsed']:
@@ -501,7 +530,7 @@ def summarize(entries):
 
 # --- where CTDB logs -------------------------------------------------------------------
 
-def logging_location(conf_text):
+def logging_location(conf_text: Optional[str]) -> Optional[str]:
     """The ``[logging] location`` value of a ctdb.conf text, or None when not set.
 
     Read with the collection's ctdb.conf parser (_conf, a port of CTDB's own), so comments,
@@ -517,7 +546,7 @@ def logging_location(conf_text):
     return value
 
 
-def log_source(location):
+def log_source(location: Optional[str]) -> Tuple[str, Optional[str]]:
     """Where to read CTDB's log from, given the ``[logging] location`` value (or None).
 
     Returns ('file', PATH), ('syslog', METHOD-or-None) or ('stderr', None) for ``file:``
