@@ -34,9 +34,17 @@ __metaclass__ = type
 
 import difflib
 import re
+from typing import Any, Collection, Dict, Iterable, List, Mapping, NoReturn, Optional, Sequence, Set, Tuple, Union, cast
 
 from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError
 from ansible_collections.ctdb.cluster.plugins.module_utils._nodes import canonical_address
+
+# A Samba/ctdb release as a tuple of numbers, (4, 17, 12).
+Version = Sequence[int]
+# An option of the table (see _opt): section, key, type, default, since, until, choices, min, ...
+Spec = Dict[str, Any]
+# ctdb.conf as ctdbd reads it: {section: {key: value}}.
+Parsed = Dict[str, Dict[str, str]]
 
 CONF_FILE = 'ctdb.conf'
 
@@ -61,8 +69,10 @@ class ConfError(CtdbError, ValueError):
     """Input CTDB would reject or misread; the message names the value and the fix."""
 
 
-def _opt(section, key, kind, default=None, since=None, until=None, choices=None, minimum=None,
-         replaced_by=None, deprecated_since=None, description=''):
+def _opt(section: str, key: str, kind: str, default: Any = None, since: Any = None, until: Optional[Version] = None,
+         choices: Optional[Sequence[str]] = None, minimum: Optional[int] = None,
+         replaced_by: Optional[Tuple[str, str]] = None, deprecated_since: Optional[Version] = None,
+         description: str = '') -> Spec:
     return {
         'section': section, 'key': key, 'type': kind, 'default': default, 'since': since, 'until': until,
         'choices': choices, 'min': minimum, 'replaced_by': replaced_by, 'deprecated_since': deprecated_since,
@@ -120,23 +130,23 @@ _WS = ' \t\n\v\f\r'
 
 
 # --------------------------------------------------------------------------- versions
-def format_version(version):
+def format_version(version: Optional[Version]) -> str:
     return '.'.join(str(part) for part in version) if version and version != NEWEST else 'current'
 
 
-def newer_than_table(version):
+def newer_than_table(version: Optional[Version]) -> bool:
     """Whether ``version`` belongs to a Samba release series newer than this module's table."""
-    return bool(version) and tuple(version) != NEWEST and tuple(version)[:2] > KNOWN_UNTIL
+    return bool(version) and tuple(cast(Version, version)) != NEWEST and tuple(cast(Version, version))[:2] > KNOWN_UNTIL
 
 
-def _since_list(since):
+def _since_list(since: Any) -> List[Tuple[int, ...]]:
     """``since`` -> list of first releases, one per release series, oldest first."""
     if not since:
         return []
     return sorted(tuple(v) for v in since) if isinstance(since[0], tuple) else [tuple(since)]
 
 
-def _reached(version, since):
+def _reached(version: Tuple[int, ...], since: Any) -> bool:
     """Whether ``version`` has an option first released in ``since`` (backports per series)."""
     firsts = _since_list(since)
     if not firsts:
@@ -147,7 +157,7 @@ def _reached(version, since):
     return version >= earlier[-1] if earlier[-1][:2] == version[:2] else True
 
 
-def option_available(spec, version=None):
+def option_available(spec: Spec, version: Optional[Version] = None) -> bool:
     """Whether ``spec`` is an option the given Samba/ctdb version (a tuple; None = newest) reads."""
     version = tuple(version) if version else NEWEST
     if not _reached(version, spec['since']):
@@ -157,21 +167,21 @@ def option_available(spec, version=None):
     return True
 
 
-def option_deprecated(spec, version=None):
+def option_deprecated(spec: Spec, version: Optional[Version] = None) -> bool:
     version = tuple(version) if version else NEWEST
     return bool(spec['deprecated_since']) and version >= tuple(spec['deprecated_since'])
 
 
-def known_options(version=None):
+def known_options(version: Optional[Version] = None) -> Dict[str, Dict[str, Spec]]:
     """{section: {key: spec}} of the options ``version`` (None = newest) reads, for modules and roles."""
-    result = dict((section, {}) for section in SECTIONS)
+    result: Dict[str, Dict[str, Spec]] = dict((section, {}) for section in SECTIONS)
     for spec in OPTIONS:
         if option_available(spec, version):
             result[spec['section']][spec['key']] = dict(spec)
     return result
 
 
-def _aliases(spec):
+def _aliases(spec: Spec) -> Set[Tuple[str, str]]:
     """Every (section, key) naming the same setting as ``spec``, itself included."""
     names = {(spec['section'], spec['key'])}
     for other in OPTIONS:
@@ -182,14 +192,14 @@ def _aliases(spec):
     return names
 
 
-def lock_key(version=None):
+def lock_key(version: Optional[Version] = None) -> str:
     """The [cluster] key that names the cluster lock for ``version``."""
     return 'cluster lock' if option_available(_BY_KEY[('cluster', 'cluster lock')], version) else 'recovery lock'
 
 
 # --------------------------------------------------------------------------- names
-def _suggest(word, candidates):
-    def norm(text):
+def _suggest(word: str, candidates: Iterable[str]) -> Optional[str]:
+    def norm(text: str) -> str:
         return ' '.join(text.replace('_', ' ').replace('-', ' ').lower().split())
     by_norm = dict((norm(c), c) for c in candidates)
     if norm(word) in by_norm:
@@ -198,7 +208,7 @@ def _suggest(word, candidates):
     return by_norm[close[0]] if close else None
 
 
-def canonical_section(name, where, allow_unknown=False):
+def canonical_section(name: Optional[str], where: str, allow_unknown: bool = False) -> str:
     """The known section ``name`` means (sections compare without case), or ConfError.
 
     With ``allow_unknown`` (a ctdb newer than the table, whose ctdb-config will validate the
@@ -213,19 +223,20 @@ def canonical_section(name, where, allow_unknown=False):
                     % (where, name, ', '.join('[%s]' % s for s in SECTIONS)))
 
 
-def unknown_spec(section, key):
+def unknown_spec(section: str, key: str) -> Spec:
     """The spec of an option the table does not know, left to a newer ctdb's ``ctdb-config validate``."""
     spec = _opt(section, key, 'string', description='not known to this module: checked by ctdb-config validate')
     spec['unknown'] = True
     return spec
 
 
-def unknown_warning(where, spec, version):
+def unknown_warning(where: str, spec: Spec, version: Optional[Version]) -> str:
     return ('%s: [%s] "%s" is not an option of Samba up to %s; ctdb here is %s, so ctdb-config validate decides'
             % (where, spec['section'], spec['key'], format_version(KNOWN_UNTIL), format_version(version)))
 
 
-def lookup_option(section, key, where, version=None, allow_unknown=False):
+def lookup_option(section: str, key: str, where: str, version: Optional[Version] = None,
+                  allow_unknown: bool = False) -> Spec:
     """The spec of ``[section] key`` (section already canonical) or ConfError naming the closest key.
 
     With ``allow_unknown``, an unknown key gets :func:`unknown_spec`. For a ctdb newer than the
@@ -246,7 +257,7 @@ def lookup_option(section, key, where, version=None, allow_unknown=False):
                         % (exc.msg, format_version(version), format_version(KNOWN_UNTIL)))
 
 
-def _refuse_unknown(section, key, where, version):
+def _refuse_unknown(section: str, key: str, where: str, version: Optional[Version]) -> NoReturn:
     """Raise ConfError for an unknown ``[section] key``, naming the closest known option."""
     same_section = [o['key'] for o in OPTIONS if o['section'] == section and option_available(o, version)]
     guess = _suggest(key, same_section)
@@ -263,7 +274,8 @@ def _refuse_unknown(section, key, where, version):
                     % (where, key, section, ', '.join('"%s"' % k for k in same_section)))
 
 
-def resolve_option(section, key, where, version=None, allow_unknown=False):
+def resolve_option(section: str, key: str, where: str, version: Optional[Version] = None,
+                   allow_unknown: bool = False) -> Tuple[Spec, List[str]]:
     """Map a wanted ``[section] key`` to the spec the installed ctdb reads; returns (spec, warnings).
 
     A renamed option is translated both ways (``cluster lock`` is written as ``recovery lock``
@@ -291,7 +303,7 @@ def resolve_option(section, key, where, version=None, allow_unknown=False):
     return spec, []
 
 
-def _availability(spec):
+def _availability(spec: Spec) -> str:
     firsts = [format_version(first) for first in _since_list(spec['since'])]
     since = firsts[-1] if len(firsts) < 2 else '%s (or %s)' % (firsts[-1], ', '.join(firsts[:-1]))
     if spec['since'] and spec['until']:
@@ -302,12 +314,12 @@ def _availability(spec):
 
 
 # --------------------------------------------------------------------------- values
-def tini_normalize(text):
+def tini_normalize(text: str) -> str:
     """A value or key as CTDB's reader sees it: blank runs squeezed to their first blank, ends trimmed."""
     return re.sub(r'([ \t\n\v\f\r])[ \t\n\v\f\r]+', r'\1', text).strip(_WS)
 
 
-def _parse_bool(value):
+def _parse_bool(value: object) -> Optional[bool]:
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.strip().lower() in BOOLEAN_WORDS:
@@ -315,7 +327,7 @@ def _parse_bool(value):
     return None
 
 
-def _parse_log_level(value):
+def _parse_log_level(value: object) -> Optional[int]:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -331,7 +343,7 @@ def _parse_log_level(value):
     return None
 
 
-def canonical_value(spec, value):
+def canonical_value(spec: Spec, value: object) -> Union[bool, int, str, None]:
     """What ctdbd makes of ``value`` (for comparing), or None when it is not valid for ``spec``."""
     kind = spec['type']
     if isinstance(value, float):
@@ -369,14 +381,14 @@ def canonical_value(spec, value):
     return text
 
 
-def _same_in_octal(digits):
+def _same_in_octal(digits: str) -> bool:
     """CTDB reads numbers with strtol(..., 0): 010 is 8 and 08 is 0 there. Accept a leading zero
     only where that reading is the decimal one (05)."""
     return not digits.startswith('0') or re.match(r'^[0-7]+$', digits) is not None \
         and int(digits, 8) == int(digits, 10)
 
 
-def _expected(spec):
+def _expected(spec: Spec) -> str:
     kind = spec['type']
     if kind == 'bool':
         return 'a boolean: true, false, yes or no'
@@ -393,7 +405,7 @@ def _expected(spec):
     return 'a non-empty single-line string without NUL, not ending in a backslash'
 
 
-def render_value(spec, value, where):
+def render_value(spec: Spec, value: object, where: str) -> str:
     """The text to write for ``value`` (bools as true/false), or ConfError saying what is expected."""
     if value is None or canonical_value(spec, value) is None:
         shown = '' if value is None else (str(value).lower() if isinstance(value, bool) else str(value))
@@ -405,7 +417,7 @@ def render_value(spec, value, where):
     return tini_normalize(str(value)) if isinstance(value, str) else str(value)
 
 
-def same_value(spec, old, new):
+def same_value(spec: Spec, old: object, new: object) -> bool:
     """Whether ctdbd reads ``old`` and ``new`` as the same setting."""
     old_c, new_c = canonical_value(spec, old), canonical_value(spec, new)
     if old_c is None or new_c is None:
@@ -423,7 +435,9 @@ class Entry(object):
 
     __slots__ = ('kind', 'raw', 'lineno', 'name', 'key', 'value', 'section', 'reason', 'fatal')
 
-    def __init__(self, kind, raw, lineno, name=None, key=None, value=None, section=None, reason=None, fatal=False):
+    def __init__(self, kind: str, raw: str, lineno: int, name: Optional[str] = None, key: Optional[str] = None,
+                 value: Optional[str] = None, section: Optional[str] = None, reason: Optional[str] = None,
+                 fatal: bool = False) -> None:
         self.kind = kind
         self.raw = raw
         self.lineno = lineno
@@ -434,16 +448,16 @@ class Entry(object):
         self.reason = reason    # invalid: why
         self.fatal = fatal      # invalid: ctdbd stops reading the file at this line
 
-    def indent(self):
-        return re.match(r'[ \t]*', self.raw).group(0)
+    def indent(self) -> str:
+        return cast('re.Match[str]', re.match(r'[ \t]*', self.raw)).group(0)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return 'Entry(%s, %r)' % (self.kind, self.raw)
 
 
-def _read_logical(text, pos):
+def _read_logical(text: str, pos: int) -> Tuple[str, int]:
     """Port of tini get_line() from the first content character: returns (buffer, end position)."""
-    buf = []
+    buf: List[str] = []
     length = len(text)
     while pos < length:
         char = text[pos]
@@ -462,7 +476,7 @@ def _read_logical(text, pos):
     return ''.join(buf), pos
 
 
-def _trim_one(text):
+def _trim_one(text: str) -> str:
     if text[:1] and text[0] in _WS:
         text = text[1:]
     if text[-1:] and text[-1] in _WS:
@@ -470,7 +484,7 @@ def _trim_one(text):
     return text
 
 
-def parse(text):
+def parse(text: str) -> List[Entry]:
     """ctdb.conf text -> list of Entry (``render(parse(t)) == t`` for every text)."""
     entries = []
     pos, length, lineno = 0, len(text), 1
@@ -512,17 +526,18 @@ def parse(text):
     return entries
 
 
-def render(entries):
+def render(entries: Iterable[Entry]) -> str:
     return ''.join(entry.raw for entry in entries)
 
 
-def parsed_view(entries):
+def parsed_view(entries: Iterable[Entry]) -> Tuple[Parsed, List[str]]:
     """{section: {key: value}} as ctdbd reads it (sections lower-cased and merged, the last value wins)
     and the lines it does not read: ``(parsed, unparsable)``.
 
     After a line where ctdbd stops reading, every following option and section is unparsable too.
     """
-    parsed, unparsable = {}, []
+    parsed: Parsed = {}
+    unparsable: List[str] = []
     stopped = False
     for entry in entries:
         if stopped:
@@ -531,28 +546,29 @@ def parsed_view(entries):
             continue
         stopped = entry.fatal
         if entry.kind == 'section':
-            parsed.setdefault(entry.name.lower(), {})
+            parsed.setdefault(cast(str, entry.name).lower(), {})
         elif entry.kind == 'option' and entry.section is not None:
-            parsed.setdefault(entry.section.lower(), {})[entry.key] = entry.value
+            # an option has a key and a value
+            parsed.setdefault(entry.section.lower(), {})[cast(str, entry.key)] = cast(str, entry.value)
         elif entry.kind == 'invalid' or (entry.kind == 'option' and entry.section is None):
             unparsable.append(entry.raw.rstrip('\r\n'))
     return parsed, unparsable
 
 
-def effective_lock(parsed):
+def effective_lock(parsed: Mapping[str, Mapping[str, str]]) -> Optional[str]:
     """The cluster lock ctdbd uses: ``cluster lock``, else the deprecated ``recovery lock``; None if neither."""
     cluster = parsed.get('cluster', {})
     return cluster.get('cluster lock') or cluster.get('recovery lock') or None
 
 
-def read(text):
+def read(text: str) -> Dict[str, Any]:
     """The read result of ctdb_conf: raw, parsed, unparsable and the effective cluster lock."""
     entries = parse(text)
     parsed, unparsable = parsed_view(entries)
     return {'raw': text, 'parsed': parsed, 'unparsable': unparsable, 'cluster_lock': effective_lock(parsed)}
 
 
-def parse_getreclock(text):
+def parse_getreclock(text: Optional[str]) -> Optional[str]:
     """``ctdb getreclock`` output -> the lock string, or None when no lock is set.
 
     Samba >= 4.5 prints the bare string (nothing without a lock); the old tool printed
@@ -565,7 +581,8 @@ def parse_getreclock(text):
 
 
 # --------------------------------------------------------------------------- checking
-def check_entries(entries, where, version=None, check_values=True, allow_unknown=False):
+def check_entries(entries: Iterable[Entry], where: str, version: Optional[Version] = None, check_values: bool = True,
+                  allow_unknown: bool = False) -> List[str]:
     """Refuse what ctdbd would reject or misread; returns warnings (deprecated keys).
 
     ``where`` names the text for messages (``content``, or the file's path).
@@ -584,13 +601,14 @@ def check_entries(entries, where, version=None, check_values=True, allow_unknown
     return warnings
 
 
-def _check_option(entry, at, version, check_values, allow_unknown):
+def _check_option(entry: Entry, at: str, version: Optional[Version], check_values: bool,
+                  allow_unknown: bool) -> List[str]:
     if entry.section is None:
         homes = [o['section'] for o in OPTIONS if o['key'] == entry.key]
         hint = 'put it under [%s]' % homes[0] if homes else 'put it under a [section]'
         raise ConfError('%s: option "%s" is outside any section; %s' % (at, entry.key, hint))
     section = canonical_section(entry.section, at, allow_unknown)
-    spec = lookup_option(section, entry.key, at, version, allow_unknown)
+    spec = lookup_option(section, cast(str, entry.key), at, version, allow_unknown)
     if spec.get('unknown'):
         return [unknown_warning(at, spec, version)]
     if not option_available(spec, version):
@@ -609,12 +627,12 @@ def _check_option(entry, at, version, check_values, allow_unknown):
 
 
 # --------------------------------------------------------------------------- editing
-def _line_ending(entries):
+def _line_ending(entries: Sequence[Entry]) -> str:
     crlf = sum(1 for e in entries if e.raw.endswith('\r\n'))
     return '\r\n' if crlf and crlf * 2 >= len(entries) else '\n'
 
 
-def _default_indent(entries):
+def _default_indent(entries: Sequence[Entry]) -> str:
     for kind in ('option', 'comment'):
         for index, entry in enumerate(entries):
             if entry.kind == kind and (kind == 'option' or _in_section(entries, index)) and entry.indent():
@@ -622,11 +640,11 @@ def _default_indent(entries):
     return '\t'
 
 
-def _in_section(entries, index):
+def _in_section(entries: Sequence[Entry], index: int) -> bool:
     return any(e.kind == 'section' for e in entries[:index])
 
 
-def _matches(entries, names):
+def _matches(entries: Sequence[Entry], names: Collection[Tuple[str, str]]) -> List[int]:
     """Indexes of option entries that set any of ``names`` ((section, key) pairs)."""
     found = []
     for index, entry in enumerate(entries):
@@ -636,25 +654,25 @@ def _matches(entries, names):
     return found
 
 
-def _option_line(entry, key, value, newline):
+def _option_line(entry: Optional[Entry], key: str, value: str, newline: str) -> Optional[str]:
     """The new text of an option line: ``entry``'s indentation and spacing kept when there is one."""
     if entry is None:
         return None
     first = entry.raw.split('\n', 1)[0]
     match = re.match(r'^([ \t]*)([^=]*?)([ \t]*=[ \t]*)', first)
-    ending = re.search(r'\r?\n$', entry.raw)
-    ending = ending.group(0) if ending else ''
+    found = re.search(r'\r?\n$', entry.raw)
+    ending = found.group(0) if found else ''
     if match and '\n' not in entry.raw.rstrip('\r\n') and tini_normalize(match.group(2)) == key:
         return match.group(1) + match.group(2) + match.group(3) + value + ending
     return '%s%s = %s%s' % (entry.indent(), key, value, ending or newline)
 
 
-def _ensure_newline(entries, index, newline):
+def _ensure_newline(entries: Sequence[Entry], index: int, newline: str) -> None:
     if index >= 0 and not entries[index].raw.endswith('\n'):
         entries[index].raw += newline
 
 
-def set_option(entries, spec, value_text):
+def set_option(entries: List[Entry], spec: Spec, value_text: str) -> List[str]:
     """Set ``spec`` to ``value_text`` in place; returns notes of what changed (empty: nothing changed).
 
     An existing line is rewritten where it stands (its indentation and spacing kept); a line under
@@ -669,13 +687,14 @@ def set_option(entries, spec, value_text):
         return []
     if found or others:
         return _rewrite_option(entries, spec, value_text, found, others, newline)
-    headers = [i for i, e in enumerate(entries) if e.kind == 'section' and e.name.lower() == section]
+    headers = [i for i, e in enumerate(entries) if e.kind == 'section' and cast(str, e.name).lower() == section]
     if not headers:
         return _add_section(entries, spec, value_text, newline)
     return _add_option(entries, spec, value_text, headers[-1], newline)
 
 
-def _rewrite_option(entries, spec, value_text, found, others, newline):
+def _rewrite_option(entries: List[Entry], spec: Spec, value_text: str, found: List[int], others: List[int],
+                    newline: str) -> List[str]:
     """Rewrite the last line setting ``spec`` (or an alias) in place; drop the other ones."""
     section, key = spec['section'], spec['key']
     notes = []
@@ -684,7 +703,7 @@ def _rewrite_option(entries, spec, value_text, found, others, newline):
     if old.key != key:
         notes.append('renamed [%s] "%s" to "%s" (line %d)' % (section, old.key, key, old.lineno))
     if old.key != key or not same_value(spec, old.value, value_text):
-        entries[keep] = Entry('option', _option_line(old, key, value_text, newline), old.lineno, key=key,
+        entries[keep] = Entry('option', cast(str, _option_line(old, key, value_text, newline)), old.lineno, key=key,
                               value=value_text, section=old.section)
         notes.append('set [%s] "%s" = %s (line %d)' % (section, key, value_text, old.lineno))
     for index in reversed([i for i in found + others if i != keep]):
@@ -694,7 +713,7 @@ def _rewrite_option(entries, spec, value_text, found, others, newline):
     return notes
 
 
-def _add_section(entries, spec, value_text, newline):
+def _add_section(entries: List[Entry], spec: Spec, value_text: str, newline: str) -> List[str]:
     """Append a new section holding ``spec``."""
     section, key = spec['section'], spec['key']
     _ensure_newline(entries, len(entries) - 1, newline)
@@ -707,7 +726,7 @@ def _add_section(entries, spec, value_text, newline):
     return ['added [%s] "%s" = %s in a new section' % (section, key, value_text)]
 
 
-def _add_option(entries, spec, value_text, start, newline):
+def _add_option(entries: List[Entry], spec: Spec, value_text: str, start: int, newline: str) -> List[str]:
     """Add ``spec`` to the section whose header is ``entries[start]``: after its example, else its last option."""
     section, key = spec['section'], spec['key']
     end = start + 1
@@ -731,7 +750,7 @@ def _add_option(entries, spec, value_text, start, newline):
     return ['added [%s] "%s" = %s' % (section, key, value_text)]
 
 
-def remove_option(entries, spec):
+def remove_option(entries: List[Entry], spec: Spec) -> List[str]:
     """Remove every line setting ``spec`` (or another name of it) in place; returns notes."""
     notes = []
     for index in reversed(_matches(entries, _aliases(spec))):
@@ -740,7 +759,7 @@ def remove_option(entries, spec):
     return notes
 
 
-def normalize_settings(settings, where='settings'):
+def normalize_settings(settings: object, where: str = 'settings') -> List[Tuple[str, str, Any]]:
     """``{section: {key: value}}`` from the module -> list of (section, key, value), or ConfError."""
     if not isinstance(settings, dict):
         raise ConfError('%s must be a dictionary of sections, like {cluster: {"cluster lock": "/path"}}' % where)
@@ -753,7 +772,9 @@ def normalize_settings(settings, where='settings'):
     return changes
 
 
-def apply_settings(text, changes, version=None, where='settings', path='ctdb.conf', allow_unknown=False):
+def apply_settings(text: Optional[str], changes: Iterable[Tuple[str, str, Any]], version: Optional[Version] = None,
+                   where: str = 'settings', path: str = 'ctdb.conf',
+                   allow_unknown: bool = False) -> Tuple[str, List[str], List[str]]:
     """Apply (section, key, value) changes to ``text``; value None removes the option.
 
     Returns ``(new_text, warnings, notes)``. Raises ConfError (naming the bad section, key or
@@ -779,12 +800,13 @@ def apply_settings(text, changes, version=None, where='settings', path='ctdb.con
     return render(entries), warnings, notes
 
 
-def check_content(content, version=None, where='content', allow_unknown=False):
+def check_content(content: str, version: Optional[Version] = None, where: str = 'content',
+                  allow_unknown: bool = False) -> List[str]:
     """Check a whole candidate file given as text; returns warnings or raises ConfError."""
     return check_entries(parse(content), where, version, check_values=True, allow_unknown=allow_unknown)
 
 
-def script_names(text):
+def script_names(text: str) -> List[str]:
     """Names of the scripts ``text`` refers to relative to CTDB_BASE (ctdb-config checks they exist)."""
     parsed = read(text)['parsed']
     return [parsed[section][key] for section, key in SCRIPT_OPTIONS if parsed.get(section, {}).get(key)]

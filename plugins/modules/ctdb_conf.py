@@ -225,6 +225,7 @@ backup_file:
 '''
 
 import os
+from typing import Any, Dict
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -333,7 +334,7 @@ def manage_conf(module):
     request = conf_request(params)
     before = read_file(path, missing_ok=True)
     version, version_warning = installed_version(params['ctdb_version'], CtdbRunner(module))
-    result = dict(changed=False, path=path, changes=[], validated=False,
+    result: Dict[str, Any] = dict(changed=False, path=path, changes=[], validated=False,
                   ctdb_version=format_version(version) if version else None, lock_key=lock_key(version))
     if not request['writing']:
         return report_read(module, result, before, version, path)
