@@ -134,6 +134,7 @@ commands:
 '''
 
 import ipaddress
+from typing import Any, Iterable, List, Mapping, Optional, Tuple, cast
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_text
@@ -143,20 +144,22 @@ from ansible_collections.ctdb.cluster.plugins.module_utils._args import check_ti
 from ansible_collections.ctdb.cluster.plugins.module_utils._cluster import (
     read_ips, read_placement, read_status, run_or_raise,
 )
-from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, run_module
+from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, Result, run_module
+from ansible_collections.ctdb.cluster.plugins.module_utils._ips import IpRow, Placement
 from ansible_collections.ctdb.cluster.plugins.module_utils._node_state import moved
 from ansible_collections.ctdb.cluster.plugins.module_utils._runner import CtdbRunner
+from ansible_collections.ctdb.cluster.plugins.module_utils._status import ClusterView
 from ansible_collections.ctdb.cluster.plugins.module_utils._wait import WaitTimeout, poll
 
 
-def canonical_ip(value):
+def canonical_ip(value: object) -> Optional[str]:
     try:
         return to_text(ipaddress.ip_address(to_text(value).strip()))
     except ValueError:
         return None
 
 
-def find(places, address):
+def find(places: Iterable[Placement], address: object) -> Optional[Placement]:
     wanted = canonical_ip(address)
     for place in places:
         if canonical_ip(place['address']) == wanted:
@@ -164,10 +167,10 @@ def find(places, address):
     return None
 
 
-def wait_served(module, runner, address, pnn):
+def wait_served(module: AnsibleModule, runner: CtdbRunner, address: str, pnn: int) -> List[IpRow]:
     """Poll until ``address`` is served by ``pnn`` -> the last address rows; CtdbError naming who serves it after the
     timeout."""
-    def probe(dummy_remaining):
+    def probe(dummy_remaining: float) -> Tuple[bool, List[IpRow]]:
         rows = read_ips(runner, timeout=10)
         return _ips.served_by(rows).get(address) == pnn, rows
 
@@ -180,7 +183,7 @@ def wait_served(module, runner, address, pnn):
                            module.params['timeout']), addresses=_ips.served_by(exc.observation))
 
 
-def check_args(params):
+def check_args(params: Mapping[str, Any]) -> None:
     """Refuse bad arguments before anything is read from the cluster (CtdbError naming the value and the fix)."""
     if params['address'] is not None and canonical_ip(params['address']) is None:
         raise CtdbError('address=%r is not an IP address: give a public address without mask, as ctdb ip all '
@@ -190,7 +193,7 @@ def check_args(params):
     check_timing(params['timeout'], params['delay'])
 
 
-def plan_move(params, cluster, places):
+def plan_move(params: Mapping[str, Any], cluster: ClusterView, places: List[Placement]) -> Optional[List[str]]:
     """The moveip command needed (or None), after checking the move is possible."""
     if params['address'] is None:
         return None
@@ -200,14 +203,15 @@ def plan_move(params, cluster, places):
     reason = _ips.move_refusal(place, params['address'], params['pnn'], cluster['nodes'])
     if reason:
         raise CtdbError(reason, addresses=places)
-    return ['moveip', place['address'], str(params['pnn'])]
+    # move_refusal refuses an address that is not public, so it has a place
+    return ['moveip', cast(Placement, place)['address'], str(params['pnn'])]
 
 
-def unassigned_but_hostable(places):
+def unassigned_but_hostable(places: Iterable[Placement]) -> List[str]:
     return [place['address'] for place in places if place['pnn'] is None and place['can_host']]
 
 
-def body(module):
+def body(module: AnsibleModule) -> Result:
     params = module.params
     check_args(params)
     runner = CtdbRunner(module)
@@ -218,7 +222,7 @@ def body(module):
     result = {'addresses': places, 'commands': [['ctdb'] + command for command in commands], 'moved': []}
     if module.check_mode:
         if move:
-            result['moved'] = [{'address': move[1], 'from': find(places, move[1])['pnn'], 'to': params['pnn']}]
+            result['moved'] = [{'address': move[1], 'from': cast(Placement, find(places, move[1]))['pnn'], 'to': params['pnn']}]
         result['changed'] = bool(move) or (params['reallocate'] and bool(unassigned_but_hostable(places)))
         return result
     after = rows
@@ -235,7 +239,7 @@ def body(module):
     return result
 
 
-def main():
+def main() -> None:
     module = AnsibleModule(
         argument_spec=dict(
             address=dict(type='str'),

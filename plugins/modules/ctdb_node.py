@@ -154,6 +154,7 @@ elapsed:
 '''
 
 import time
+from typing import Any, List, Mapping, Optional, Tuple
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -162,17 +163,21 @@ from ansible_collections.ctdb.cluster.plugins.module_utils._args import check_ti
 from ansible_collections.ctdb.cluster.plugins.module_utils._cluster import (
     read_ips, read_placement, read_status, read_tunables, run_or_raise,
 )
-from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, run_module
-from ansible_collections.ctdb.cluster.plugins.module_utils._ips import served_by
+from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, Result, run_module
+from ansible_collections.ctdb.cluster.plugins.module_utils._ips import IpRow, served_by
 from ansible_collections.ctdb.cluster.plugins.module_utils._runner import CtdbRunner
+from ansible_collections.ctdb.cluster.plugins.module_utils._status import ClusterView
 from ansible_collections.ctdb.cluster.plugins.module_utils._wait import WaitTimeout, poll
 
+# What a check of the wait saw: (why the wait is not over, or None; the status; the address rows).
+Seen = Tuple[Optional[str], ClusterView, List[IpRow]]
 
-def node_flags(cluster, pnn):
+
+def node_flags(cluster: ClusterView, pnn: int) -> List[str]:
     return [node['flags'] for node in cluster['nodes'] if node['pnn'] == pnn][0]
 
 
-def wait_reason(runner, pnn, state, hostable, failback):
+def wait_reason(runner: CtdbRunner, pnn: int, state: str, hostable: int, failback: bool) -> Seen:
     """One check: (reason the wait is not over or None, cluster, rows)."""
     cluster = read_status(runner, timeout=10)
     rows = read_ips(runner, timeout=10)
@@ -183,7 +188,7 @@ def wait_reason(runner, pnn, state, hostable, failback):
     return reason, cluster, rows
 
 
-def hosting(runner, pnn, state):
+def hosting(runner: CtdbRunner, pnn: int, state: str) -> Tuple[int, bool]:
     """(how many public addresses node ``pnn`` can host, whether CTDB fails addresses back); only enabling needs them."""
     if state != 'enabled':
         return 0, False
@@ -192,7 +197,7 @@ def hosting(runner, pnn, state):
     return hostable, read_tunables(runner).get('NoIPFailback', 0) == 0
 
 
-def report_seen(result, pnn, observation):
+def report_seen(result: Result, pnn: int, observation: Seen) -> None:
     """Put what a check saw (reason, cluster, rows) in ``result``: flags_after, addresses, waited."""
     reason, cluster, rows = observation
     result['flags_after'] = node_flags(cluster, pnn) if pnn in [n['pnn'] for n in cluster['nodes']] else None
@@ -200,12 +205,12 @@ def report_seen(result, pnn, observation):
     result['waited'] = reason
 
 
-def wait_until(module, runner, pnn, state, result):
+def wait_until(module: AnsibleModule, runner: CtdbRunner, pnn: int, state: str, result: Result) -> List[IpRow]:
     """Poll until the change took effect -> the last address rows; CtdbError with the last observation after the
     timeout."""
     hostable, failback = hosting(runner, pnn, state)
 
-    def probe(dummy_remaining):
+    def probe(dummy_remaining: float) -> Tuple[bool, Seen]:
         observation = wait_reason(runner, pnn, state, hostable, failback)
         return observation[0] is None, observation
 
@@ -219,7 +224,7 @@ def wait_until(module, runner, pnn, state, result):
     return polled.observation[2]
 
 
-def check_args(params):
+def check_args(params: Mapping[str, Any]) -> None:
     """Refuse bad arguments before anything is read from the cluster (CtdbError naming the value and the fix)."""
     if params['ban_time'] is not None and params['ban_time'] <= 0:
         raise CtdbError('ban_time=%d: give the ban\'s length in seconds, 1 or more' % params['ban_time'])
@@ -228,7 +233,7 @@ def check_args(params):
     check_timing(params['timeout'], params['delay'])
 
 
-def body(module):
+def body(module: AnsibleModule) -> Result:
     params = module.params
     check_args(params)
     started = time.monotonic()
@@ -262,7 +267,7 @@ def body(module):
     return result
 
 
-def main():
+def main() -> None:
     module = AnsibleModule(
         argument_spec=dict(
             pnn=dict(type='int'),

@@ -311,12 +311,12 @@ elapsed:
 
 import math
 import time
-from typing import Any, Callable, Dict, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple, cast
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.ctdb.cluster.plugins.module_utils._args import check_timing
-from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, run_module
+from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, Result, run_module
 from ansible_collections.ctdb.cluster.plugins.module_utils._runner import CtdbRunner, explain_failure
 from ansible_collections.ctdb.cluster.plugins.module_utils._status import (
     merge_machine_nodes,
@@ -341,11 +341,11 @@ ARGUMENT_SPEC = dict(
 class StatusReader:
     """Runs ctdb status (and -X status when asked or needed) and parses them."""
 
-    def __init__(self, runner, mode):
+    def __init__(self, runner: CtdbRunner, mode: str) -> None:
         self.runner = runner
         self.mode = mode
 
-    def read(self, tolerant=False, timelimit=None):
+    def read(self, tolerant: bool = False, timelimit: Optional[float] = None) -> Tuple[Optional[Dict[str, Any]], Optional[str]]:
         """-> (result dict, None) or, when tolerant and ctdb failed, (None, reason).
 
         ``timelimit`` (seconds) is handed to ctdb, so a hung daemon cannot outlast the wait.
@@ -354,7 +354,7 @@ class StatusReader:
         if rc != 0:
             return None, self._reason(rc, out, err)
         parsed = parse_status_text(out)
-        result = {'raw': out, 'raw_machine': None, 'parsed': parsed['parsed'], 'cluster': parsed['cluster']}
+        result: Dict[str, Any] = {'raw': out, 'raw_machine': None, 'parsed': parsed['parsed'], 'cluster': parsed['cluster']}
         if self.mode == 'always' or (self.mode == 'auto' and needs_machine_readable(parsed)):
             rc, machine_out, err = self.runner.run(['-X', 'status'], check_rc=not tolerant, timeout=timelimit)
             if rc != 0:
@@ -367,7 +367,7 @@ class StatusReader:
             return None, reason
         return result, None
 
-    def _merge_machine(self, result, machine_out):
+    def _merge_machine(self, result: Dict[str, Any], machine_out: str) -> None:
         machine = parse_status_machine(machine_out)
         result['raw_machine'] = machine_out
         if machine['nodes'] and not machine['unparsable']:
@@ -377,7 +377,7 @@ class StatusReader:
                             'to rely on the text output' % '; '.join(machine['unparsable'][:5] or ['none']),
                             raw=result['raw'], raw_machine=machine_out)
 
-    def _reason(self, rc, out, err):
+    def _reason(self, rc: int, out: str, err: str) -> str:
         reason = explain_failure(out, err) or 'exit code %d: %s' % (rc, (err or out or 'no output').strip())
         if PERMISSION_HINT in reason:
             # Waiting cannot fix a permission problem.
@@ -402,7 +402,7 @@ def health_probe(reader: StatusReader, accept_admin: bool) -> Callable[[float], 
         # ctdb gets the time left as its limit, so a hung daemon cannot outlast the wait
         result, failure = reader.read(tolerant=True, timelimit=max(1, int(math.ceil(remaining))))
         if result is None:
-            return False, (seen.get('last', NOT_READ), failure)
+            return False, (seen.get('last', NOT_READ), cast(str, failure))
         seen['last'] = result
         return result['cluster'][healthy_key], (result, '; '.join(result['cluster'][problems_key]))
     return probe
@@ -419,7 +419,7 @@ def wait_healthy(reader: StatusReader, timeout: int, delay: float, accept_admin:
     return dict(polled.observation[0], attempts=polled.attempts)
 
 
-def read_status(module):
+def read_status(module: AnsibleModule) -> Result:
     """Arguments, read (waiting if asked), report."""
     params = module.params
     check_timing(params['timeout'], params['delay'])
@@ -428,11 +428,12 @@ def read_status(module):
     if params['wait_for_healthy']:
         result = wait_healthy(reader, params['timeout'], params['delay'], params['accept_admin_states'])
     else:
-        result = dict(reader.read()[0], attempts=1)
+        # not tolerant: a failure raised, so there is a result
+        result = dict(cast(Dict[str, Any], reader.read()[0]), attempts=1)
     return dict(result, changed=False, elapsed=round(time.monotonic() - started, 3))
 
 
-def main():
+def main() -> None:
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     run_module(module, read_status)
 
