@@ -207,16 +207,19 @@ reload:
 '''
 
 import os
+from typing import Any, Dict, Iterable, List, Optional, Tuple, cast
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, run_module
-from ansible_collections.ctdb.cluster.plugins.module_utils._files import read_file, write_file
+from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, Result, run_module
+from ansible_collections.ctdb.cluster.plugins.module_utils._files import WriteResult, read_file, write_file
 from ansible_collections.ctdb.cluster.plugins.module_utils._public_addresses import (
-    AddressesError, api_view, missing_interfaces, parse_ip_all, parse_public_addresses, plan_addresses)
+    Address, AddressesError, AddressLine, AddressPlan, Modified, api_view, missing_interfaces, parse_ip_all, parse_public_addresses, plan_addresses)
 from ansible_collections.ctdb.cluster.plugins.module_utils._runner import CtdbRunner, ctdb_base
 
 SYS_NET = '/sys/class/net'
+# What read_and_plan returns: (entries, content, staged content, plan or None).
+Planned = Tuple[List[AddressLine], str, str, Optional[AddressPlan]]
 
 ARGUMENT_SPEC = dict(
     addresses=dict(type='list', elements='dict', options=dict(
@@ -231,15 +234,16 @@ ARGUMENT_SPEC = dict(
 )
 
 
-def _host_interfaces():
+def _host_interfaces() -> Optional[List[str]]:
     try:
         return os.listdir(SYS_NET)
     except OSError:
         return None
 
 
-def _daemon_differs(runner, entries):
+def _daemon_differs(runner: CtdbRunner, entries: Iterable[Address]) -> bool:
     """True when this node's ctdbd knows other addresses or interfaces than ``entries``."""
+    dummy: object  # the exit code, then stderr
     dummy, out, dummy = runner.run(['-v', 'ip'])
     known = parse_ip_all(out)
     wanted = dict((entry['ip'], entry['interfaces']) for entry in entries)
@@ -249,7 +253,7 @@ def _daemon_differs(runner, entries):
                for address, info in known.items())
 
 
-def read_and_plan(path, text, desired):
+def read_and_plan(path: str, text: Optional[str], desired: Optional[List[Dict[str, Any]]]) -> Planned:
     """-> (entries, content, staged content, plan or None): the file as it is, or as it must become."""
     try:
         if desired is None:
@@ -260,21 +264,24 @@ def read_and_plan(path, text, desired):
         raise CtdbError('%s: %s' % (path, exc), path=path)
 
 
-def local_pnn(runner):
+def local_pnn(runner: CtdbRunner) -> int:
     if not runner.daemon_running():
         raise CtdbError('reload: true needs the ctdbd of this host running, and it is not: start it '
                         '(systemctl start ctdb), or leave reload out (the file is read when ctdbd starts)')
+    dummy: object  # the exit code, then stderr
     dummy, out, dummy = runner.run(['pnn'])
     return int(out.strip().split(':')[-1])
 
 
-def write_in_two_steps(module, runner, pnn, path, text, staged, content, modified):
+def write_in_two_steps(module: AnsibleModule, runner: CtdbRunner, pnn: int, path: str, text: Optional[str],
+                       staged: str, content: str, modified: Iterable[Modified]) -> WriteResult:
     """Write ``staged`` and reload (the modified addresses are released), then write ``content``."""
     written = write_file(path, staged, check_mode=module.check_mode, backup_wanted=module.params['backup'])
     rc, out, err = runner.run(['reloadips', str(pnn)], check_rc=False)
     if rc != 0:
         # Put the file back as it was, so that a new run plans the same two steps again.
-        write_file(path, text, check_mode=module.check_mode)
+        # the file had the modified addresses, so it existed
+        write_file(path, cast(str, text), check_mode=module.check_mode)
         raise CtdbError('ctdb reloadips %d failed (rc %d) in the first of the two steps of changing %s (%s); the '
                         'file was restored: fix the cause and run the task again'
                         % (pnn, rc, ', '.join(item['address'] for item in modified), (err or out).strip() or
@@ -285,25 +292,27 @@ def write_in_two_steps(module, runner, pnn, path, text, staged, content, modifie
     return written
 
 
-def reload_ips(module, runner, pnn, entries, written, two_steps):
+def reload_ips(module: AnsibleModule, runner: CtdbRunner, pnn: int, entries: Iterable[Address],
+               written: Optional[WriteResult], two_steps: bool) -> Dict[str, Any]:
     """Run ``ctdb reloadips PNN`` when the file changed or the daemon differs from it."""
     steps = ['ctdb reloadips %d' % pnn] * (2 if two_steps else 1)
     needed = bool(written and written['changed']) or _daemon_differs(runner, entries)
     reload = {'changed': needed, 'pnn': pnn, 'steps': steps if needed else []}
     if needed and not module.check_mode:
         runner.run(['reloadips', str(pnn)])
+        dummy: object  # the exit code, then stderr
         dummy, out, dummy = runner.run(['ip', 'all'])
         reload['ips'] = dict((address, info['pnn']) for address, info in parse_ip_all(out).items())
     return reload
 
 
-def manage_addresses(module):
+def manage_addresses(module: AnsibleModule) -> Result:
     """Arguments, read, plan, apply, report."""
     params = module.params
     path = params['path'] or os.path.join(ctdb_base(module), 'public_addresses')
     text = read_file(path, missing_ok=True)
     entries, content, staged, plan = read_and_plan(path, text, params['addresses'])
-    result = {'changed': False, 'path': path, 'exists': text is not None}
+    result: Dict[str, Any] = {'changed': False, 'path': path, 'exists': text is not None}
     if plan is not None:
         result.update(added=plan['added'], removed=plan['removed'], modified=plan['modified'])
     present = _host_interfaces()
@@ -318,7 +327,9 @@ def manage_addresses(module):
     written = None
     if plan is not None:
         if two_steps and not module.check_mode:
-            written = write_in_two_steps(module, runner, pnn, path, text, staged, content, plan['modified'])
+            # two steps only with a runner, so the PNN was read
+            written = write_in_two_steps(module, cast(CtdbRunner, runner), cast(int, pnn), path, text, staged, content,
+                                         plan['modified'])
         else:
             written = write_file(path, content, check_mode=module.check_mode, backup_wanted=params['backup'])
         result['changed'] = written['changed']
@@ -327,13 +338,13 @@ def manage_addresses(module):
         if written['backup_file']:
             result['backup_file'] = written['backup_file']
     if runner is not None:
-        result['reload'] = reload_ips(module, runner, pnn, entries, written, two_steps)
+        result['reload'] = reload_ips(module, runner, cast(int, pnn), entries, written, two_steps)
         result['changed'] = result['changed'] or result['reload']['changed']
     result.update(addresses=api_view(entries), raw=content)
     return result
 
 
-def main():
+def main() -> None:
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     run_module(module, manage_addresses)
 

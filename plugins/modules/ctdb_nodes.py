@@ -211,13 +211,14 @@ reload:
 '''
 
 import os
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, cast
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, run_module
+from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, Result, run_module
 from ansible_collections.ctdb.cluster.plugins.module_utils._files import read_file, write_file
 from ansible_collections.ctdb.cluster.plugins.module_utils._nodes import (
-    NodesError, active_nodes, blockers_message, check_nodes_file_changes, deleted_pnns, deletion_blockers,
+    MapNode, NodesError, Slot, active_nodes, blockers_message, check_nodes_file_changes, deleted_pnns, deletion_blockers,
     nodemap_from_status, parse_nodes, parse_reloadnodes_output, plan_nodes)
 from ansible_collections.ctdb.cluster.plugins.module_utils._runner import CtdbRunner, ctdb_base
 from ansible_collections.ctdb.cluster.plugins.module_utils._status import parse_status_text
@@ -231,19 +232,20 @@ ARGUMENT_SPEC = dict(
 )
 
 
-def _public_slots(slots):
+def _public_slots(slots: Iterable[Slot]) -> List[Dict[str, Any]]:
     return [dict((key, slot[key]) for key in ('pnn', 'address', 'deleted', 'line', 'lineno')) for slot in slots]
 
 
-def _daemon_map(runner):
+def _daemon_map(runner: CtdbRunner) -> List[MapNode]:
     if not runner.daemon_running():
         raise CtdbError('reload: true needs the ctdbd of this host running, and it is not: run the reload task on '
                         'a node that is up and stays in the cluster (run_once: true with delegate_to)')
+    dummy: object  # the exit code, then stderr
     dummy, out, dummy = runner.run(['status'])
     return nodemap_from_status(parse_status_text(out)['cluster'])
 
 
-def precheck_reload(current, slots):
+def precheck_reload(current: Sequence[MapNode], slots: Iterable[Slot]) -> Dict[str, Any]:
     """Refuse, before anything is written, what ctdb reloadnodes would refuse; returns its prediction."""
     blockers = deletion_blockers(current, slots)
     if blockers:
@@ -256,7 +258,7 @@ def precheck_reload(current, slots):
     return check
 
 
-def reload_nodes(runner):
+def reload_nodes(runner: CtdbRunner) -> Dict[str, Any]:
     rc, out, err = runner.run(['reloadnodes'], check_rc=False)
     text = '\n'.join(part for part in (out, err) if part)
     parsed = parse_reloadnodes_output(text)
@@ -271,11 +273,12 @@ def reload_nodes(runner):
     return {'changed': parsed['changed'], 'messages': parsed['messages'], 'events': parsed['events'], 'rc': rc}
 
 
-def read_and_plan(module, path, desired):
+def read_and_plan(module: AnsibleModule, path: str,
+                  desired: Optional[List[str]]) -> Tuple[List[Slot], str, Optional[Dict[str, Any]]]:
     """-> (slots, content, plan or None): the file as it is, or as it must become."""
     try:
         if desired is None:
-            text = read_file(path, missing_ok=False)
+            text = cast(str, read_file(path, missing_ok=False))  # a missing file raised
             return parse_nodes(text), text, None
         plan = plan_nodes(read_file(path, missing_ok=True), desired)
         return plan['slots'], plan['content'], plan
@@ -283,12 +286,12 @@ def read_and_plan(module, path, desired):
         raise CtdbError('%s: %s' % (path, exc), path=path)
 
 
-def manage_nodes(module):
+def manage_nodes(module: AnsibleModule) -> Result:
     """Arguments, read, plan, apply, report."""
     params = module.params
     path = params['path'] or os.path.join(ctdb_base(module), 'nodes')
     slots, content, plan = read_and_plan(module, path, params['nodes'])
-    result = {'changed': False, 'path': path}
+    result: Dict[str, Any] = {'changed': False, 'path': path}
     if plan is not None:
         result.update(added=plan['added'], removed=plan['removed'], undeleted=plan['undeleted'])
 
@@ -305,6 +308,7 @@ def manage_nodes(module):
 
     if runner is not None:
         if module.check_mode:
+            check = cast(Dict[str, Any], check)  # read whenever there is a runner
             result['reload'] = dict(changed=check['reload'], messages=check['messages'], events=check['events'],
                                     rc=None)
         else:
@@ -315,7 +319,7 @@ def manage_nodes(module):
     return result
 
 
-def main():
+def main() -> None:
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     run_module(module, manage_nodes)
 
