@@ -225,13 +225,14 @@ backup_file:
 '''
 
 import os
-from typing import Any, Dict
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.ctdb.cluster.plugins.module_utils._conf import (
     CONF_FILE,
     ConfError,
+    Version,
     apply_settings,
     check_content,
     format_version,
@@ -241,8 +242,8 @@ from ansible_collections.ctdb.cluster.plugins.module_utils._conf import (
     read,
     script_names,
 )
-from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, run_module
-from ansible_collections.ctdb.cluster.plugins.module_utils._files import read_file, write_file
+from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, Result, run_module
+from ansible_collections.ctdb.cluster.plugins.module_utils._files import WriteResult, read_file, write_file
 from ansible_collections.ctdb.cluster.plugins.module_utils._runner import (
     ConfigValidator, CtdbRunner, ctdb_base, parse_version)
 
@@ -264,7 +265,7 @@ MUTUALLY_EXCLUSIVE = [('content', 'settings'), ('content', 'section'), ('setting
                       ('content', 'option'), ('settings', 'value'), ('content', 'value')]
 
 
-def conf_request(params):
+def conf_request(params: Mapping[str, Any]) -> Dict[str, Any]:
     """What the task asks: ``{writing, changes, where}`` (changes: (section, key, value|None)); CtdbError if unclear."""
     if params['content'] is not None and params['state'] == 'absent':
         raise CtdbError('state=absent removes options given with settings or option; it cannot be used with content')
@@ -283,7 +284,7 @@ def conf_request(params):
     return {'writing': writing, 'changes': changes, 'where': where}
 
 
-def installed_version(given, runner):
+def installed_version(given: Optional[str], runner: CtdbRunner) -> Tuple[Optional[Version], Optional[str]]:
     """(version tuple or None, warning or None): ``ctdb_version`` when given, else ``ctdb version``."""
     if given:
         version = parse_version(given)
@@ -300,7 +301,8 @@ def installed_version(given, runner):
     return version, None
 
 
-def plan_conf(before, content, request, version, path, allow_unknown=False):
+def plan_conf(before: Optional[str], content: Optional[str], request: Mapping[str, Any], version: Optional[Version],
+              path: str, allow_unknown: bool = False) -> Dict[str, Any]:
     """The candidate file: ``{candidate, warnings, notes}``; ConfError naming the bad option or value."""
     if content is not None:
         if '\x00' in content:
@@ -314,7 +316,8 @@ def plan_conf(before, content, request, version, path, allow_unknown=False):
     return {'candidate': candidate, 'warnings': warnings, 'notes': notes}
 
 
-def report_read(module, result, before, version, path):
+def report_read(module: AnsibleModule, result: Result, before: Optional[str], version: Optional[Version],
+                path: str) -> Result:
     """The read-only result; a bad file is warned about, never a failure."""
     result.update(read(before or ''))
     result['exists'] = before is not None
@@ -326,7 +329,7 @@ def report_read(module, result, before, version, path):
     return result
 
 
-def manage_conf(module):
+def manage_conf(module: AnsibleModule) -> Result:
     """Arguments, read, plan, apply, report."""
     params = module.params
     base = ctdb_base(module)
@@ -335,7 +338,7 @@ def manage_conf(module):
     before = read_file(path, missing_ok=True)
     version, version_warning = installed_version(params['ctdb_version'], CtdbRunner(module))
     result: Dict[str, Any] = dict(changed=False, path=path, changes=[], validated=False,
-                  ctdb_version=format_version(version) if version else None, lock_key=lock_key(version))
+                                  ctdb_version=format_version(version) if version else None, lock_key=lock_key(version))
     if not request['writing']:
         return report_read(module, result, before, version, path)
     if before is None and not params['create']:
@@ -365,7 +368,8 @@ def manage_conf(module):
     return report_write(module, result, written, candidate, plan['notes'], before is not None)
 
 
-def report_write(module, result, written, candidate, notes, existed):
+def report_write(module: AnsibleModule, result: Result, written: WriteResult, candidate: str, notes: List[str],
+                 existed: bool) -> Result:
     result.update(read(candidate), changed=written['changed'], changes=notes if written['changed'] else [],
                   exists=existed or not module.check_mode)
     if module._diff:
@@ -375,7 +379,8 @@ def report_write(module, result, written, candidate, notes, existed):
     return result
 
 
-def validate_candidate(module, validator, candidate, path, base):
+def validate_candidate(module: AnsibleModule, validator: ConfigValidator, candidate: str, path: str,
+                       base: str) -> bool:
     """Whether ctdb-config validate checked ``candidate`` (False when not installed); CtdbError if it refused it."""
     if not validator.available():
         module.warn('ctdb-config is not installed (it comes with the ctdb package), so the new ctdb.conf was not '
@@ -385,7 +390,7 @@ def validate_candidate(module, validator, candidate, path, base):
     return True
 
 
-def main():
+def main() -> None:
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, mutually_exclusive=MUTUALLY_EXCLUSIVE,
                            required_together=[('section', 'option')], required_by={'value': 'option'},
                            supports_check_mode=True)

@@ -143,12 +143,14 @@ raw:
 '''
 
 import os
+from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple, cast
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.ctdb.cluster.plugins.module_utils import _events, _files
-from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, run_module
+from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, Result, run_module
+from ansible_collections.ctdb.cluster.plugins.module_utils._events import Script
 from ansible_collections.ctdb.cluster.plugins.module_utils._runner import CtdbRunner, ctdb_base
 
 COMPONENT = 'legacy'
@@ -164,7 +166,7 @@ ARGUMENT_SPEC = dict(
 )
 
 
-def default_data_dir(base):
+def default_data_dir(base: str) -> str:
     """Where the ctdb tools look for the shipped scripts (ctdb/common/path.c)."""
     if os.environ.get('CTDB_TEST_MODE'):
         return os.path.join(base, 'share', 'events', COMPONENT)
@@ -174,21 +176,21 @@ def default_data_dir(base):
 class Scripts:
     """Reads and changes the scripts of one node, by the ctdb tool or by the files."""
 
-    def __init__(self, module, base, method, data_dir):
+    def __init__(self, module: AnsibleModule, base: str, method: str, data_dir: str) -> None:
         self.method = method
         self.etc_dir = os.path.join(base, 'events', COMPONENT)
         self.data_dir = data_dir
         self.runner = CtdbRunner(module) if method == 'ctdb' else None
 
-    def real_data_dir(self):
+    def real_data_dir(self) -> str:
         if not os.path.isdir(self.data_dir):
             raise CtdbError('the shipped event script directory %s does not exist: install the ctdb package, '
                             'or give the directory with script_dir=' % self.data_dir)
         return os.path.realpath(self.data_dir)
 
-    def listing(self):
+    def listing(self) -> List[Script]:
         if self.method == 'ctdb':
-            dummy, out, err = self.runner.run(['event', 'script', 'list', COMPONENT])
+            dummy, out, err = cast(CtdbRunner, self.runner).run(['event', 'script', 'list', COMPONENT])
             try:
                 return _events.parse_script_list(out)
             except CtdbError as exc:
@@ -197,15 +199,15 @@ class Scripts:
         data_dir = self.real_data_dir()
         return _events.scripts_from_files(data_dir, os.listdir(data_dir), _files.observe_dir(self.etc_dir))
 
-    def action(self, name, state, scripts):
+    def action(self, name: str, state: str, scripts: Iterable[Script]) -> Tuple[str, Optional[str]]:
         """``(action, data_dir)`` for bringing ``name`` to ``state``; raises CtdbError when it cannot be done."""
         filename = name + _events.SCRIPT_SUFFIX
         data_dir = self.real_data_dir() if (self.method == 'files' or state == 'enabled') else None
-        shipped = bool(data_dir) and os.path.isfile(os.path.join(data_dir, filename))
+        shipped = bool(data_dir) and os.path.isfile(os.path.join(cast(str, data_dir), filename))
         entry = _files.observe_dir(self.etc_dir).get(filename)
         return _events.file_action(name, state, _events.is_enabled(scripts, name), entry, shipped), data_dir
 
-    def change(self, name, state, scripts):
+    def change(self, name: str, state: str, scripts: Iterable[Script]) -> None:
         path = os.path.join(self.etc_dir, name + _events.SCRIPT_SUFFIX)
         action, data_dir = self.action(name, state, scripts)
         try:
@@ -214,25 +216,25 @@ class Scripts:
             raise CtdbError('cannot %s event script %s in %s: %s' % (
                 'enable' if state == 'enabled' else 'disable', name, self.etc_dir, to_native(exc)))
 
-    def _carry_out(self, action, name, state, path, data_dir):
+    def _carry_out(self, action: str, name: str, state: str, path: str, data_dir: Optional[str]) -> None:
         if action == 'none':
             return
         if self.method == 'ctdb':
             if action == 'relink':
                 # neither ctdb nor eventd can use a dangling link, and ctdb would leave it: remove it
                 _files.unlink(path)
-            self.runner.run(['event', 'script', 'enable' if state == 'enabled' else 'disable', COMPONENT, name])
+            cast(CtdbRunner, self.runner).run(['event', 'script', 'enable' if state == 'enabled' else 'disable', COMPONENT, name])
         elif action in ('link', 'relink'):
             if not os.path.isdir(self.etc_dir):
                 os.makedirs(self.etc_dir)
-            _files.link(os.path.join(data_dir, name + _events.SCRIPT_SUFFIX), path)
+            _files.link(os.path.join(cast(str, data_dir), name + _events.SCRIPT_SUFFIX), path)  # found when enabling
         elif action == 'unlink':
             _files.unlink(path)
         elif action in ('chmod+x', 'chmod-x'):
             _files.set_exec(path, action == 'chmod+x')
 
 
-def choose_method(module, requested):
+def choose_method(module: AnsibleModule, requested: str) -> str:
     if requested != 'auto':
         return requested
     if not module.get_bin_path('ctdb', opt_dirs=['/usr/sbin', '/usr/bin']):
@@ -240,7 +242,7 @@ def choose_method(module, requested):
     return 'ctdb' if CtdbRunner(module).daemon_running() else 'files'
 
 
-def wanted_state(params):
+def wanted_state(params: Mapping[str, Any]) -> Optional[str]:
     """'enabled', 'disabled' or None (report only), from state or the REST API's action."""
     state = params['state'] or {'enable': 'enabled', 'disable': 'disabled'}.get(params['action'])
     if state and not params['name']:
@@ -252,13 +254,15 @@ def wanted_state(params):
     return state
 
 
-def plan(before, requested, state):
+def plan(before: Sequence[Script], requested: Optional[List[str]],
+         state: Optional[str]) -> Tuple[List[str], List[str], List[str]]:
     """``(names, changes, available)``: the resolved names, those to change, every known script."""
     available = []
     for script in before:
         if script['name'] not in available:
             available.append(script['name'])
-    names, changes = [], []
+    names: List[str] = []
+    changes: List[str] = []
     try:
         if requested and state:
             names, changes = _events.plan(before, requested, state)
@@ -269,7 +273,7 @@ def plan(before, requested, state):
     return names, changes, available
 
 
-def apply(scripts_io, before, changes, state, method):
+def apply(scripts_io: Scripts, before: List[Script], changes: Iterable[str], state: str, method: str) -> List[Script]:
     """Change the scripts; returns the list read back, checked against what was asked."""
     for name in changes:
         scripts_io.change(name, state, before)
@@ -281,7 +285,7 @@ def apply(scripts_io, before, changes, state, method):
     return after
 
 
-def body(module):
+def body(module: AnsibleModule) -> Result:
     params = module.params
     state = wanted_state(params)
     base = ctdb_base(module)
@@ -291,6 +295,7 @@ def body(module):
     names, changes, available = plan(before, params['name'], state)
     after = before
     if changes:
+        state = cast(str, state)  # there are changes only for a state
         if module.check_mode:
             for name in changes:
                 scripts_io.action(name, state, before)  # refuses what the real run would refuse
@@ -308,7 +313,7 @@ def body(module):
     return result
 
 
-def main():
+def main() -> None:
     run_module(AnsibleModule(argument_spec=ARGUMENT_SPEC, mutually_exclusive=[('state', 'action')],
                              supports_check_mode=True), body)
 
