@@ -36,12 +36,16 @@ GROUP_OTHER = 0o077
 GROUP_OTHER_READ = 0o044
 
 
-class LinkStep(TypedDict):
-    """One file of the plan: ``action`` one of CHANGING, or ``none``."""
+class _PlannedStep(TypedDict):
     file: str
     path: str
     target: str
     action: str
+
+
+class LinkStep(_PlannedStep, total=False):
+    """One file of the plan: ``action`` one of CHANGING, or ``none``; ctdb_link adds ``backup_file``."""
+    backup_file: str
 
 
 # {file name: {'dest': what is in CTDB_BASE, 'src': the shared copy}}, as _files.observe sees them.

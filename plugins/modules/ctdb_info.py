@@ -139,24 +139,28 @@ problems:
 '''
 
 import os
+from typing import Any, Dict, List, Optional, Tuple, cast
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.ctdb.cluster.plugins.module_utils import _conf, _events, _info, _nodes, _tunables
 from ansible_collections.ctdb.cluster.plugins.module_utils._cluster import read_ips, read_status, read_tunables
-from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, run_module
+from ansible_collections.ctdb.cluster.plugins.module_utils._conf import Parsed
+from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, Result, run_module
 from ansible_collections.ctdb.cluster.plugins.module_utils._files import read_file
 from ansible_collections.ctdb.cluster.plugins.module_utils._ips import served_by
 from ansible_collections.ctdb.cluster.plugins.module_utils._public_addresses import (
-    AddressesError, parse_public_addresses,
+    AddressLine, AddressesError, parse_public_addresses,
 )
+from ansible_collections.ctdb.cluster.plugins.module_utils._nodes import Slot
 from ansible_collections.ctdb.cluster.plugins.module_utils._runner import CtdbRunner
+from ansible_collections.ctdb.cluster.plugins.module_utils._tunables import TunableLine
 
 COMPONENT = 'legacy'
 
 
-def local_scripts(base):
+def local_scripts(base: str) -> List[str]:
     """Enabled scripts from the directory: executable NN.name.script entries (what eventd runs)."""
     directory = os.path.join(base, 'events', COMPONENT)
     try:
@@ -171,7 +175,7 @@ def local_scripts(base):
     return enabled
 
 
-def event_scripts(runner, running, base):
+def event_scripts(runner: CtdbRunner, running: bool, base: str) -> List[str]:
     if running:
         rc, out, dummy = runner.run(['event', 'script', 'list', COMPONENT], check_rc=False)
         if rc == 0:
@@ -182,7 +186,7 @@ def event_scripts(runner, running, base):
     return local_scripts(base)
 
 
-def read_files(module, base):
+def read_files(module: AnsibleModule, base: str) -> Tuple[Parsed, List[Slot], List[AddressLine], List[TunableLine], List[str]]:
     """(conf parsed, nodes slots, public entries, tunables entries, problems) of the files in ``base``."""
     conf = _conf.read(read_file(os.path.join(base, _conf.CONF_FILE)) or '')
     nodes_path = conf['parsed'].get('cluster', {}).get('nodes list') or os.path.join(base, 'nodes')
@@ -196,7 +200,7 @@ def read_files(module, base):
     return conf['parsed'], slots, public, tunables, problems
 
 
-def body(module):
+def body(module: AnsibleModule) -> Result:
     try:
         host_options = _info.parse_host_options(module.params['host_options'])
     except ValueError as exc:
@@ -205,7 +209,7 @@ def body(module):
     base = runner.base
     conf, slots, public, tunable_entries, problems = read_files(module, base)
     running = runner.daemon_running()
-    result = {'changed': False, 'running': running, 'pnn': None, 'nodes': [], 'addresses': {}, 'tunables': None}
+    result: Dict[str, Any] = {'changed': False, 'running': running, 'pnn': None, 'nodes': [], 'addresses': {}, 'tunables': None}
     version = runner.run(['version'], check_rc=False)
     result['version'] = version[1].strip() if version[0] == 0 else None
     address = None
@@ -213,7 +217,7 @@ def body(module):
         cluster = read_status(runner)
         result['pnn'] = cluster['pnn']
         result['nodes'] = [dict((k, n[k]) for k in ('pnn', 'address', 'flags', 'status')) for n in cluster['nodes']]
-        address = ([n['address'] for n in cluster['nodes'] if n['this_node']] or [None])[0]
+        address = (cast(List[Optional[str]], [n['address'] for n in cluster['nodes'] if n['this_node']]) or [None])[0]
         result['addresses'] = served_by(read_ips(runner))
         result['tunables'] = read_tunables(runner)
     known = list(result['tunables'] or _tunables.KNOWN_417)
@@ -225,7 +229,7 @@ def body(module):
     return result
 
 
-def main():
+def main() -> None:
     module = AnsibleModule(
         argument_spec=dict(
             host_options=dict(type='list', elements='str', default=['cluster/node address']),

@@ -149,12 +149,15 @@ shared_dir:
 '''
 
 import os
+from typing import Any, Dict, Iterable, List, Mapping, Tuple
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.ctdb.cluster.plugins.module_utils import _files, _link
-from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, run_module
+from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, Result, run_module
+from ansible_collections.ctdb.cluster.plugins.module_utils._files import Observation
+from ansible_collections.ctdb.cluster.plugins.module_utils._link import LinkStep, Observed
 from ansible_collections.ctdb.cluster.plugins.module_utils._runner import ctdb_base
 
 ARGUMENT_SPEC = dict(
@@ -169,7 +172,7 @@ ARGUMENT_SPEC = dict(
 )
 
 
-def check_places(params, base):
+def check_places(params: Mapping[str, Any], base: str) -> Tuple[str, str]:
     """``(dfs_path, shared_dir)`` once both and CTDB_BASE are fit to link between."""
     dfs_path, shared_dir = _link.paths(params['dfs_path'], params['shared_dir'])
     if not os.path.isdir(dfs_path):
@@ -192,13 +195,13 @@ def check_places(params, base):
     return dfs_path, shared_dir
 
 
-def read(files, base, shared_dir):
+def read(files: Iterable[str], base: str, shared_dir: str) -> Dict[str, Dict[str, Observation]]:
     """What is in CTDB_BASE and in shared_dir for each file."""
     return dict((name, {'dest': _files.observe(os.path.join(base, name)),
                         'src': _files.observe(os.path.join(shared_dir, name))}) for name in files)
 
 
-def apply_step(step, observed, undo):
+def apply_step(step: LinkStep, observed: Observed, undo: _files.Undo) -> None:
     """Carry one step out; raises CtdbError when the result is not what was planned."""
     action = step['action']
     undo.save(step['path'])
@@ -218,7 +221,7 @@ def apply_step(step, observed, undo):
         _files.atomic_write(step['path'], data, mode=mode, owner=owner)
 
 
-def apply(steps, observed):
+def apply(steps: List[LinkStep], observed: Observed) -> None:
     """Carry the steps out; on any failure put every file back as it was, then raise CtdbError."""
     undo = _files.Undo()
     for step in steps:
@@ -240,7 +243,7 @@ def apply(steps, observed):
             raise CtdbError(reason, links=steps)
 
 
-def body(module):
+def body(module: AnsibleModule) -> Result:
     params = module.params
     base = ctdb_base(module)
     dummy, shared_dir = check_places(params, base)
@@ -261,7 +264,7 @@ def body(module):
     return result
 
 
-def main():
+def main() -> None:
     run_module(AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True), body)
 
 

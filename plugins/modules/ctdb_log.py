@@ -200,14 +200,18 @@ import errno
 import os
 import re
 import time
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, cast
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.ctdb.cluster.plugins.module_utils import _log
-from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, run_module
+from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, Result, run_module
 from ansible_collections.ctdb.cluster.plugins.module_utils._files import read_file
 from ansible_collections.ctdb.cluster.plugins.module_utils._runner import ctdb_base
+
+# What a read selected: (entries, oldest first; info: scanned_lines, scanned_bytes, reached_start).
+Selected = Tuple[List[_log.LogEntry], Dict[str, Any]]
 
 SYSLOG_FILES = ('/var/log/syslog', '/var/log/messages')
 JOURNAL_MAX_LINES = 1000000
@@ -225,13 +229,13 @@ ARGUMENT_SPEC = dict(
 )
 
 
-def _conf_location(module, base):
+def _conf_location(module: AnsibleModule, base: str) -> Tuple[str, Optional[str]]:
     conf_path = os.path.join(base, 'ctdb.conf')
     text = read_file(conf_path, missing_ok=True)
     return conf_path, _log.logging_location(text)
 
 
-def _read_file(path, count, predicate, since_epoch):
+def _read_file(path: str, count: int, predicate: Optional[_log.Predicate], since_epoch: Optional[float]) -> Selected:
     try:
         with open(path, 'rb') as handle:
             return _log.tail_entries(handle, count, predicate, since_epoch, default_year=datetime.date.today().year)
@@ -247,7 +251,8 @@ def _read_file(path, count, predicate, since_epoch):
         raise CtdbError('cannot read the CTDB log %s: %s' % (path, to_native(exc)))
 
 
-def _read_journal(module, count, predicate, since_epoch, processes):
+def _read_journal(module: AnsibleModule, count: int, predicate: Optional[_log.Predicate], since_epoch: Optional[float],
+                  processes: Iterable[str]) -> Optional[Selected]:
     """Entries from the journal, or None when this node has no journalctl.
 
     ``journalctl -r -n N`` gives the newest N lines first; with filters the window N grows
@@ -276,7 +281,7 @@ def _read_journal(module, count, predicate, since_epoch, processes):
         window = min(window * 4, JOURNAL_MAX_LINES)
 
 
-def log_request(params):
+def log_request(params: Mapping[str, Any]) -> Tuple[Optional[float], Optional[_log.Predicate]]:
     """The checked filters: ``(since_epoch, predicate)``; CtdbError naming a bad option."""
     if params['lines'] < 1:
         raise CtdbError('lines=%d: give a number of lines of 1 or more' % params['lines'])
@@ -295,7 +300,7 @@ def log_request(params):
     return since_epoch, predicate
 
 
-def locate_log(module, params):
+def locate_log(module: AnsibleModule, params: Mapping[str, Any]) -> Tuple[str, Optional[str], Optional[str]]:
     """Where to read: ``(source, path, location)`` with source ``file`` or ``journal``."""
     if params['path']:
         return 'file', params['path'], None
@@ -317,7 +322,9 @@ def locate_log(module, params):
     return 'journal', None, location
 
 
-def read_syslog(module, params, predicate, since_epoch, location):
+def read_syslog(module: AnsibleModule, params: Mapping[str, Any], predicate: Optional[_log.Predicate],
+                since_epoch: Optional[float],
+                location: Optional[str]) -> Tuple[List[_log.LogEntry], Dict[str, Any], Dict[str, Any]]:
     """The journal, or without journalctl the classic syslog file (CTDB's programs only)."""
     processes = params['process'] or list(_log.CTDB_PROCESSES)
     got = _read_journal(module, params['lines'], predicate, since_epoch, processes)
@@ -332,7 +339,7 @@ def read_syslog(module, params, predicate, since_epoch, location):
     return entries, info, dict(type='file', path=syslog[0], location=location)
 
 
-def read_log(module):
+def read_log(module: AnsibleModule) -> Result:
     """Arguments, locate, read, report."""
     params = module.params
     since_epoch, predicate = log_request(params)
@@ -340,7 +347,7 @@ def read_log(module):
     if source == 'journal':
         entries, info, where = read_syslog(module, params, predicate, since_epoch, location)
     else:
-        entries, info = _read_file(path, params['lines'], predicate, since_epoch)
+        entries, info = _read_file(cast(str, path), params['lines'], predicate, since_epoch)  # a file has a path
         where = dict(type='file', path=path, location=location)
     result = dict(changed=False, source=where, raw=_log.render_raw(entries), parsed=entries,
                   scanned_lines=info['scanned_lines'], complete=info['reached_start'])
@@ -349,7 +356,7 @@ def read_log(module):
     return result
 
 
-def main():
+def main() -> None:
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     run_module(module, read_log)
 

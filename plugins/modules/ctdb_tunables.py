@@ -124,17 +124,18 @@ backup_file:
 '''
 
 import os
+from typing import Dict, Optional, cast
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.ctdb.cluster.plugins.module_utils import _tunables
 from ansible_collections.ctdb.cluster.plugins.module_utils._cluster import read_tunables, run_or_raise
-from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, run_module
+from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, Result, run_module
 from ansible_collections.ctdb.cluster.plugins.module_utils._files import read_file, write_file
 from ansible_collections.ctdb.cluster.plugins.module_utils._runner import CtdbRunner
 
 
-def running_values(module, runner):
+def running_values(module: AnsibleModule, runner: CtdbRunner) -> Optional[Dict[str, int]]:
     """Tunables of the running daemon, or None when it is down and run-time changes are not wanted."""
     if runner.daemon_running():
         return read_tunables(runner)
@@ -144,14 +145,15 @@ def running_values(module, runner):
     return None
 
 
-def tunables_path(module):
+def tunables_path(module: AnsibleModule) -> str:
     return module.params['path'] or os.path.join(CtdbRunner(module).base, _tunables.TUNABLES_FILE)
 
 
-def apply_runtime(module, runner, running, run_wanted, result):
+def apply_runtime(module: AnsibleModule, runner: CtdbRunner, running: Optional[Dict[str, int]],
+                  run_wanted: Dict[str, int], result: Result) -> Dict[str, int]:
     """setvar each tunable (nothing in check mode); the tunables after, checked against listvars."""
     if module.check_mode:
-        return dict(running, **run_wanted)
+        return dict(cast(Dict[str, int], running), **run_wanted)  # run_wanted is empty without a daemon
     for name, value in sorted(run_wanted.items()):
         run_or_raise(runner, ['setvar', name, str(value)])
     running = read_tunables(runner)
@@ -162,7 +164,7 @@ def apply_runtime(module, runner, running, run_wanted, result):
     return running
 
 
-def body(module):
+def body(module: AnsibleModule) -> Result:
     params = module.params
     runner = CtdbRunner(module)
     path = tunables_path(module)
@@ -198,7 +200,7 @@ def body(module):
     return result
 
 
-def main():
+def main() -> None:
     module = AnsibleModule(
         argument_spec=dict(
             tunables=dict(type='dict', default={}),
