@@ -20,6 +20,7 @@ __metaclass__ = type
 
 import ipaddress
 import re
+from typing import Any, Callable, Dict, Iterable, List, Optional, Union
 
 from ansible.errors import AnsibleFilterError
 
@@ -28,11 +29,11 @@ MIN_TIMEOUT = 0.1
 _URL_RE = re.compile(r'^(?:(https?)://)?(\[[0-9A-Fa-f:.]+\]|[^/:\s\[\]]+)(?::(\d+))?/?$')
 
 
-def safety_margin(ttl, refresh):
+def safety_margin(ttl: float, refresh: float) -> float:
     return min(refresh, (ttl - refresh) / 2.0)
 
 
-def timing_error(ttl, refresh, timeout=0):
+def timing_error(ttl: Union[int, str], refresh: Union[float, str], timeout: Union[float, str, None] = 0) -> str:
     """'' when the helper can hold a lock with these timings, else why not and what to change.
 
     ``timeout`` 0 (or None) means the helper's default, 3/4 of ``refresh``.
@@ -58,7 +59,7 @@ def timing_error(ttl, refresh, timeout=0):
     return ''
 
 
-def _is_loopback(host):
+def _is_loopback(host: str) -> bool:
     if host == 'localhost':
         return True
     try:
@@ -67,7 +68,7 @@ def _is_loopback(host):
         return False
 
 
-def plain_http_endpoints(endpoints):
+def plain_http_endpoints(endpoints: Optional[Iterable[object]]) -> List[str]:
     """The endpoints a password would cross the network unencrypted to: http (the default scheme), not loopback."""
     found = []
     for url in endpoints or []:
@@ -77,7 +78,7 @@ def plain_http_endpoints(endpoints):
     return found
 
 
-def config_value_error(value):
+def config_value_error(value: object) -> str:
     """'' when ``value`` can be written in the helper's configuration, else why not (never the value itself)."""
     value = '' if value is None else str(value)
     if '\n' in value or '\r' in value:
@@ -89,7 +90,7 @@ def config_value_error(value):
     return ''
 
 
-def config_value(value):
+def config_value(value: object) -> str:
     """``value`` quoted for the helper's configuration: ``"..."``, or ``'...'`` when it holds a ``"``."""
     value = '' if value is None else str(value)
     problem = config_value_error(value)
@@ -100,7 +101,7 @@ def config_value(value):
 
 
 class FilterModule(object):
-    def filters(self):
+    def filters(self) -> Dict[str, Callable[..., Any]]:
         return {
             'etcd_lock_timing_error': timing_error,
             'etcd_lock_plain_http_endpoints': plain_http_endpoints,

@@ -7,15 +7,17 @@ serving than allowed. The rule itself is module_utils/_node_state.restart_refusa
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from typing import Any, Callable, Dict
+
 from ansible_collections.ctdb.cluster.plugins.module_utils._node_state import restart_refusal as _restart_refusal
 
 
-def restart_refusal(cluster, min_serving=None, names=None):
+def restart_refusal(cluster: object, min_serving: object = None, names: object = None) -> str:
     """'' when the node that read ``cluster`` (ctdb_status's ``cluster``) may be taken out for a restart, else why not."""
     return _restart_refusal(cluster if isinstance(cluster, dict) else {}, min_serving,
                             names if isinstance(names, dict) else None)
 
 
 class FilterModule(object):
-    def filters(self):
+    def filters(self) -> Dict[str, Callable[..., Any]]:
         return {'restart_refusal': restart_refusal}

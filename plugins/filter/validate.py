@@ -12,11 +12,13 @@ when the value is fine, else the validator's message, which names the bad value 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from typing import Any, Callable, Dict
+
 from ansible_collections.ctdb.cluster.plugins.module_utils._nodes import NodesError, validate_desired
 from ansible_collections.ctdb.cluster.plugins.module_utils._public_addresses import AddressesError, normalize_desired
 
 
-def nodes_error(nodes):
+def nodes_error(nodes: Any) -> str:
     """'' when ``nodes`` are node addresses CTDB accepts (at least one, each once), else why not."""
     try:
         validate_desired(list(nodes) if isinstance(nodes, (list, tuple)) else nodes)
@@ -25,7 +27,7 @@ def nodes_error(nodes):
     return ''
 
 
-def public_addresses_error(addresses):
+def public_addresses_error(addresses: object) -> str:
     """'' when ``addresses`` ([{address, interface_name | interfaces}]) is a valid public address list, else why not."""
     if not isinstance(addresses, (list, tuple)):
         return 'give a list of {address: ADDR/MASK, interface_name: IFACE}, not %r' % (addresses,)
@@ -37,7 +39,7 @@ def public_addresses_error(addresses):
 
 
 class FilterModule(object):
-    def filters(self):
+    def filters(self) -> Dict[str, Callable[..., Any]]:
         return {
             'nodes_error': nodes_error,
             'public_addresses_error': public_addresses_error,
