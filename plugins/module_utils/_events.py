@@ -34,7 +34,6 @@ SERVICES = {
 }
 
 
-
 class Script(TypedDict):
     """An entry of ``ctdb event script list legacy``: ``shipped`` False for a local script."""
     name: str

@@ -154,7 +154,7 @@ def observe(path: str) -> Observation:
                 'uid': None, 'gid': None, 'executable': False}
     kind = _kind(lst.st_mode)
     out: Observation = {'type': kind, 'link': os.readlink(path) if kind == 'link' else None, 'realpath': os.path.realpath(path),
-           'target_type': None, 'mode': None, 'uid': None, 'gid': None, 'executable': False}
+                        'target_type': None, 'mode': None, 'uid': None, 'gid': None, 'executable': False}
     try:
         st = os.stat(path)
     except OSError:
@@ -365,7 +365,7 @@ def write_file(path: str, content: str, check_mode: bool = False, backup_wanted:
     before = read_file(target, missing_ok=True)
     current_mode = observe(target)['mode']
     result: WriteResult = {'changed': before != content or (mode is not None and current_mode != mode),
-              'diff': text_diff(path, before, content), 'backup_file': None}
+                           'diff': text_diff(path, before, content), 'backup_file': None}
     if not result['changed']:
         return result
     # Checked before check mode returns: check mode refuses what the real run would refuse.

@@ -35,7 +35,6 @@ _COLUMNS = {
 NOT_HOSTING_FLAGS = ('DISCONNECTED', 'UNKNOWN', 'BANNED', 'DISABLED', 'STOPPED', 'UNHEALTHY', 'DELETED', 'INACTIVE')
 
 
-
 class IpRow(TypedDict):
     """A row of ``ctdb ip``: ``pnn`` None when unassigned, interface lists None without ``-v``."""
     address: str

@@ -181,7 +181,7 @@ def plan(files: Iterable[str], base: str, shared_dir: str, observed: Observed, s
     problems: List[str] = []
     for name in files:
         step: LinkStep = {'file': name, 'path': posixpath.join(base, name), 'target': posixpath.join(shared_dir, name),
-                'action': 'none'}
+                          'action': 'none'}
         steps.append(step)
         dest, src = observed[name]['dest'], observed[name]['src']
         points_to_src = _points_to(dest, src)

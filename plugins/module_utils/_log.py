@@ -32,7 +32,6 @@ from typing import Any, BinaryIO, Callable, Dict, Iterable, Iterator, List, Opti
 from ansible_collections.ctdb.cluster.plugins.module_utils import _conf
 
 
-
 class LogEntry(TypedDict):
     """A log line (see :func:`parse_line`); all but ``raw``, ``parsed`` and ``message`` None when not parsed."""
     raw: str

@@ -33,7 +33,6 @@ from ansible_collections.ctdb.cluster.plugins.module_utils._status import (
 )
 
 
-
 class Slot(TypedDict):
     """A PNN slot of a nodes file (see :func:`parse_nodes`)."""
     pnn: int

@@ -227,10 +227,10 @@ def _node(pnn: int, address: str, flags: Sequence[str], this_node: object) -> No
 def _empty_status() -> Tuple[Dict[str, Any], StatusFields]:
     """The (API shape, typed view) of a status with no line read yet."""
     parsed: Dict[str, Any] = {'numOfNodes': None, 'nodes': [], 'generation': None, 'size': None, 'recoveryMode': None,
-              'recoveryMaster': None, 'hash': None, 'unparsable': []}
+                              'recoveryMaster': None, 'hash': None, 'unparsable': []}
     typed: StatusFields = {'node_count': None, 'deleted_nodes': 0, 'nodes': [], 'generation': None, 'generation_valid': None,
-             'vnn_map_size': None, 'vnn_map': [], 'recovery_mode': None, 'recovery_mode_code': None,
-             'leader': None, 'leader_source': None}
+                           'vnn_map_size': None, 'vnn_map': [], 'recovery_mode': None, 'recovery_mode_code': None,
+                           'leader': None, 'leader_source': None}
     return parsed, typed
 
 
