@@ -24,6 +24,17 @@ from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbEr
 Observation = TypeVar('Observation')
 
 
+def now() -> float:
+    """The clock every wait reads (time.monotonic). Tests replace this name and :func:`pause`, never
+    the time module itself: other threads of a test process sleep through that one too."""
+    return time.monotonic()
+
+
+def pause(seconds: float) -> None:
+    """The sleep between two polls (time.sleep); see :func:`now`."""
+    time.sleep(seconds)
+
+
 class Polled(Generic[Observation]):
     """What :func:`poll` returns: the observation that said done, how many polls ran, seconds spent."""
 
@@ -49,10 +60,10 @@ def poll(probe: Callable[[float], Tuple[bool, Observation]], timeout: float, del
     """Run ``probe`` every ``delay`` s until it says done -> :class:`Polled`; :class:`WaitTimeout` after ``timeout`` s.
 
     The probe runs at least once, even with ``timeout`` 0. ``clock`` and ``sleep`` default to
-    ``time.monotonic`` and ``time.sleep`` as they are at the call (a test may have replaced them).
+    :func:`now` and :func:`pause` as they are at the call (a test may have replaced them).
     """
-    clock = clock or time.monotonic
-    sleep = sleep or time.sleep
+    clock = clock or now
+    sleep = sleep or pause
     started = clock()
     deadline = started + timeout
     attempts = 0

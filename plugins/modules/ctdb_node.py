@@ -153,7 +153,6 @@ elapsed:
   sample: 0.4
 '''
 
-import time
 from typing import Any, List, Mapping, Optional, Tuple
 
 from ansible.module_utils.basic import AnsibleModule
@@ -167,6 +166,7 @@ from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbEr
 from ansible_collections.ctdb.cluster.plugins.module_utils._ips import IpRow, served_by
 from ansible_collections.ctdb.cluster.plugins.module_utils._runner import CtdbRunner
 from ansible_collections.ctdb.cluster.plugins.module_utils._status import ClusterView
+from ansible_collections.ctdb.cluster.plugins.module_utils import _wait
 from ansible_collections.ctdb.cluster.plugins.module_utils._wait import WaitTimeout, poll
 
 # What a check of the wait saw: (why the wait is not over, or None; the status; the address rows).
@@ -236,7 +236,7 @@ def check_args(params: Mapping[str, Any]) -> None:
 def body(module: AnsibleModule) -> Result:
     params = module.params
     check_args(params)
-    started = time.monotonic()
+    started = _wait.now()
     runner = CtdbRunner(module)
     cluster = read_status(runner)
     pnn = params['pnn'] if params['pnn'] is not None else cluster['pnn']
@@ -254,7 +254,7 @@ def body(module: AnsibleModule) -> Result:
     result['addresses'] = served_by(rows_before)
     if module.check_mode or not commands:
         result['flags_after'] = _node_state.expected_flags(before, params['state']) if commands else before
-        result['elapsed'] = round(time.monotonic() - started, 3)
+        result['elapsed'] = round(_wait.now() - started, 3)
         return result
     for command in commands:
         run_or_raise(runner, ['-n', str(pnn)] + command)
@@ -263,7 +263,7 @@ def body(module: AnsibleModule) -> Result:
         result['flags_after'] = node_flags(read_status(runner), pnn)
         result['addresses'] = served_by(rows_after)
     result['moved'] = _node_state.moved(served_by(rows_before), served_by(rows_after))
-    result['elapsed'] = round(time.monotonic() - started, 3)
+    result['elapsed'] = round(_wait.now() - started, 3)
     return result
 
 

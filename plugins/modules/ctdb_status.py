@@ -310,7 +310,6 @@ elapsed:
 '''
 
 import math
-import time
 from typing import Any, Callable, Dict, Optional, Tuple, cast
 
 from ansible.module_utils.basic import AnsibleModule
@@ -324,6 +323,7 @@ from ansible_collections.ctdb.cluster.plugins.module_utils._status import (
     parse_status_machine,
     parse_status_text,
 )
+from ansible_collections.ctdb.cluster.plugins.module_utils import _wait
 from ansible_collections.ctdb.cluster.plugins.module_utils._wait import WaitTimeout, poll
 
 PERMISSION_HINT = 'permission denied'
@@ -424,13 +424,13 @@ def read_status(module: AnsibleModule) -> Result:
     params = module.params
     check_timing(params['timeout'], params['delay'])
     reader = StatusReader(CtdbRunner(module), params['machine_readable'])
-    started = time.monotonic()
+    started = _wait.now()
     if params['wait_for_healthy']:
         result = wait_healthy(reader, params['timeout'], params['delay'], params['accept_admin_states'])
     else:
         # not tolerant: a failure raised, so there is a result
         result = dict(cast(Dict[str, Any], reader.read()[0]), attempts=1)
-    return dict(result, changed=False, elapsed=round(time.monotonic() - started, 3))
+    return dict(result, changed=False, elapsed=round(_wait.now() - started, 3))
 
 
 def main() -> None:

@@ -5,11 +5,12 @@
 A test file names its module once (``MODULE = ctdb_nodes``); ``run_module(args, check=, diff=,
 expect=)`` runs it and returns an Outcome (the result dict with ok/failed/rc/warnings).
 """
-import time
 
 import pytest
 
 from ansible.module_utils import basic
+
+from ansible_collections.ctdb.cluster.plugins.module_utils import _wait
 
 from ansible_collections.ctdb.cluster.tests.unit.plugins.modules.utils import (
     FakeClock, FakeCtdb, patch_exits, run_module as _run,
@@ -41,8 +42,11 @@ def run_module(request, monkeypatch, tmp_path):
 
 @pytest.fixture
 def clock(monkeypatch):
-    """A FakeClock in place of time.monotonic and time.sleep, which the modules and _wait.poll look up when they run."""
+    """A FakeClock in place of _wait.now and _wait.pause, the clock and sleep of every module that waits.
+
+    Never time.monotonic/time.sleep themselves: other threads of the test process (a lock helper's
+    watchdog from the etcd_lock unit tests) sleep through those, and would spin and run the clock on."""
     fake = FakeClock()
-    monkeypatch.setattr(time, 'monotonic', fake.monotonic)
-    monkeypatch.setattr(time, 'sleep', fake.sleep)
+    monkeypatch.setattr(_wait, 'now', fake.monotonic)
+    monkeypatch.setattr(_wait, 'pause', fake.sleep)
     return fake

@@ -12,6 +12,7 @@ import os
 
 import pytest
 
+from ansible_collections.ctdb.cluster.plugins.module_utils import _wait
 from ansible_collections.ctdb.cluster.plugins.modules import ctdb_status
 
 from ansible_collections.ctdb.cluster.tests.unit.plugins.modules.utils import FailJson, check_case, load_cases
@@ -44,8 +45,8 @@ class FakeClock:
 @pytest.fixture
 def clock(monkeypatch):
     fake = FakeClock()
-    monkeypatch.setattr(ctdb_status.time, 'monotonic', fake.monotonic)
-    monkeypatch.setattr(ctdb_status.time, 'sleep', fake.sleep)
+    monkeypatch.setattr(_wait, 'now', fake.monotonic)
+    monkeypatch.setattr(_wait, 'pause', fake.sleep)
     return fake
 
 
