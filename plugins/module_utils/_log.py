@@ -30,6 +30,11 @@ import re
 from typing import Any, BinaryIO, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, TypedDict, Union, cast
 
 from ansible_collections.ctdb.cluster.plugins.module_utils import _conf
+from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError
+
+
+class LogError(CtdbError, ValueError):
+    """A since value or a log location this module cannot use, with the fix in the message."""
 
 
 class LogEntry(TypedDict):
@@ -187,19 +192,19 @@ def parse_since(text: Optional[str], now: Optional[float] = None) -> Optional[fl
     Accepts a timestamp in any of the log formats or ISO 8601 (``2020-09-27 00:12``,
     ``2020/09/27 00:12:00.8``, ``2026-05-21T14:48:00+10:00``; without an offset it is local
     time) or a duration back from ``now`` (epoch seconds): ``30s``, ``15m``, ``2h``, ``1d``.
-    Raises ValueError with a message naming the accepted forms.
+    Raises LogError with a message naming the accepted forms.
     """
     value = (text or '').strip()
     m = _RELATIVE_RE.match(value)
     if m:
         if now is None:
-            raise ValueError('a relative since value needs the current time')
+            raise LogError('a relative since value needs the current time')
         unit = m.group(2)[0].lower()
         return now - float(m.group(1)) * _UNIT_SECONDS[unit]
     m = re.match(r'^(\d{4})[-/](\d{2})[-/](\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?'
                  r'\s*(Z|[+-]\d{2}:?\d{2})?$', value)
     if not m:
-        raise ValueError(
+        raise LogError(
             "cannot understand since=%r: use a time such as '2026-05-21 14:48:00', "
             "'2026-05-21T14:48:00+10:00' or '2020/09/27 00:12:00', or a duration such as '15m', '2h', '1d'" % (text,))
     year, month, day, hour, minute, second, frac, tz = m.groups()
@@ -211,7 +216,7 @@ def parse_since(text: Optional[str], now: Optional[float] = None) -> Optional[fl
     try:
         return timestamp_epoch(iso)
     except ValueError as exc:
-        raise ValueError('cannot understand since=%r: %s' % (text, exc))
+        raise LogError('cannot understand since=%r: %s' % (text, exc))
 
 
 def make_filter(process: Optional[Iterable[str]] = None, contains: Optional[str] = None, regex: Optional[str] = None,
@@ -545,12 +550,13 @@ def logging_location(conf_text: Optional[str]) -> Optional[str]:
     return value
 
 
-def log_source(location: Optional[str]) -> Tuple[str, Optional[str]]:
+def log_source(location: Optional[str], conf_path: Optional[str] = None) -> Tuple[str, Optional[str]]:
     """Where to read CTDB's log from, given the ``[logging] location`` value (or None).
 
     Returns ('file', PATH), ('syslog', METHOD-or-None) or ('stderr', None) for ``file:``
     with no name (ctdbd then writes to its standard error, as in Samba's own tests).
-    Raises ValueError on a value ctdbd itself would refuse.
+    Raises LogError on a value ctdbd itself would refuse, naming ``conf_path`` (the ctdb.conf it came from)
+    when given.
     """
     if location is None or location == '':
         return ('file', DEFAULT_LOG_FILE)
@@ -562,4 +568,5 @@ def log_source(location: Optional[str]) -> Tuple[str, Optional[str]]:
     if location == 'syslog' or location.startswith('syslog:'):
         method = location.partition(':')[2] or None
         return ('syslog', method)
-    raise ValueError("unknown [logging] location %r in ctdb.conf: expected 'file:PATH' or 'syslog[:METHOD]'" % (location,))
+    msg = "unknown [logging] location %r in ctdb.conf: expected 'file:PATH' or 'syslog[:METHOD]'" % (location,)
+    raise LogError(msg if conf_path is None else '%s (in %s)' % (msg, conf_path))

@@ -132,7 +132,15 @@ def validate_address(value: object) -> str:
     return stripped
 
 
-def parse_nodes(text: Optional[str]) -> List[Slot]:
+def parse_nodes(text: Optional[str], path: Optional[str] = None) -> List[Slot]:
+    """:func:`read_nodes`; a NodesError names ``path`` (``PATH: message``, ``path`` in its data) when given."""
+    try:
+        return read_nodes(text)
+    except NodesError as exc:
+        raise exc.located(path)
+
+
+def read_nodes(text: Optional[str]) -> List[Slot]:
     """A nodes file -> list of PNN slots, in PNN order.
 
     Each slot is ``{pnn, lineno, line, address, deleted}``: ``line`` is the file's line
@@ -248,7 +256,15 @@ def _delete_and_undelete(slots: Iterable[Slot], wanted: Collection[Optional[str]
     return new_slots, removed, undeleted
 
 
-def plan_nodes(text: Optional[str], nodes: Optional[Iterable[object]]) -> Dict[str, Any]:
+def plan_nodes(text: Optional[str], nodes: Optional[Iterable[object]], path: Optional[str] = None) -> Dict[str, Any]:
+    """:func:`plan_nodes_file`; a NodesError names ``path`` when given, as in :func:`parse_nodes`."""
+    try:
+        return plan_nodes_file(text, nodes)
+    except NodesError as exc:
+        raise exc.located(path)
+
+
+def plan_nodes_file(text: Optional[str], nodes: Optional[Iterable[object]]) -> Dict[str, Any]:
     """Plan the nodes file that holds exactly ``nodes`` as live nodes without moving any PNN.
 
     Returns ``{content, slots, added, removed, undeleted}`` where ``added``, ``removed``
@@ -257,7 +273,7 @@ def plan_nodes(text: Optional[str], nodes: Optional[Iterable[object]]) -> Dict[s
     the desired order would renumber nodes.
     """
     desired = validate_desired(nodes)
-    slots = parse_nodes(text)
+    slots = read_nodes(text)
     wanted = set(canonical_address(address) for address in desired)
     live, comeback = _known_slots(slots)
     lines, trailing_newline = split_lines(text)

@@ -298,7 +298,7 @@ def test_parse_since_forms():
 
 @pytest.mark.parametrize('bad', ['yesterday', '2020-13-01', '12:00', ''])
 def test_parse_since_errors_name_the_value(bad):
-    with pytest.raises(ValueError) as exc:
+    with pytest.raises(_log.LogError) as exc:
         _log.parse_since(bad, now=0.0)
     assert repr(bad) in str(exc.value)
 
@@ -475,6 +475,13 @@ def test_logging_location_real_ctdb_conf(case, location, source):
 
 
 def test_log_source_refuses_unknown_location():
-    with pytest.raises(ValueError) as exc:
+    with pytest.raises(_log.LogError) as exc:
         _log.log_source('stderr')
     assert "'stderr'" in str(exc.value)
+    assert not str(exc.value).endswith(')')
+
+
+def test_log_source_names_the_conf_file_it_was_given():
+    with pytest.raises(_log.LogError) as exc:
+        _log.log_source('stderr', '/etc/ctdb/ctdb.conf')
+    assert exc.value.msg.endswith("'syslog[:METHOD]' (in /etc/ctdb/ctdb.conf)")

@@ -374,3 +374,16 @@ def test_node_flag_bits_are_those_of_status():
     assert nd.NODE_FLAGS_DISCONNECTED == st.FLAG_BITS['DISCONNECTED'] == 0x01
     assert st.flag_names(0x25) == ['DISCONNECTED', 'DISABLED', 'STOPPED']
     assert st.flags_mask(st.flag_names(0x7f)) == 0x7f
+
+
+def test_parse_and_plan_name_the_path_they_are_given():
+    with pytest.raises(nd.NodesError) as err:
+        nd.parse_nodes('10.0.0.1\nbogus\n', '/etc/ctdb/nodes')
+    assert err.value.msg.startswith("/etc/ctdb/nodes: line 2 of the nodes file is 'bogus': ")
+    assert err.value.data == {'path': '/etc/ctdb/nodes'}
+    with pytest.raises(nd.NodesError) as err:
+        nd.plan_nodes('10.0.0.1\n', [], '/etc/ctdb/nodes')
+    assert err.value.msg.startswith('/etc/ctdb/nodes: nodes is empty')
+    with pytest.raises(nd.NodesError) as err:
+        nd.parse_nodes('bogus\n')
+    assert err.value.msg.startswith('line 1 of') and err.value.data == {}
