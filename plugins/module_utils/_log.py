@@ -27,7 +27,7 @@ __metaclass__ = type
 
 import datetime
 import re
-from typing import Any, BinaryIO, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, TypedDict, Union, cast
+from typing import Any, BinaryIO, Callable, Dict, Iterable, Iterator, List, Optional, Tuple, TypedDict, Union, cast
 
 from ansible_collections.ctdb.cluster.plugins.module_utils import _conf
 from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError
@@ -152,11 +152,6 @@ def parse_line(line: str, default_year: Optional[int] = None) -> LogEntry:
             'message': message,
         }
     return cast(LogEntry, dict(dict.fromkeys(ENTRY_KEYS), raw=line, parsed=False, message=line))
-
-
-def parse_text(text: str, default_year: Optional[int] = None) -> List[LogEntry]:
-    """Parse a whole log text into a list of entries (one per line)."""
-    return [parse_line(line, default_year) for line in text.splitlines()]
 
 
 def timestamp_epoch(iso: Optional[str]) -> Optional[float]:
@@ -372,22 +367,6 @@ def select_newest(lines_newest_first: Iterable[Union[bytes, str]], count: int, p
                     break
     entries.reverse()
     return entries, {'scanned_lines': scanned, 'scanned_bytes': scanned_bytes, 'reached_start': reached_start}
-
-
-def filter_entries(entries: Sequence[LogEntry], count: int, predicate: Optional[Predicate] = None,
-                   since_epoch: Optional[float] = None) -> List[LogEntry]:
-    """Same selection as tail_entries, over a list of entries already parsed (oldest first)."""
-    out = []
-    for entry in reversed(entries):
-        if since_epoch is not None and entry['timestamp'] and \
-                cast(float, timestamp_epoch(entry['timestamp'])) < since_epoch:
-            break
-        if predicate is None or predicate(entry):
-            out.append(entry)
-            if len(out) >= count:
-                break
-    out.reverse()
-    return out
 
 
 def render_raw(entries: Iterable[LogEntry]) -> str:
