@@ -54,7 +54,7 @@ def test_located_names_the_file_and_keeps_the_type_and_data():
         pass
 
     located = OwnError('line 2 is bad', rc=1).located('/etc/ctdb/nodes')
-    assert type(located) is OwnError
+    assert located.__class__ is OwnError
     assert located.msg == '/etc/ctdb/nodes: line 2 is bad'
     assert located.data == {'rc': 1, 'path': '/etc/ctdb/nodes'}
     unlocated = OwnError('line 2 is bad')
