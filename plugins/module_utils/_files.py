@@ -467,4 +467,3 @@ class Undo:
         for path in self.created:
             _unlink_quietly(path)
         return failed
-

@@ -194,10 +194,6 @@ def filter_entries(entries: Sequence[LogEntry], count: int, predicate: Optional[
 
 
 # from _files.py
-
-
-
-# from _files.py
 @contextlib.contextmanager
 def scratch_dir(parent: Optional[str] = None, prefix: str = 'ctdb.', files: Optional[Mapping[str, str]] = None,
                 links: Optional[Mapping[str, str]] = None) -> Iterator[str]:
