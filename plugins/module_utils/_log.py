@@ -5,7 +5,7 @@
 """CTDB log lines: formats, parsing, filters, a summary, and reading the last lines of a file.
 
 Pure code: no AnsibleModule. The only I/O is on a binary file object handed in by the caller
-(``read_last_lines``/``tail_entries``), read backwards from its end in fixed-size blocks, so
+(``tail_entries``), read backwards from its end in fixed-size blocks, so
 the time and memory needed for the last N lines do not depend on the size of the file.
 
 Formats understood (see tests/fixtures/ctdb-samples/format_reference/NOTES.md):
@@ -309,19 +309,6 @@ def _finish_line(head: bytes, tail: Optional[bytes]) -> bytes:
     if line.endswith(b'\r'):
         line = line[:-1]
     return line
-
-
-def read_last_lines(fileobj: BinaryIO, count: int, block_size: int = 65536) -> List[str]:
-    """The last ``count`` lines of a binary file object, oldest first, as text."""
-    out: List[str] = []
-    if count <= 0:
-        return out
-    for raw in iter_lines_reverse(fileobj, block_size):
-        out.append(raw.decode('utf-8', 'replace'))
-        if len(out) >= count:
-            break
-    out.reverse()
-    return out
 
 
 def tail_entries(fileobj: BinaryIO, count: int, predicate: Optional[Predicate] = None, since_epoch: Optional[float] = None,

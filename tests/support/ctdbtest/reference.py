@@ -11,13 +11,13 @@ import json
 import os
 import shutil
 import tempfile
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Union, cast
+from typing import Any, BinaryIO, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Union, cast
 
 from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.ctdb.cluster.plugins.module_utils._conf import OPTIONS, SECTIONS, Spec, Version, option_available
 from ansible_collections.ctdb.cluster.plugins.module_utils._ips import IpRow, Placement, _row, parse_ip_all, parse_ip_machine
-from ansible_collections.ctdb.cluster.plugins.module_utils._log import LogEntry, Predicate, parse_line, timestamp_epoch
+from ansible_collections.ctdb.cluster.plugins.module_utils._log import LogEntry, Predicate, iter_lines_reverse, parse_line, timestamp_epoch
 from ansible_collections.ctdb.cluster.plugins.module_utils._nodes import (
     NODE_FLAGS_DELETED, NODE_FLAGS_DISCONNECTED, MapNode, Slot, _same_ip, canonical_address, check_nodes_file_changes,
     file_nodemap)
@@ -189,6 +189,20 @@ def filter_entries(entries: Sequence[LogEntry], count: int, predicate: Optional[
             out.append(entry)
             if len(out) >= count:
                 break
+    out.reverse()
+    return out
+
+
+# from _log.py
+def read_last_lines(fileobj: BinaryIO, count: int, block_size: int = 65536) -> List[str]:
+    """The last ``count`` lines of a binary file object, oldest first, as text."""
+    out: List[str] = []
+    if count <= 0:
+        return out
+    for raw in iter_lines_reverse(fileobj, block_size):
+        out.append(raw.decode('utf-8', 'replace'))
+        if len(out) >= count:
+            break
     out.reverse()
     return out
 
