@@ -20,7 +20,6 @@ __metaclass__ = type
 
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, TypedDict, Union
 
-from ansible_collections.ctdb.cluster.plugins.module_utils._public_addresses import parse_ip_all
 from ansible_collections.ctdb.cluster.plugins.module_utils._status import Node
 
 _COLUMNS = {

@@ -16,11 +16,12 @@ from typing import Any, BinaryIO, Dict, Iterable, Iterator, List, Mapping, Optio
 from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.ctdb.cluster.plugins.module_utils._conf import OPTIONS, SECTIONS, Spec, Version, option_available
-from ansible_collections.ctdb.cluster.plugins.module_utils._ips import IpRow, Placement, _row, parse_ip_all, parse_ip_machine
+from ansible_collections.ctdb.cluster.plugins.module_utils._ips import IpRow, Placement, _row, parse_ip_machine
 from ansible_collections.ctdb.cluster.plugins.module_utils._log import LogEntry, Predicate, iter_lines_reverse, parse_line, timestamp_epoch
 from ansible_collections.ctdb.cluster.plugins.module_utils._nodes import (
     NODE_FLAGS_DELETED, NODE_FLAGS_DISCONNECTED, MapNode, Slot, _same_ip, canonical_address, check_nodes_file_changes,
     file_nodemap)
+from ansible_collections.ctdb.cluster.plugins.module_utils._public_addresses import parse_ip_all
 from ansible_collections.ctdb.cluster.plugins.module_utils._status import (
     FLAG_ORDER, KNOWN_FLAGS, ClusterView, Node, StatusFields, _node, _pnn_or_none, cluster_view, health_problems,
     parse_status_text)
