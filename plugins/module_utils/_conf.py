@@ -172,15 +172,6 @@ def option_deprecated(spec: Spec, version: Optional[Version] = None) -> bool:
     return bool(spec['deprecated_since']) and version >= tuple(spec['deprecated_since'])
 
 
-def known_options(version: Optional[Version] = None) -> Dict[str, Dict[str, Spec]]:
-    """{section: {key: spec}} of the options ``version`` (None = newest) reads, for modules and roles."""
-    result: Dict[str, Dict[str, Spec]] = dict((section, {}) for section in SECTIONS)
-    for spec in OPTIONS:
-        if option_available(spec, version):
-            result[spec['section']][spec['key']] = dict(spec)
-    return result
-
-
 def _aliases(spec: Spec) -> Set[Tuple[str, str]]:
     """Every (section, key) naming the same setting as ``spec``, itself included."""
     names = {(spec['section'], spec['key'])}
@@ -566,18 +557,6 @@ def read(text: str) -> Dict[str, Any]:
     entries = parse(text)
     parsed, unparsable = parsed_view(entries)
     return {'raw': text, 'parsed': parsed, 'unparsable': unparsable, 'cluster_lock': effective_lock(parsed)}
-
-
-def parse_getreclock(text: Optional[str]) -> Optional[str]:
-    """``ctdb getreclock`` output -> the lock string, or None when no lock is set.
-
-    Samba >= 4.5 prints the bare string (nothing without a lock); the old tool printed
-    ``Reclock file:STRING``.
-    """
-    value = (text or '').strip()
-    if value.startswith('Reclock file:'):
-        value = value[len('Reclock file:'):].strip()
-    return value or None
 
 
 # --------------------------------------------------------------------------- checking

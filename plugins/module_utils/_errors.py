@@ -12,7 +12,7 @@ helpers are tested without an ``AnsibleModule``.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from typing import TYPE_CHECKING, Any, Callable, Dict
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional
 
 if TYPE_CHECKING:  # pragma: no cover
     from ansible.module_utils.basic import AnsibleModule
@@ -28,6 +28,12 @@ class CtdbError(Exception):
         super(CtdbError, self).__init__(msg)
         self.msg = msg
         self.data = data
+
+    def located(self, path: Optional[str]) -> 'CtdbError':
+        """This error about the file ``path``: ``PATH: message``, with ``path`` in the data (unchanged if None)."""
+        if path is None:
+            return self
+        return type(self)('%s: %s' % (path, self.msg), **dict(self.data, path=path))
 
 
 def run_module(module: 'AnsibleModule', body: Callable[['AnsibleModule'], Result]) -> None:

@@ -34,6 +34,10 @@ SERVICES = {
 }
 
 
+class EventsError(CtdbError):
+    """An event script request or listing this module cannot use, with the fix in the message."""
+
+
 class Script(TypedDict):
     """An entry of ``ctdb event script list legacy``: ``shipped`` False for a local script."""
     name: str
@@ -58,17 +62,18 @@ def resolve(requested: Optional[str], available: Iterable[str]) -> str:
     ``10.interface.script``) or an unambiguous bare name (``interface``).
 
     ``available`` is the list of script names that exist (shipped or local). Raises
-    CtdbError naming the value and listing the available names.
+    EventsError naming the value and listing the available names, with ``available`` in its data.
     """
     value = (requested or '').strip()
-    names = sorted(set(available))
+    listed = list(available)
+    names = sorted(set(listed))
     key = value.lower()
     if key in SERVICES:
         name = SERVICES[key]
         if name in names:
             return name
-        raise CtdbError('service %r is the event script %s, which is not installed on this node; '
-                        'available scripts: %s' % (requested, name, ', '.join(names) or 'none'))
+        raise EventsError('service %r is the event script %s, which is not installed on this node; '
+                          'available scripts: %s' % (requested, name, ', '.join(names) or 'none'), available=listed)
     if value.endswith(SCRIPT_SUFFIX):
         value = value[:-len(SCRIPT_SUFFIX)]
     if value in names:
@@ -78,9 +83,10 @@ def resolve(requested: Optional[str], available: Iterable[str]) -> str:
     if len(matches) == 1:
         return matches[0]
     if len(matches) > 1:
-        raise CtdbError('%r is ambiguous: it could be %s; give the full script name' % (requested, ' or '.join(matches)))
-    raise CtdbError('unknown event script %r: available scripts are %s (or the services %s)'
-                    % (requested, ', '.join(names) or 'none', ', '.join(sorted(SERVICES))))
+        raise EventsError('%r is ambiguous: it could be %s; give the full script name' % (requested, ' or '.join(matches)),
+                          available=listed)
+    raise EventsError('unknown event script %r: available scripts are %s (or the services %s)'
+                      % (requested, ', '.join(names) or 'none', ', '.join(sorted(SERVICES))), available=listed)
 
 
 def parse_script_list(text: str) -> List[Script]:
@@ -105,7 +111,7 @@ def parse_script_list(text: str) -> List[Script]:
         seen_any = True
         scripts.append({'name': m.group(2), 'enabled': m.group(1) == '*', 'shipped': shipped})
     if not scripts and text.strip():
-        raise CtdbError('no event scripts in the output of ctdb event script list: %r' % (text[:200],))
+        raise EventsError('no event scripts in the output of ctdb event script list: %r' % (text[:200],))
     return scripts
 
 
@@ -172,11 +178,12 @@ def plan(scripts: Sequence[Script], requested: Iterable[str], state: str) -> Tup
     requested: names as the user gave them (services, script names).
     state: 'enabled' or 'disabled'.
     Returns ``(names, changes)``: the resolved names (in order, no duplicates) and the
-    list of names whose state must change. Raises CtdbError for an unknown name.
+    list of names whose state must change. Raises EventsError for an unknown name or state, with
+    ``available`` (every script name, once, in the order listed) in its data.
     """
+    available = list(dict.fromkeys(s['name'] for s in scripts))
     if state not in ('enabled', 'disabled'):
-        raise CtdbError('state must be enabled or disabled, not %r' % (state,))
-    available = [s['name'] for s in scripts]
+        raise EventsError('state must be enabled or disabled, not %r' % (state,), available=available)
     names: List[str] = []
     for item in requested:
         name = resolve(item, available)
@@ -206,12 +213,12 @@ def file_action(name: str, state: str, currently_enabled: bool, etc_entry: Optio
     if want:
         if kind is None:
             if not shipped:
-                raise CtdbError('event script %s is not shipped with CTDB and has no local file: nothing to enable' % name)
+                raise EventsError('event script %s is not shipped with CTDB and has no local file: nothing to enable' % name)
             return 'link'
         if kind == 'link':
             if not shipped:
-                raise CtdbError('%s%s is a link to nothing runnable and %s is not shipped with CTDB: fix or remove the link'
-                                % (name, SCRIPT_SUFFIX, name))
+                raise EventsError('%s%s is a link to nothing runnable and %s is not shipped with CTDB: fix or remove the link'
+                                  % (name, SCRIPT_SUFFIX, name))
             return 'relink'
         if kind == 'file':
             return 'chmod+x'
@@ -220,7 +227,7 @@ def file_action(name: str, state: str, currently_enabled: bool, etc_entry: Optio
             return 'unlink'
         if kind == 'file':
             return 'chmod-x'
-    raise CtdbError('%s%s is neither a file nor a link: remove it first' % (name, SCRIPT_SUFFIX))
+    raise EventsError('%s%s is neither a file nor a link: remove it first' % (name, SCRIPT_SUFFIX))
 
 
 def apply_plan(scripts: Iterable[Script], changes: Iterable[str], state: str) -> List[Script]:

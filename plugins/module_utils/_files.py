@@ -12,14 +12,13 @@ names the path and the fix; the module turns it into ``fail_json`` in one place.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import contextlib
 import errno
 import os
 import shutil
 import stat
 import tempfile
 import time
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple, TypedDict
+from typing import Any, Dict, List, Optional, Tuple, TypedDict
 
 from ansible.module_utils.common.text.converters import to_bytes, to_native
 
@@ -468,21 +467,3 @@ class Undo:
         for path in self.created:
             _unlink_quietly(path)
         return failed
-
-
-@contextlib.contextmanager
-def scratch_dir(parent: Optional[str] = None, prefix: str = 'ctdb.', files: Optional[Mapping[str, str]] = None,
-                links: Optional[Mapping[str, str]] = None) -> Iterator[str]:
-    """A private temporary directory holding ``files`` ({name: text}) and ``links``
-    ({name: target}), removed afterwards whatever happens (e.g. a CTDB_BASE for
-    ``ctdb-config validate`` in test mode)."""
-    tmp = tempfile.mkdtemp(prefix=prefix, dir=parent)
-    try:
-        for name, text in (files or {}).items():
-            with open(os.path.join(tmp, name), 'wb') as handle:
-                handle.write(to_bytes(text, errors='surrogate_or_strict'))
-        for name, target in (links or {}).items():
-            os.symlink(target, os.path.join(tmp, name))
-        yield tmp
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)

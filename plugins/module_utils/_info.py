@@ -13,12 +13,18 @@ __metaclass__ = type
 
 from typing import Any, Collection, Dict, Iterable, List, Mapping, Optional, Tuple
 
+from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError
+
 # ctdb.conf as {section: {key: value}}.
 Conf = Dict[str, Dict[str, Any]]
 
 LOCK_KEYS = ('cluster lock', 'recovery lock')
 # ctdb.conf options that belong to one node, so they go to ctdb_conf_host.
 HOST_OPTIONS = (('cluster', 'node address'),)
+
+
+class InfoError(CtdbError, ValueError):
+    """An argument of ctdb_info this module cannot use, with the fix in the message."""
 
 
 def split_conf(parsed: Mapping[str, Mapping[str, Any]],
@@ -59,12 +65,12 @@ def public_addresses_var(entries: Iterable[Mapping[str, Any]]) -> List[Dict[str,
 
 
 def parse_host_options(names: Iterable[object]) -> Tuple[Tuple[str, str], ...]:
-    """``['cluster/node address', 'logging/location']`` -> (section, key) pairs; ValueError names a bad entry."""
+    """``['cluster/node address', 'logging/location']`` -> (section, key) pairs; InfoError names a bad entry."""
     pairs = []
     for name in names:
         section, sep, key = str(name).partition('/')
         if not sep or not section.strip() or not key.strip():
-            raise ValueError('host_options entry %r is not SECTION/KEY, for example logging/location' % (name,))
+            raise InfoError('host_options entry %r is not SECTION/KEY, for example logging/location' % (name,))
         pairs.append((section.strip().lower(), ' '.join(key.split())))
     return tuple(pairs)
 

@@ -20,7 +20,6 @@ __metaclass__ = type
 
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, TypedDict, Union
 
-from ansible_collections.ctdb.cluster.plugins.module_utils._public_addresses import parse_ip_all
 from ansible_collections.ctdb.cluster.plugins.module_utils._status import Node
 
 _COLUMNS = {
@@ -96,15 +95,6 @@ def parse_ip_machine(text: Optional[str]) -> List[IpRow]:
     return rows
 
 
-def parse_ip(text: Optional[str]) -> List[IpRow]:
-    """Any ``ctdb ip`` output (``-X`` table or text, ``-v`` or not) -> list of rows, see :func:`parse_ip_machine`."""
-    stripped = (text or '').strip()
-    if stripped and not stripped[0].isalnum():
-        return parse_ip_machine(stripped)
-    return [_row(address, info['pnn'], info['active'], info['available'], info['configured'])
-            for address, info in parse_ip_all(stripped).items()]
-
-
 def placement(all_rows: Iterable[IpRow], node_rows: Mapping[int, Iterable[IpRow]],
               nodes: Iterable[Node]) -> List[Placement]:
     """Every public address with who serves it and who could.
@@ -135,14 +125,6 @@ def placement(all_rows: Iterable[IpRow], node_rows: Mapping[int, Iterable[IpRow]
 def served_by(rows: Iterable[IpRow]) -> Dict[str, Optional[int]]:
     """``{address: pnn or None}`` from rows."""
     return dict((row['address'], row['pnn']) for row in rows)
-
-
-def find_address(places: Iterable[Placement], address: str) -> Optional[Placement]:
-    """The placement entry of ``address`` (compared as written by ctdb), or None."""
-    for place in places:
-        if place['address'] == address:
-            return place
-    return None
 
 
 def move_refusal(place: Optional[Placement], address: str, target: int, nodes: Sequence[Node]) -> Optional[str]:

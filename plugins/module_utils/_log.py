@@ -5,7 +5,7 @@
 """CTDB log lines: formats, parsing, filters, a summary, and reading the last lines of a file.
 
 Pure code: no AnsibleModule. The only I/O is on a binary file object handed in by the caller
-(``read_last_lines``/``tail_entries``), read backwards from its end in fixed-size blocks, so
+(``tail_entries``), read backwards from its end in fixed-size blocks, so
 the time and memory needed for the last N lines do not depend on the size of the file.
 
 Formats understood (see tests/fixtures/ctdb-samples/format_reference/NOTES.md):
@@ -27,9 +27,14 @@ __metaclass__ = type
 
 import datetime
 import re
-from typing import Any, BinaryIO, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, TypedDict, Union, cast
+from typing import Any, BinaryIO, Callable, Dict, Iterable, Iterator, List, Optional, Tuple, TypedDict, Union, cast
 
 from ansible_collections.ctdb.cluster.plugins.module_utils import _conf
+from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError
+
+
+class LogError(CtdbError, ValueError):
+    """A since value or a log location this module cannot use, with the fix in the message."""
 
 
 class LogEntry(TypedDict):
@@ -149,11 +154,6 @@ def parse_line(line: str, default_year: Optional[int] = None) -> LogEntry:
     return cast(LogEntry, dict(dict.fromkeys(ENTRY_KEYS), raw=line, parsed=False, message=line))
 
 
-def parse_text(text: str, default_year: Optional[int] = None) -> List[LogEntry]:
-    """Parse a whole log text into a list of entries (one per line)."""
-    return [parse_line(line, default_year) for line in text.splitlines()]
-
-
 def timestamp_epoch(iso: Optional[str]) -> Optional[float]:
     """Seconds since the epoch for an ISO string made by this module (naive = local time)."""
     if not iso:
@@ -187,19 +187,19 @@ def parse_since(text: Optional[str], now: Optional[float] = None) -> Optional[fl
     Accepts a timestamp in any of the log formats or ISO 8601 (``2020-09-27 00:12``,
     ``2020/09/27 00:12:00.8``, ``2026-05-21T14:48:00+10:00``; without an offset it is local
     time) or a duration back from ``now`` (epoch seconds): ``30s``, ``15m``, ``2h``, ``1d``.
-    Raises ValueError with a message naming the accepted forms.
+    Raises LogError with a message naming the accepted forms.
     """
     value = (text or '').strip()
     m = _RELATIVE_RE.match(value)
     if m:
         if now is None:
-            raise ValueError('a relative since value needs the current time')
+            raise LogError('a relative since value needs the current time')
         unit = m.group(2)[0].lower()
         return now - float(m.group(1)) * _UNIT_SECONDS[unit]
     m = re.match(r'^(\d{4})[-/](\d{2})[-/](\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?'
                  r'\s*(Z|[+-]\d{2}:?\d{2})?$', value)
     if not m:
-        raise ValueError(
+        raise LogError(
             "cannot understand since=%r: use a time such as '2026-05-21 14:48:00', "
             "'2026-05-21T14:48:00+10:00' or '2020/09/27 00:12:00', or a duration such as '15m', '2h', '1d'" % (text,))
     year, month, day, hour, minute, second, frac, tz = m.groups()
@@ -211,7 +211,7 @@ def parse_since(text: Optional[str], now: Optional[float] = None) -> Optional[fl
     try:
         return timestamp_epoch(iso)
     except ValueError as exc:
-        raise ValueError('cannot understand since=%r: %s' % (text, exc))
+        raise LogError('cannot understand since=%r: %s' % (text, exc))
 
 
 def make_filter(process: Optional[Iterable[str]] = None, contains: Optional[str] = None, regex: Optional[str] = None,
@@ -311,19 +311,6 @@ def _finish_line(head: bytes, tail: Optional[bytes]) -> bytes:
     return line
 
 
-def read_last_lines(fileobj: BinaryIO, count: int, block_size: int = 65536) -> List[str]:
-    """The last ``count`` lines of a binary file object, oldest first, as text."""
-    out: List[str] = []
-    if count <= 0:
-        return out
-    for raw in iter_lines_reverse(fileobj, block_size):
-        out.append(raw.decode('utf-8', 'replace'))
-        if len(out) >= count:
-            break
-    out.reverse()
-    return out
-
-
 def tail_entries(fileobj: BinaryIO, count: int, predicate: Optional[Predicate] = None, since_epoch: Optional[float] = None,
                  default_year: Optional[int] = None, block_size: int = 65536) -> Tuple[List[LogEntry], Dict[str, Any]]:
     """Parse the last ``count`` lines (that pass ``predicate``) of a binary file object.
@@ -367,22 +354,6 @@ def select_newest(lines_newest_first: Iterable[Union[bytes, str]], count: int, p
                     break
     entries.reverse()
     return entries, {'scanned_lines': scanned, 'scanned_bytes': scanned_bytes, 'reached_start': reached_start}
-
-
-def filter_entries(entries: Sequence[LogEntry], count: int, predicate: Optional[Predicate] = None,
-                   since_epoch: Optional[float] = None) -> List[LogEntry]:
-    """Same selection as tail_entries, over a list of entries already parsed (oldest first)."""
-    out = []
-    for entry in reversed(entries):
-        if since_epoch is not None and entry['timestamp'] and \
-                cast(float, timestamp_epoch(entry['timestamp'])) < since_epoch:
-            break
-        if predicate is None or predicate(entry):
-            out.append(entry)
-            if len(out) >= count:
-                break
-    out.reverse()
-    return out
 
 
 def render_raw(entries: Iterable[LogEntry]) -> str:
@@ -545,12 +516,13 @@ def logging_location(conf_text: Optional[str]) -> Optional[str]:
     return value
 
 
-def log_source(location: Optional[str]) -> Tuple[str, Optional[str]]:
+def log_source(location: Optional[str], conf_path: Optional[str] = None) -> Tuple[str, Optional[str]]:
     """Where to read CTDB's log from, given the ``[logging] location`` value (or None).
 
     Returns ('file', PATH), ('syslog', METHOD-or-None) or ('stderr', None) for ``file:``
     with no name (ctdbd then writes to its standard error, as in Samba's own tests).
-    Raises ValueError on a value ctdbd itself would refuse.
+    Raises LogError on a value ctdbd itself would refuse, naming ``conf_path`` (the ctdb.conf it came from)
+    when given.
     """
     if location is None or location == '':
         return ('file', DEFAULT_LOG_FILE)
@@ -562,4 +534,5 @@ def log_source(location: Optional[str]) -> Tuple[str, Optional[str]]:
     if location == 'syslog' or location.startswith('syslog:'):
         method = location.partition(':')[2] or None
         return ('syslog', method)
-    raise ValueError("unknown [logging] location %r in ctdb.conf: expected 'file:PATH' or 'syslog[:METHOD]'" % (location,))
+    msg = "unknown [logging] location %r in ctdb.conf: expected 'file:PATH' or 'syslog[:METHOD]'" % (location,)
+    raise LogError(msg if conf_path is None else '%s (in %s)' % (msg, conf_path))

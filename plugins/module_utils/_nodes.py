@@ -132,7 +132,15 @@ def validate_address(value: object) -> str:
     return stripped
 
 
-def parse_nodes(text: Optional[str]) -> List[Slot]:
+def parse_nodes(text: Optional[str], path: Optional[str] = None) -> List[Slot]:
+    """:func:`read_nodes`; a NodesError names ``path`` (``PATH: message``, ``path`` in its data) when given."""
+    try:
+        return read_nodes(text)
+    except NodesError as exc:
+        raise exc.located(path)
+
+
+def read_nodes(text: Optional[str]) -> List[Slot]:
     """A nodes file -> list of PNN slots, in PNN order.
 
     Each slot is ``{pnn, lineno, line, address, deleted}``: ``line`` is the file's line
@@ -248,7 +256,15 @@ def _delete_and_undelete(slots: Iterable[Slot], wanted: Collection[Optional[str]
     return new_slots, removed, undeleted
 
 
-def plan_nodes(text: Optional[str], nodes: Optional[Iterable[object]]) -> Dict[str, Any]:
+def plan_nodes(text: Optional[str], nodes: Optional[Iterable[object]], path: Optional[str] = None) -> Dict[str, Any]:
+    """:func:`plan_nodes_file`; a NodesError names ``path`` when given, as in :func:`parse_nodes`."""
+    try:
+        return plan_nodes_file(text, nodes)
+    except NodesError as exc:
+        raise exc.located(path)
+
+
+def plan_nodes_file(text: Optional[str], nodes: Optional[Iterable[object]]) -> Dict[str, Any]:
     """Plan the nodes file that holds exactly ``nodes`` as live nodes without moving any PNN.
 
     Returns ``{content, slots, added, removed, undeleted}`` where ``added``, ``removed``
@@ -257,7 +273,7 @@ def plan_nodes(text: Optional[str], nodes: Optional[Iterable[object]]) -> Dict[s
     the desired order would renumber nodes.
     """
     desired = validate_desired(nodes)
-    slots = parse_nodes(text)
+    slots = read_nodes(text)
     wanted = set(canonical_address(address) for address in desired)
     live, comeback = _known_slots(slots)
     lines, trailing_newline = split_lines(text)
@@ -328,16 +344,6 @@ def file_nodemap(slots: Iterable[Slot]) -> List[MapNode]:
 
 def _same_ip(first: Optional[str], second: Optional[str]) -> bool:
     return canonical_address(first) == canonical_address(second)
-
-
-def nodemaps_identical(first: Sequence[MapNode], second: Sequence[MapNode]) -> bool:
-    """ctdb's nodemap_identical(): same length, and per PNN the same flags and address."""
-    if len(first) != len(second):
-        return False
-    for one, two in zip(first, second):
-        if one['pnn'] != two['pnn'] or one['flags'] != two['flags'] or not _same_ip(one['address'], two['address']):
-            return False
-    return True
 
 
 # The steps of check_nodes_file_changes() return (notes, failed, reload): notes are
@@ -422,36 +428,6 @@ def check_nodes_file_changes(current: Sequence[MapNode], new_slots: Iterable[Slo
     return _verdict(notes + added, True, reload_needed or bool(added))
 
 
-def predict_reloadnodes(current: Sequence[MapNode], local_slots: Iterable[Slot], this_pnn: int,
-                        remote_slots: Optional[Mapping[int, Optional[Iterable[Slot]]]] = None) -> Dict[str, Any]:
-    """The whole of ``ctdb reloadnodes`` run on node ``this_pnn``: ``{rc, messages, reload, events}``.
-
-    ``remote_slots`` maps the PNN of each other connected node to its parsed nodes file, or to
-    None when it cannot be read; nodes left out are assumed to hold the same file.
-    """
-    local = file_nodemap(local_slots)
-    for node in current:
-        if node['flags'] & (NODE_FLAGS_DISCONNECTED | NODE_FLAGS_DELETED) or remote_slots is None:
-            continue
-        if node['pnn'] not in remote_slots:
-            continue
-        remote = remote_slots[node['pnn']]
-        if remote is None:
-            return {'rc': 1, 'reload': False, 'events': [],
-                    'messages': ['Control GET_NODES_FILE failed, ret=-1',
-                                 'ERROR: Failed to get nodes file from node %d' % node['pnn']]}
-        if not nodemaps_identical(local, file_nodemap(remote)):
-            return {'rc': 1, 'reload': False, 'events': [],
-                    'messages': ['ERROR: Nodes file on node %d differs from current node (%d)' % (node['pnn'], this_pnn)]}
-    result = check_nodes_file_changes(current, local_slots)
-    if not result['ok']:
-        return {'rc': 1, 'reload': result['reload'], 'messages': result['messages'], 'events': result['events']}
-    if not result['reload']:
-        return {'rc': 0, 'reload': False, 'events': result['events'],
-                'messages': result['messages'] + ['No change in nodes file, skipping unnecessary reload']}
-    return {'rc': 0, 'reload': True, 'messages': result['messages'], 'events': result['events']}
-
-
 def deletion_blockers(current: Sequence[MapNode], new_slots: Iterable[Slot]) -> List[Dict[str, Any]]:
     """PNNs the new file deletes while the daemon still has them connected: [{pnn, address, flag_names}]."""
     blockers = []
@@ -471,11 +447,6 @@ def blockers_message(blockers: Iterable[Mapping[str, Any]]) -> str:
                      % (blocker['address'], blocker['pnn'], state, STOP_FIRST_HINT.format(pnn=blocker['pnn'])))
     return ('refusing to reload the nodes file: CTDB only deletes a node that is DISCONNECTED; '
             + '; '.join(parts) + '. Then run this task again.')
-
-
-def parse_listnodes(text: Optional[str]) -> List[str]:
-    """``ctdb listnodes`` output -> list of addresses (deleted nodes are not listed)."""
-    return [line.strip() for line in (text or '').splitlines() if canonical_address(line.strip())]
 
 
 def parse_reloadnodes_output(text: Optional[str]) -> Dict[str, Any]:

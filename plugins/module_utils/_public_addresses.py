@@ -146,7 +146,15 @@ def _check_interfaces(names: Sequence[str], where: str) -> None:
         seen.add(name)
 
 
-def parse_public_addresses(text: Optional[str]) -> List[AddressLine]:
+def parse_public_addresses(text: Optional[str], path: Optional[str] = None) -> List[AddressLine]:
+    """:func:`read_public_addresses`; an AddressesError names ``path`` (``PATH: message``) when given."""
+    try:
+        return read_public_addresses(text)
+    except AddressesError as exc:
+        raise exc.located(path)
+
+
+def read_public_addresses(text: Optional[str]) -> List[AddressLine]:
     """A public_addresses file -> list of entries, in file order.
 
     Each entry is ``{lineno, line, raw, address, ip, mask, interfaces, interface_name}``:
@@ -243,7 +251,16 @@ def _same(existing: Address, wanted: Address) -> bool:
     return existing['mask'] == wanted['mask'] and existing['interfaces'] == wanted['interfaces']
 
 
-def plan_addresses(text: Optional[str], addresses: Optional[Iterable[object]]) -> AddressPlan:
+def plan_addresses(text: Optional[str], addresses: Optional[Iterable[object]],
+                   path: Optional[str] = None) -> AddressPlan:
+    """:func:`plan_addresses_file`; an AddressesError names ``path`` when given."""
+    try:
+        return plan_addresses_file(text, addresses)
+    except AddressesError as exc:
+        raise exc.located(path)
+
+
+def plan_addresses_file(text: Optional[str], addresses: Optional[Iterable[object]]) -> AddressPlan:
     """Plan the file holding exactly ``addresses``.
 
     Lines of addresses that stay unchanged are kept verbatim and in place (comments and blank

@@ -15,7 +15,8 @@ Formats read (see ctdb/tools/ctdb.c, print_nodemap / print_status / print_nodema
 * machine readable (``-X``, or ``-Y`` / ``-x SEP``): a header row naming the columns, the
   separator being the row's first character. Columns are read by name because Samba 4.17
   added ``Unknown`` in the middle of the row.
-* ``--json`` (Samba master after 4.24 only).
+* ``--json`` (Samba master after 4.24 only): no module asks for it yet; its reader is in
+  tests/support/ctdbtest/reference.py.
 
 The text and ``-X`` node tables carry the same information: ctdb prints ``PARTIALLYONLINE``
 only for a node with no other flag set, and every ``-X`` column has a text flag word. So the
@@ -26,7 +27,6 @@ parser cannot read.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import json
 import re
 from typing import Any, Callable, Collection, Dict, Iterable, List, Optional, Sequence, Tuple, TypedDict, Union, cast
 
@@ -348,47 +348,6 @@ def parse_status_machine(text: Optional[str]) -> MachineStatus:
     return result
 
 
-def parse_status_json(text: str) -> ClusterView:
-    """Parse ``ctdb --json status`` (Samba master after 4.24) into the typed view.
-
-    Raises ValueError when the text is not that JSON document.
-    """
-    try:
-        doc = json.loads(text)
-        node_status = doc['node_status']
-        vnn = doc.get('vnn_status') or {}
-        nodes: List[Node] = []
-        for key in sorted(node_status['nodes'], key=int):
-            entry = node_status['nodes'][key]
-            set_flags = set(name.upper() for name, value in (entry.get('flags') or {}).items() if value)
-            if entry.get('partially_online'):
-                set_flags.add('PARTIALLYONLINE')
-            if 'DELETED' in set_flags:
-                continue  # ctdb never lists deleted nodes; the count is in deleted_node_count
-            flags = [flag for flag in FLAG_ORDER if flag in set_flags]
-            flags.extend(sorted(set_flags - KNOWN_FLAGS))
-            nodes.append(_node(int(entry['pnn']), entry['address'], flags, entry.get('this_node')))
-        generation = vnn.get('generation')
-        mode = doc.get('recovery_mode')
-        typed: StatusFields = {
-            'node_count': int(node_status['node_count']),
-            'deleted_nodes': int(node_status.get('deleted_node_count') or 0),
-            'nodes': nodes,
-            'generation': None if generation in (None, 'INVALID') else int(generation),
-            'generation_valid': None if generation is None else generation != 'INVALID',
-            'vnn_map_size': vnn.get('size'),
-            'vnn_map': [{'hash': int(slot['hash']), 'lmaster': int(slot['lmaster'])}
-                        for slot in vnn.get('vnn_map') or []],
-            'recovery_mode': mode,
-            'recovery_mode_code': doc.get('recovery_mode_raw'),
-            'leader': _pnn_or_none(doc.get('leader')),
-            'leader_source': 'leader' if 'leader' in doc else None,
-        }
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ValueError('not the JSON of ctdb --json status: %s' % exc)
-    return cluster_view(typed)
-
-
 def merge_machine_nodes(cluster: StatusFields, machine: MachineStatus) -> ClusterView:
     """Replace the typed nodes of ``cluster`` with those of a ``-X`` table.
 
@@ -464,17 +423,6 @@ def fault_problems(cluster: StatusFields) -> List[str]:
         if faults:
             problems.append('node %s (%s) is %s' % (node['pnn'], node['address'], '|'.join(node['flags'])))
     return problems + _recovery_mode_problems(cluster)
-
-
-def is_healthy(cluster: Union[str, StatusFields]) -> bool:
-    """True when every non-deleted node is OK and the recovery mode is NORMAL.
-
-    ``cluster`` is a typed view (the ``cluster`` key returned by ctdb_status), or the
-    text of ``ctdb status`` itself. Roles use this to decide "healthy".
-    """
-    if isinstance(cluster, str):
-        cluster = parse_status_text(cluster)['cluster']
-    return not health_problems(cluster)
 
 
 def needs_machine_readable(parse_result: StatusParse) -> bool:

@@ -24,6 +24,8 @@ import difflib
 import re
 from typing import Any, Collection, Dict, Iterable, List, Mapping, Optional, TypedDict, cast
 
+from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError
+
 TUNABLES_FILE = 'ctdb.tunables'
 UINT32_MAX = 4294967295
 
@@ -65,7 +67,7 @@ class TunableLine(TypedDict):
     reason: Optional[str]
 
 
-class TunablesError(ValueError):
+class TunablesError(CtdbError, ValueError):
     """A tunable name or value CTDB would not take, with the fix in the message."""
 
 
@@ -114,8 +116,11 @@ def check_value(name: str, value: object) -> int:
     return number
 
 
-def check_tunables(wanted: Mapping[Any, object], known: Collection[str]) -> Dict[str, int]:
-    """``{name: value}`` as given -> ``{CanonicalName: int}``; TunablesError naming every bad entry."""
+def check_tunables(wanted: Mapping[Any, object], known: Collection[str], path: Optional[str] = None) -> Dict[str, int]:
+    """``{name: value}`` as given -> ``{CanonicalName: int}``; TunablesError naming every bad entry.
+
+    ``path`` (the tunables file the values would go to) is returned in the error's data when given.
+    """
     result: Dict[str, int] = {}
     problems: List[str] = []
     for name in sorted(wanted, key=str):
@@ -132,7 +137,7 @@ def check_tunables(wanted: Mapping[Any, object], known: Collection[str]) -> Dict
         except TunablesError as exc:
             problems.append(str(exc))
     if problems:
-        raise TunablesError('; '.join(problems))
+        raise TunablesError('; '.join(problems), **({'path': path} if path is not None else {}))
     return result
 
 

@@ -214,7 +214,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, Result, run_module
 from ansible_collections.ctdb.cluster.plugins.module_utils._files import WriteResult, read_file, write_file
 from ansible_collections.ctdb.cluster.plugins.module_utils._public_addresses import (
-    Address, AddressesError, AddressLine, AddressPlan, Modified, api_view, missing_interfaces, parse_ip_all, parse_public_addresses, plan_addresses)
+    Address, AddressLine, AddressPlan, Modified, api_view, missing_interfaces, parse_ip_all, parse_public_addresses, plan_addresses)
 from ansible_collections.ctdb.cluster.plugins.module_utils._runner import CtdbRunner, ctdb_base
 
 SYS_NET = '/sys/class/net'
@@ -255,13 +255,10 @@ def _daemon_differs(runner: CtdbRunner, entries: Iterable[Address]) -> bool:
 
 def read_and_plan(path: str, text: Optional[str], desired: Optional[List[Dict[str, Any]]]) -> Planned:
     """-> (entries, content, staged content, plan or None): the file as it is, or as it must become."""
-    try:
-        if desired is None:
-            return parse_public_addresses(text), text or '', text or '', None
-        plan = plan_addresses(text, [dict((k, v) for k, v in item.items() if v is not None) for item in desired])
-        return plan['entries'], plan['content'], plan['staged_content'], plan
-    except AddressesError as exc:
-        raise CtdbError('%s: %s' % (path, exc), path=path)
+    if desired is None:
+        return parse_public_addresses(text, path), text or '', text or '', None
+    plan = plan_addresses(text, [dict((k, v) for k, v in item.items() if v is not None) for item in desired], path)
+    return plan['entries'], plan['content'], plan['staged_content'], plan
 
 
 def local_pnn(runner: CtdbRunner) -> int:

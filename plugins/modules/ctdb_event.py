@@ -193,7 +193,7 @@ class Scripts:
             dummy, out, err = cast(CtdbRunner, self.runner).run(['event', 'script', 'list', COMPONENT])
             try:
                 return _events.parse_script_list(out)
-            except CtdbError as exc:
+            except _events.EventsError as exc:
                 raise CtdbError('cannot read the output of ctdb event script list %s: %s' % (COMPONENT, exc.msg),
                                 stdout=out, stderr=err)
         data_dir = self.real_data_dir()
@@ -263,13 +263,10 @@ def plan(before: Sequence[Script], requested: Optional[List[str]],
             available.append(script['name'])
     names: List[str] = []
     changes: List[str] = []
-    try:
-        if requested and state:
-            names, changes = _events.plan(before, requested, state)
-        elif requested:
-            names = [_events.resolve(n, available) for n in requested]
-    except CtdbError as exc:
-        raise CtdbError(exc.msg, available=available)
+    if requested and state:
+        names, changes = _events.plan(before, requested, state)
+    elif requested:
+        names = [_events.resolve(n, available) for n in requested]
     return names, changes, available
 
 

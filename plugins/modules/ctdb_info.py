@@ -142,16 +142,15 @@ import os
 from typing import Any, Dict, List, Optional, Tuple, cast
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.ctdb.cluster.plugins.module_utils import _conf, _events, _info, _nodes, _tunables
 from ansible_collections.ctdb.cluster.plugins.module_utils._cluster import read_ips, read_status, read_tunables
 from ansible_collections.ctdb.cluster.plugins.module_utils._conf import Parsed
-from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, Result, run_module
+from ansible_collections.ctdb.cluster.plugins.module_utils._errors import Result, run_module
 from ansible_collections.ctdb.cluster.plugins.module_utils._files import read_file
 from ansible_collections.ctdb.cluster.plugins.module_utils._ips import served_by
 from ansible_collections.ctdb.cluster.plugins.module_utils._public_addresses import (
-    AddressLine, AddressesError, parse_public_addresses,
+    AddressLine, parse_public_addresses,
 )
 from ansible_collections.ctdb.cluster.plugins.module_utils._nodes import Slot
 from ansible_collections.ctdb.cluster.plugins.module_utils._runner import CtdbRunner
@@ -190,21 +189,15 @@ def read_files(module: AnsibleModule, base: str) -> Tuple[Parsed, List[Slot], Li
     """(conf parsed, nodes slots, public entries, tunables entries, problems) of the files in ``base``."""
     conf = _conf.read(read_file(os.path.join(base, _conf.CONF_FILE)) or '')
     nodes_path = conf['parsed'].get('cluster', {}).get('nodes list') or os.path.join(base, 'nodes')
-    try:
-        slots = _nodes.parse_nodes(read_file(nodes_path) or '') if not nodes_path.startswith('!') else []
-        public = parse_public_addresses(read_file(os.path.join(base, 'public_addresses')) or '')
-    except (_nodes.NodesError, AddressesError) as exc:
-        raise CtdbError(to_native(exc))
+    slots = _nodes.parse_nodes(read_file(nodes_path) or '') if not nodes_path.startswith('!') else []
+    public = parse_public_addresses(read_file(os.path.join(base, 'public_addresses')) or '')
     tunables = _tunables.parse_file(read_file(os.path.join(base, _tunables.TUNABLES_FILE)))
     problems = ['ctdb.conf: ctdbd does not read %r' % line for line in conf['unparsable']]
     return conf['parsed'], slots, public, tunables, problems
 
 
 def body(module: AnsibleModule) -> Result:
-    try:
-        host_options = _info.parse_host_options(module.params['host_options'])
-    except ValueError as exc:
-        raise CtdbError(to_native(exc))
+    host_options = _info.parse_host_options(module.params['host_options'])
     runner = CtdbRunner(module)
     base = runner.base
     conf, slots, public, tunable_entries, problems = read_files(module, base)

@@ -289,10 +289,7 @@ def log_request(params: Mapping[str, Any]) -> Tuple[Optional[float], Optional[_l
         raise CtdbError('path=%s and source=journal: the journal is not a file; drop one of them' % params['path'])
     since_epoch = None
     if params['since']:
-        try:
-            since_epoch = _log.parse_since(params['since'], now=time.time())
-        except ValueError as exc:
-            raise CtdbError(to_native(exc))
+        since_epoch = _log.parse_since(params['since'], now=time.time())
     try:
         predicate = _log.make_filter(process=params['process'], contains=params['contains'], regex=params['regex'])
     except re.error as exc:
@@ -307,10 +304,7 @@ def locate_log(module: AnsibleModule, params: Mapping[str, Any]) -> Tuple[str, O
     if params['source'] == 'journal':
         return 'journal', None, None
     conf_path, location = _conf_location(module, ctdb_base(module))
-    try:
-        kind, where = _log.log_source(location)
-    except ValueError as exc:
-        raise CtdbError('%s (in %s)' % (to_native(exc), conf_path))
+    kind, where = _log.log_source(location, conf_path)
     if kind == 'stderr':
         raise CtdbError('%s says [logging] location = %s: ctdbd writes its log to its standard error, not to a file; '
                         'read it where that goes, or give the file with path=' % (conf_path, location))

@@ -218,7 +218,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, Result, run_module
 from ansible_collections.ctdb.cluster.plugins.module_utils._files import read_file, write_file
 from ansible_collections.ctdb.cluster.plugins.module_utils._nodes import (
-    MapNode, NodesError, Slot, active_nodes, blockers_message, check_nodes_file_changes, deleted_pnns, deletion_blockers,
+    MapNode, Slot, active_nodes, blockers_message, check_nodes_file_changes, deleted_pnns, deletion_blockers,
     nodemap_from_status, parse_nodes, parse_reloadnodes_output, plan_nodes)
 from ansible_collections.ctdb.cluster.plugins.module_utils._runner import CtdbRunner, ctdb_base
 from ansible_collections.ctdb.cluster.plugins.module_utils._status import parse_status_text
@@ -276,14 +276,11 @@ def reload_nodes(runner: CtdbRunner) -> Dict[str, Any]:
 def read_and_plan(module: AnsibleModule, path: str,
                   desired: Optional[List[str]]) -> Tuple[List[Slot], str, Optional[Dict[str, Any]]]:
     """-> (slots, content, plan or None): the file as it is, or as it must become."""
-    try:
-        if desired is None:
-            text = cast(str, read_file(path, missing_ok=False))  # a missing file raised
-            return parse_nodes(text), text, None
-        plan = plan_nodes(read_file(path, missing_ok=True), desired)
-        return plan['slots'], plan['content'], plan
-    except NodesError as exc:
-        raise CtdbError('%s: %s' % (path, exc), path=path)
+    if desired is None:
+        text = cast(str, read_file(path, missing_ok=False))  # a missing file raised
+        return parse_nodes(text, path), text, None
+    plan = plan_nodes(read_file(path, missing_ok=True), desired, path)
+    return plan['slots'], plan['content'], plan
 
 
 def manage_nodes(module: AnsibleModule) -> Result:

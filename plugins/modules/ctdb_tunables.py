@@ -170,10 +170,7 @@ def body(module: AnsibleModule) -> Result:
     path = tunables_path(module)
     running = running_values(module, runner)
     known = list(running) if running is not None else list(_tunables.KNOWN_417)
-    try:
-        wanted = _tunables.check_tunables(params['tunables'], known)
-    except _tunables.TunablesError as exc:
-        raise CtdbError(str(exc), path=path)
+    wanted = _tunables.check_tunables(params['tunables'], known, path)
     text = read_file(path)
     entries = _tunables.parse_file(text)
     in_file = _tunables.file_values(entries, known)

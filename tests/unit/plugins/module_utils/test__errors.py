@@ -47,3 +47,24 @@ def test_other_exceptions_are_not_swallowed():
 
     with pytest.raises(KeyError):
         run_module(RecordingModule(), body)
+
+
+def test_located_names_the_file_and_keeps_the_type_and_data():
+    class OwnError(CtdbError):
+        pass
+
+    located = OwnError('line 2 is bad', rc=1).located('/etc/ctdb/nodes')
+    assert located.__class__ is OwnError
+    assert located.msg == '/etc/ctdb/nodes: line 2 is bad'
+    assert located.data == {'rc': 1, 'path': '/etc/ctdb/nodes'}
+    unlocated = OwnError('line 2 is bad')
+    assert unlocated.located(None) is unlocated
+
+
+def test_each_pure_module_raises_its_own_ctdb_error():
+    from ansible_collections.ctdb.cluster.plugins.module_utils import (
+        _conf, _events, _info, _log, _nodes, _public_addresses, _tunables)
+    own = [_conf.ConfError, _events.EventsError, _info.InfoError, _log.LogError, _nodes.NodesError,
+           _public_addresses.AddressesError, _tunables.TunablesError]
+    assert all(issubclass(cls, CtdbError) and cls is not CtdbError for cls in own)
+    assert len(set(own)) == len(own)

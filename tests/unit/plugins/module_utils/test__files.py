@@ -8,6 +8,7 @@ import pytest
 
 from ansible_collections.ctdb.cluster.plugins.module_utils import _files
 from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError
+from ctdbtest import reference
 
 
 def tree_bytes(root):
@@ -301,8 +302,8 @@ def test_snapshot_and_restore_put_back_what_was_there(tmp_path, make):
 
 def test_scratch_dir_holds_files_and_links_and_goes_away(tmp_path):
     (tmp_path / 'script').write_text('#!/bin/sh\n')
-    with _files.scratch_dir(parent=str(tmp_path), prefix='ctdb_conf.', files={'ctdb.conf': '[logging]\n'},
-                            links={'script': str(tmp_path / 'script')}) as scratch:
+    with reference.scratch_dir(parent=str(tmp_path), prefix='ctdb_conf.', files={'ctdb.conf': '[logging]\n'},
+                               links={'script': str(tmp_path / 'script')}) as scratch:
         assert os.path.basename(scratch).startswith('ctdb_conf.')
         assert open(os.path.join(scratch, 'ctdb.conf')).read() == '[logging]\n'
         assert os.readlink(os.path.join(scratch, 'script')) == str(tmp_path / 'script')

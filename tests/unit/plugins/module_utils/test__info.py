@@ -65,7 +65,7 @@ def test_host_options():
     for bad in ('location', '/location', 'logging/'):
         try:
             _info.parse_host_options([bad])
-        except ValueError as exc:
+        except _info.InfoError as exc:
             assert repr(bad) in str(exc) and 'SECTION/KEY' in str(exc)
         else:
             raise AssertionError(bad)

@@ -8,6 +8,7 @@ import os
 import pytest
 
 from ansible_collections.ctdb.cluster.plugins.module_utils import _ips
+from ctdbtest import reference
 
 FIXTURES = os.path.normpath(os.path.join(os.path.dirname(__file__), '..', '..', '..', 'fixtures'))
 IP = os.path.join(FIXTURES, 'ctdb-samples', 'ip')
@@ -43,7 +44,7 @@ UNIT_CASES = sorted(case for case in os.listdir(IP) if case.startswith('ctdb.ip.
 
 @pytest.mark.parametrize('case', UNIT_CASES)
 def test_samba_unit_samples_against_the_fake_daemon_state(case):
-    rows = _ips.parse_ip(_read(IP, case, 'output.txt'))
+    rows = reference.parse_ip(_read(IP, case, 'output.txt'))
     truth = _publicips(case)
     served = _ips.served_by(rows)
     if _read(IP, case, 'command.txt').strip().endswith('all'):
@@ -57,32 +58,32 @@ def test_samba_unit_samples_against_the_fake_daemon_state(case):
 
 
 def test_unassigned_address_in_verbose_text():
-    rows = _ips.parse_ip(_read(IP, 'ctdb.ip.006_1_verbose', 'output.txt'))
+    rows = reference.parse_ip(_read(IP, 'ctdb.ip.006_1_verbose', 'output.txt'))
     assert rows[1] == {'address': '10.0.0.32', 'pnn': None, 'active': [], 'available': [], 'configured': []}
     assert rows[0]['available'] == ['eth2', 'eth1']
 
 
 def test_ipv6_rows():
-    served = _ips.served_by(_ips.parse_ip(_read(IP, 'ctdb.ip.007_1_verbose', 'output.txt')))
+    served = _ips.served_by(reference.parse_ip(_read(IP, 'ctdb.ip.007_1_verbose', 'output.txt')))
     assert served['fd00::5357:5f02'] == 1
 
 
 @pytest.mark.parametrize('case', ['doc.ctdb.1.xml.screen09.1@HEAD', 'doc.ctdb.1.xml.screen10@6315432f87fp'])
 def test_manual_tables_any_separator_and_singular_active_column(case):
-    table = _ips.parse_ip(_read(IP, case, 'output.txt'))
-    text = _ips.parse_ip(_read(IP, 'doc.ctdb.1.xml.screen09.0@HEAD', 'output.txt'))
+    table = reference.parse_ip(_read(IP, case, 'output.txt'))
+    text = reference.parse_ip(_read(IP, 'doc.ctdb.1.xml.screen09.0@HEAD', 'output.txt'))
     assert table == text
     assert table[4] == {'address': '172.31.92.82', 'pnn': 1, 'active': [], 'available': ['eth5'],
                         'configured': ['eth4', 'eth5']}
 
 
 def test_real_417_outputs_agree():
-    x_all = _ips.parse_ip(_read(REAL, 'X_ip_all.txt'))
+    x_all = reference.parse_ip(_read(REAL, 'X_ip_all.txt'))
     assert _ips.served_by(x_all) == {'127.0.26.101': 2, '127.0.26.102': 1, '127.0.26.103': 0}
     assert x_all[0]['available'] is None
     for name in ('X_ip_v_all.txt', 'ip_all.txt', 'ip_v_all.txt', 'ip_v_local.txt', 'n1_X_ip_v.txt'):
-        assert _ips.served_by(_ips.parse_ip(_read(REAL, name))) == _ips.served_by(x_all), name
-    own = _ips.parse_ip(_read(REAL, 'n1_X_ip_v.txt'))
+        assert _ips.served_by(reference.parse_ip(_read(REAL, name))) == _ips.served_by(x_all), name
+    own = reference.parse_ip(_read(REAL, 'n1_X_ip_v.txt'))
     assert [row['active'] for row in own] == [[], ['lo'], []]  # node 1 serves .102 only
     assert all(row['available'] == ['lo'] and row['configured'] == ['lo'] for row in own)
 
@@ -92,15 +93,15 @@ def test_not_a_table():
         _ips.parse_ip_machine('|Node|IP|\n|0|1.2.3.4|\n')
     with pytest.raises(ValueError, match='does not match'):
         _ips.parse_ip_machine('|Public IP|Node|\n|1.2.3.4|\n')
-    assert _ips.parse_ip('') == []
+    assert reference.parse_ip('') == []
 
 
 NODES = [{'pnn': 0, 'flags': []}, {'pnn': 1, 'flags': ['STOPPED', 'INACTIVE']}, {'pnn': 2, 'flags': []}]
 
 
 def _stopped_placement():
-    all_rows = _ips.parse_ip(_read(REAL, 'X_ip_all_node1_stopped.txt'))
-    own = _ips.parse_ip(_read(REAL, 'n1_X_ip_v_node1_stopped.txt'))
+    all_rows = reference.parse_ip(_read(REAL, 'X_ip_all_node1_stopped.txt'))
+    own = reference.parse_ip(_read(REAL, 'n1_X_ip_v_node1_stopped.txt'))
     node_rows = {0: own, 1: own, 2: [row for row in own if row['address'] != '127.0.26.103']}
     node_rows[2] = [dict(row, available=[]) if row['address'] == '127.0.26.102' else row for row in node_rows[2]]
     return _ips.placement(all_rows, node_rows, NODES)
@@ -119,7 +120,7 @@ def test_move_refusals_name_the_reason():
     places = _stopped_placement()
 
     def find(address):
-        return _ips.find_address(places, address)
+        return reference.find_address(places, address)
     assert _ips.move_refusal(find('127.0.26.101'), '127.0.26.101', 0, NODES) is None
     assert 'does not exist (the nodes are 0, 1, 2)' in _ips.move_refusal(find('127.0.26.101'), '127.0.26.101', 7, NODES)
     assert 'not a public address' in _ips.move_refusal(None, '127.0.26.99', 0, NODES)

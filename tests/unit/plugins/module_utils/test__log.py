@@ -14,6 +14,7 @@ import time
 import pytest
 
 from ansible_collections.ctdb.cluster.plugins.module_utils import _log
+from ctdbtest import reference
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 SAMPLES = os.path.join(REPO, 'tests', 'fixtures', 'ctdb-samples')
@@ -66,7 +67,7 @@ def test_sample_line_count_and_format(case):
     count, fmt_text = INDEX_TRUTH[case]
     source = _read(LOGS, case, 'source.txt')
     assert "format: '%s'" % fmt_text in source
-    entries = _log.parse_text(_read(LOGS, case, 'log.txt'))
+    entries = reference.parse_text(_read(LOGS, case, 'log.txt'))
     assert len(entries) == count
     expected_fmt = _format_id(fmt_text)
     unparsed = [e['raw'] for e in entries if not e['parsed']]
@@ -134,7 +135,7 @@ FIRST_LAST = {
 
 @pytest.mark.parametrize('case', CASES)
 def test_sample_first_and_last_entry(case):
-    entries = _log.parse_text(_read(LOGS, case, 'log.txt'))
+    entries = reference.parse_text(_read(LOGS, case, 'log.txt'))
     first, last = FIRST_LAST[case]
     for expected, entry in ((first, entries[0]), (last, entries[-1])):
         for key, value in expected.items():
@@ -163,7 +164,7 @@ SUMMARY_TRUTH = {
 
 @pytest.mark.parametrize('case', CASES)
 def test_sample_summary(case):
-    summary = _log.summarize(_log.parse_text(_read(LOGS, case, 'log.txt')))
+    summary = _log.summarize(reference.parse_text(_read(LOGS, case, 'log.txt')))
     counts = {key: summary[key]['count'] for key, _label in _log.SUMMARY_CATEGORIES if summary[key]['count']}
     assert counts == SUMMARY_TRUTH[case]
     assert summary['unparsed_lines'] == len(NOT_CTDB_LINES.get(case, []))
@@ -171,7 +172,7 @@ def test_sample_summary(case):
 
 
 def test_summary_times_and_messages():
-    summary = _log.summarize(_log.parse_text(_read(LOGS, '06_rfc5424_2026_cluster_lock_failure_ban', 'log.txt')))
+    summary = _log.summarize(reference.parse_text(_read(LOGS, '06_rfc5424_2026_cluster_lock_failure_ban', 'log.txt')))
     lock = summary['cluster_lock_failures']
     assert lock['first_time'] == '2026-05-12T12:15:51.135590+05:30'
     assert lock['last_time'] == '2026-05-12T12:16:13.094591+05:30'
@@ -195,7 +196,7 @@ API_RAW = (
 
 
 def test_api_sample_levels_and_summary():
-    entries = _log.parse_text(API_RAW)
+    entries = reference.parse_text(API_RAW)
     assert [e['level'] for e in entries] == [None] * 6 + ['WARNING', 'NOTICE']
     summary = _log.summarize(entries)
     assert summary['node_flag_changes']['count'] == 2
@@ -232,14 +233,14 @@ SANDBOX_417_NODE2 = """\
 
 
 def test_ctdb_417_flag_changes_and_bans():
-    node0 = _log.summarize(_log.parse_text(SANDBOX_417_NODE0))
+    node0 = _log.summarize(reference.parse_text(SANDBOX_417_NODE0))
     assert node0['node_flag_changes']['count'] == 2
     assert node0['node_flag_changes']['last_message'] == 'Node 1 has changed flags - 0x4 -> 0x0'
     assert node0['takeover_runs']['count'] == 2
-    node1 = _log.summarize(_log.parse_text(SANDBOX_417_NODE1))
+    node1 = _log.summarize(reference.parse_text(SANDBOX_417_NODE1))
     assert node1['node_flag_changes']['count'] == 2
     assert node1['node_flag_changes']['first_time'] == '2026-11-22T02:04:05.309787+00:00'
-    node2 = _log.summarize(_log.parse_text(SANDBOX_417_NODE2))
+    node2 = _log.summarize(reference.parse_text(SANDBOX_417_NODE2))
     assert node2['bans']['count'] == 1 and node2['bans']['last_message'] == 'Banning this node for 3 seconds'
 
 
@@ -251,7 +252,7 @@ def test_ctdb_417_flag_changes_and_bans():
 def test_raw_excerpts_keep_and_mark_unparsable_lines(case, parsed):
     """The verbatim mail/commit excerpts: wrapped halves, '...' and indents are kept, marked."""
     text = _read(LOGS, case, 'raw_excerpt.txt')
-    entries = _log.parse_text(text)
+    entries = reference.parse_text(text)
     assert len(entries) == len(text.splitlines())
     assert sum(1 for e in entries if e['parsed']) == parsed
     assert [e['raw'] for e in entries] == text.splitlines()
@@ -298,22 +299,22 @@ def test_parse_since_forms():
 
 @pytest.mark.parametrize('bad', ['yesterday', '2020-13-01', '12:00', ''])
 def test_parse_since_errors_name_the_value(bad):
-    with pytest.raises(ValueError) as exc:
+    with pytest.raises(_log.LogError) as exc:
         _log.parse_since(bad, now=0.0)
     assert repr(bad) in str(exc.value)
 
 
 def _entries(case):
-    return _log.parse_text(_read(LOGS, case, 'log.txt'))
+    return reference.parse_text(_read(LOGS, case, 'log.txt'))
 
 
 def test_filter_by_process_and_text():
     entries = _entries('03_file_log_2020_samba-4.10.13_recovery_lock_contention')
     pred = _log.make_filter(process=['ctdb-recoverd'], contains='RECOVERY LOCK')
-    got = _log.filter_entries(entries, 100, pred)
+    got = reference.filter_entries(entries, 100, pred)
     assert len(got) == 12  # 4 x Attempting + 4 x contention + 4 x plain
     assert all(e['process'] == 'ctdb-recoverd' and 'recovery lock' in e['message'] for e in got)
-    got = _log.filter_entries(entries, 3, pred)
+    got = reference.filter_entries(entries, 3, pred)
     assert [e['message'] for e in got] == [
         'Attempting to take recovery lock (/cephfs/ctdb/.ctdb.lock)',
         'Unable to take recovery lock - contention',
@@ -321,23 +322,23 @@ def test_filter_by_process_and_text():
     ]
     assert got[-1]['timestamp'] == '2020-01-30T09:38:19.827369'
     pred = _log.make_filter(regex=r'is dead: \d connected$')
-    assert len(_log.filter_entries(entries, 100, pred)) == 5
+    assert len(reference.filter_entries(entries, 100, pred)) == 5
     assert _log.make_filter() is None
 
 
 def test_filter_since_aware_timestamps():
     entries = _entries('06_rfc5424_2026_cluster_lock_failure_ban')
     since = _log.parse_since('2026-05-12T06:46:10Z')  # = 12:16:10+05:30
-    got = _log.filter_entries(entries, 100, None, since)
+    got = reference.filter_entries(entries, 100, None, since)
     assert [e['timestamp'][11:19] for e in got] == ['12:16:13'] * 6
 
 
 def test_filter_unparsed_lines_and_process():
     entries = _entries('04_stderr_log_2021_samba-4.13.9_container_segfault')
-    got = _log.filter_entries(entries, 100, _log.make_filter(process=['ctdb-eventd']))
+    got = reference.filter_entries(entries, 100, _log.make_filter(process=['ctdb-eventd']))
     assert [e['message'] for e in got] == [
         'daemon started, pid=7', 'startup completed successfully', 'listening on /var/run/ctdb/eventd.socket']
-    got = _log.filter_entries(entries, 100, _log.make_filter(contains='oh come on'))
+    got = reference.filter_entries(entries, 100, _log.make_filter(contains='oh come on'))
     assert len(got) == 1 and got[0]['parsed'] is False
 
 
@@ -374,9 +375,9 @@ def test_long_line_is_shortened_in_the_middle():
 
 def test_read_last_lines_and_invalid_utf8():
     data = b'l1\nl2\n\xffbad\nl4\n'
-    assert _log.read_last_lines(io.BytesIO(data), 2) == ['\ufffdbad', 'l4']
-    assert _log.read_last_lines(io.BytesIO(data), 10) == ['l1', 'l2', '\ufffdbad', 'l4']
-    assert _log.read_last_lines(io.BytesIO(data), 0) == []
+    assert reference.read_last_lines(io.BytesIO(data), 2) == ['\ufffdbad', 'l4']
+    assert reference.read_last_lines(io.BytesIO(data), 10) == ['l1', 'l2', '\ufffdbad', 'l4']
+    assert reference.read_last_lines(io.BytesIO(data), 0) == []
 
 
 class CountingReader(io.BytesIO):
@@ -475,6 +476,13 @@ def test_logging_location_real_ctdb_conf(case, location, source):
 
 
 def test_log_source_refuses_unknown_location():
-    with pytest.raises(ValueError) as exc:
+    with pytest.raises(_log.LogError) as exc:
         _log.log_source('stderr')
     assert "'stderr'" in str(exc.value)
+    assert not str(exc.value).endswith(')')
+
+
+def test_log_source_names_the_conf_file_it_was_given():
+    with pytest.raises(_log.LogError) as exc:
+        _log.log_source('stderr', '/etc/ctdb/ctdb.conf')
+    assert exc.value.msg.endswith("'syslog[:METHOD]' (in /etc/ctdb/ctdb.conf)")

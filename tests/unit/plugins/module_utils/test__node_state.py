@@ -8,6 +8,7 @@ import os
 import pytest
 
 from ansible_collections.ctdb.cluster.plugins.module_utils import _ips, _node_state as ns, _status
+from ctdbtest import reference
 
 FIXTURES = os.path.normpath(os.path.join(os.path.dirname(__file__), '..', '..', '..', 'fixtures'))
 SAMPLES = os.path.join(FIXTURES, 'ctdb-samples')
@@ -89,8 +90,8 @@ def test_refuse_when_every_other_node_is_unhealthy():
 
 def test_out_of_service_wait_on_real_outputs():
     stopped = _cluster(REAL, 'status_node1_stopped.txt')['nodes']
-    before = _ips.parse_ip(_read(REAL, 'X_ip_all.txt'))
-    after = _ips.parse_ip(_read(REAL, 'X_ip_all_node1_stopped.txt'))
+    before = reference.parse_ip(_read(REAL, 'X_ip_all.txt'))
+    after = reference.parse_ip(_read(REAL, 'X_ip_all_node1_stopped.txt'))
     assert ns.out_of_service_reached(1, 'stopped', stopped, after) is None
     assert ns.out_of_service_reached(1, 'stopped', stopped, before) == 'node 1 still serves 127.0.26.102'
     assert ns.out_of_service_reached(1, 'disabled', stopped, after) == 'node 1 is STOPPED|INACTIVE, not yet DISABLED'
@@ -102,8 +103,8 @@ def test_enabled_wait_on_real_outputs():
     healthy = _cluster(SAMPLES, 'status', 'ctdb.status.001_1_text', 'output.txt')['nodes']
     ok = _status.parse_status_text(_read(REAL, 'status_node1_stopped.txt').replace('STOPPED|INACTIVE', 'OK'))
     nodes = ok['cluster']['nodes']
-    after_stop = _ips.parse_ip(_read(REAL, 'X_ip_all_node1_stopped.txt'))
-    back = _ips.parse_ip(_read(REAL, 'X_ip_all.txt'))
+    after_stop = reference.parse_ip(_read(REAL, 'X_ip_all_node1_stopped.txt'))
+    back = reference.parse_ip(_read(REAL, 'X_ip_all.txt'))
     assert ns.enabled_reached(1, nodes, after_stop, 3, True) == 'node 1 is OK but serves no public address yet'
     assert ns.enabled_reached(1, nodes, back, 3, True) is None
     assert ns.enabled_reached(1, nodes, after_stop, 3, False) is None  # NoIPFailback=1: nothing comes back

@@ -17,6 +17,7 @@ import pytest
 
 from ansible_collections.ctdb.cluster.plugins.module_utils import _nodes as nd
 from ansible_collections.ctdb.cluster.plugins.module_utils import _status as st
+from ctdbtest import reference
 
 SAMPLES = os.path.normpath(os.path.join(os.path.dirname(__file__), '..', '..', '..', 'fixtures', 'ctdb-samples'))
 
@@ -112,21 +113,21 @@ def test_invalid_files_are_refused_with_the_line(text, message):
 def test_listnodes_prints_the_live_nodes_of_the_file():
     case = 'ctdb.listnodes.002_1_text'
     assert nd.active_nodes(nd.parse_nodes(_read('listnodes', case, 'nodes'))) == \
-        nd.parse_listnodes(_read('listnodes', case, 'output.txt'))
+        reference.parse_listnodes(_read('listnodes', case, 'output.txt'))
 
 
 def test_listnodes_without_a_file_lists_nothing():
     # ctdb.listnodes.001: the nodes file is missing, ctdb prints an error and exits 1.
     case = 'ctdb.listnodes.001_1_text'
     assert _read('listnodes', case, 'rc.txt').strip() == '1'
-    assert nd.parse_listnodes(_read('listnodes', case, 'output.txt')) == []
+    assert reference.parse_listnodes(_read('listnodes', case, 'output.txt')) == []
 
 
 @pytest.mark.parametrize('case', ['ctdb.listnodes.003_1_text', 'ctdb.listnodes.007_1_text', 'ctdb.listnodes.008_1_text'])
 def test_listnodes_from_a_nodes_command(case):
     # `nodes list = !cmd` (Samba 4.22+): the output has the same shape as for a file.
     output = _read('listnodes', case, 'output.txt')
-    assert nd.parse_listnodes(output) == output.split()
+    assert reference.parse_listnodes(output) == output.split()
     assert nd.active_nodes(nd.parse_nodes(output)) == output.split()
 
 
@@ -158,7 +159,7 @@ def test_reloadnodes_model_prints_what_ctdb_printed(case):
         text = _read('reloadnodes', case, 'nodes.1')
         # The harness writes an empty nodes.1 for "missing file on 1".
         remote[1] = nd.parse_nodes(text) if text.strip() else None
-    result = nd.predict_reloadnodes(current, local, this_pnn, remote)
+    result = reference.predict_reloadnodes(current, local, this_pnn, remote)
     assert result['messages'] == _read('reloadnodes', case, 'output.txt').splitlines()
     assert result['rc'] == int(_read('reloadnodes', case, 'rc.txt'))
 
@@ -171,7 +172,7 @@ def test_parse_reloadnodes_output_reads_the_events(case):
     if os.path.exists(os.path.join(SAMPLES, 'reloadnodes', case, 'nodes.1')):
         text = _read('reloadnodes', case, 'nodes.1')
         remote[1] = nd.parse_nodes(text) if text.strip() else None
-    model = nd.predict_reloadnodes(current, nd.parse_nodes(_read('reloadnodes', case, 'nodes')), this_pnn, remote)
+    model = reference.predict_reloadnodes(current, nd.parse_nodes(_read('reloadnodes', case, 'nodes')), this_pnn, remote)
     assert parsed['changed'] == (model['rc'] == 0 and model['reload'])
     wanted = [(e['pnn'], e['event']) for e in model['events']
               if e['event'] in ('NEW', 'DELETED', 'UNDELETED', 'STILL_CONNECTED', 'CHANGED_ADDRESS')]
@@ -234,7 +235,7 @@ def test_plan_adding_nodes_writes_the_file_ctdb_accepted(number):
     assert plan['content'] == wanted
     assert [a['pnn'] for a in plan['added']] == list(range(3, len(wanted.split())))
     current, this_pnn = _truth_nodemap(case)
-    assert nd.predict_reloadnodes(current, plan['slots'], this_pnn)['messages'] == \
+    assert reference.predict_reloadnodes(current, plan['slots'], this_pnn)['messages'] == \
         _read('reloadnodes', case, 'output.txt').splitlines()
 
 
@@ -250,7 +251,7 @@ def test_plan_removing_nodes_comments_them_out_like_the_samples(number, desired)
     plan = nd.plan_nodes(THREE, desired)
     assert plan['content'] == _read('reloadnodes', case, 'nodes')
     current, this_pnn = _truth_nodemap(case)
-    predicted = nd.predict_reloadnodes(current, plan['slots'], this_pnn)
+    predicted = reference.predict_reloadnodes(current, plan['slots'], this_pnn)
     assert predicted['messages'] == _read('reloadnodes', case, 'output.txt').splitlines()
     assert predicted['rc'] == 0
 
@@ -262,7 +263,7 @@ def test_plan_undeletes_its_own_line():
     assert plan['content'] == _read('reloadnodes', case, 'nodes')
     assert plan['undeleted'] == [{'pnn': 1, 'address': '192.168.20.42'}]
     current, this_pnn = _truth_nodemap(case)
-    assert nd.predict_reloadnodes(current, plan['slots'], this_pnn)['messages'] == ['Node 1 is UNDELETED']
+    assert reference.predict_reloadnodes(current, plan['slots'], this_pnn)['messages'] == ['Node 1 is UNDELETED']
 
 
 def test_plan_keeps_deleted_and_comment_lines_verbatim():
@@ -374,3 +375,16 @@ def test_node_flag_bits_are_those_of_status():
     assert nd.NODE_FLAGS_DISCONNECTED == st.FLAG_BITS['DISCONNECTED'] == 0x01
     assert st.flag_names(0x25) == ['DISCONNECTED', 'DISABLED', 'STOPPED']
     assert st.flags_mask(st.flag_names(0x7f)) == 0x7f
+
+
+def test_parse_and_plan_name_the_path_they_are_given():
+    with pytest.raises(nd.NodesError) as err:
+        nd.parse_nodes('10.0.0.1\nbogus\n', '/etc/ctdb/nodes')
+    assert err.value.msg.startswith("/etc/ctdb/nodes: line 2 of the nodes file is 'bogus': ")
+    assert err.value.data == {'path': '/etc/ctdb/nodes'}
+    with pytest.raises(nd.NodesError) as err:
+        nd.plan_nodes('10.0.0.1\n', [], '/etc/ctdb/nodes')
+    assert err.value.msg.startswith('/etc/ctdb/nodes: nodes is empty')
+    with pytest.raises(nd.NodesError) as err:
+        nd.parse_nodes('bogus\n')
+    assert err.value.msg.startswith('line 1 of') and err.value.data == {}

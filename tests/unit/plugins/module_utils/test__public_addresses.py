@@ -277,3 +277,13 @@ def test_a_file_with_an_ipv4_mapped_duplicate_is_refused():
 def test_an_ipv4_mapped_address_is_read_as_ipv4():
     entry, = pa.parse_public_addresses('::ffff:10.0.0.1/24 eth0\n')
     assert (entry['ip'], entry['mask'], entry['address']) == ('10.0.0.1', 24, '::ffff:10.0.0.1/24')
+
+
+def test_parse_and_plan_name_the_path_they_are_given():
+    path = '/etc/ctdb/public_addresses'
+    with pytest.raises(pa.AddressesError) as err:
+        pa.parse_public_addresses('10.0.0.9/24\n', path)
+    assert err.value.msg.startswith(path + ': line 1 of public_addresses is ') and err.value.data == {'path': path}
+    with pytest.raises(pa.AddressesError) as err:
+        pa.plan_addresses('', [{'address': '10.0.0.9/24'}], path)
+    assert err.value.msg.startswith(path + ': ') and err.value.data == {'path': path}

