@@ -113,11 +113,16 @@ check: units typecheck
 	else echo "sanity on $$(echo $$files | wc -w) changed file(s) since $$base"; bash tests/sanity/run.sh $$files; fi
 
 # Each test module starts its own fresh sandbox and stops it, even on failure; the final
-# stop catches anything an interrupted run left behind.
+# stops catch anything an interrupted run left behind. INTEGRATION_WORKERS pytest-xdist workers
+# (0: none) each take whole modules; worker N>0 has the sandbox TEST_SANDBOX_NAME-gwN on the subnet
+# 10*N above TEST_SANDBOX_SUBNET (ctdbtest.sandbox.worker_settings).
+INTEGRATION_WORKERS ?= 2
 integration: setup
 	CTDB_SANDBOX_NAME=$(TEST_SANDBOX_NAME) CTDB_SANDBOX_SUBNET=$(TEST_SANDBOX_SUBNET) \
-	  $(BIN)/pytest -q --test-order=$(TEST_ORDER) tests/integration; rc=$$?; \
-	  $(SANDBOX) stop --name $(TEST_SANDBOX_NAME) >/dev/null; exit $$rc
+	  $(BIN)/pytest -q -n $(INTEGRATION_WORKERS) --test-order=$(TEST_ORDER) tests/integration; rc=$$?; \
+	  $(SANDBOX) stop --name $(TEST_SANDBOX_NAME) >/dev/null; \
+	  for worker in $$(seq 1 $$(($(INTEGRATION_WORKERS) - 1))); do \
+	    $(SANDBOX) stop --name $(TEST_SANDBOX_NAME)-gw$$worker >/dev/null; done; exit $$rc
 
 # The lab tests (tests/lab): one lab of their own for the session, stopped at the end even
 # after a failure or an interruption.

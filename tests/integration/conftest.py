@@ -5,14 +5,17 @@
 The sandbox's name and loopback subnet come from CTDB_SANDBOX_NAME and
 CTDB_SANDBOX_SUBNET, so several test runs can share a machine. Each test module
 gets a freshly started cluster, stopped again when the module is done, even when
-tests fail. The code lives in the ctdbtest package (tests/support), shared with bench/.
+tests fail. Under pytest-xdist (`make integration` runs two workers, each module
+whole on one of them) every worker after the first gets a sandbox and an etcd
+address of its own: ctdbtest.sandbox.worker_settings. The code lives in the ctdbtest package (tests/support), shared with bench/.
 """
+import os
 import random
 
 import pytest
 
 from ctdbtest.playbook import run_playbook as _run_playbook
-from ctdbtest.sandbox import Sandbox, sandbox_settings
+from ctdbtest.sandbox import Sandbox, sandbox_settings, worker_settings
 
 
 @pytest.fixture(scope='module')
@@ -47,7 +50,31 @@ def pytest_addoption(parser):
                           'to check that no test depends on what an earlier one left behind')
 
 
+# Modules that start no sandbox: each of their tests is a unit of work for any worker. Every other
+# module runs whole on one worker, on that worker's sandbox; modules go out most tests first (xdist's
+# --loadscope-reorder), these tests fill in the end.
+ANY_WORKER_MODULES = ('tests/integration/test_etcd_lock.py',)
+
+try:
+    from xdist.scheduler import LoadScopeScheduling
+except ImportError:  # pytest without xdist: one process, nothing to schedule
+    LoadScopeScheduling = None
+
+if LoadScopeScheduling is not None:
+    class ModuleScheduling(LoadScopeScheduling):
+        """Whole modules on one worker, except the tests of ANY_WORKER_MODULES, one by one."""
+
+        def _split_scope(self, nodeid):
+            module = nodeid.split('::', 1)[0]
+            return nodeid if module in ANY_WORKER_MODULES else module
+
+    def pytest_xdist_make_scheduler(config, log):
+        return ModuleScheduling(config, log)
+
+
 def pytest_configure(config):
+    name, subnet = worker_settings(*sandbox_settings(), worker=os.environ.get('PYTEST_XDIST_WORKER'))
+    os.environ.update(CTDB_SANDBOX_NAME=name, CTDB_SANDBOX_SUBNET=subnet)
     config.addinivalue_line('markers', 'steps: the tests of this module are the steps of one story on one sandbox: '
                                        'they run in file order whatever --test-order says, and a failed step skips '
                                        'the later ones')

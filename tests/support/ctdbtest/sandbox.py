@@ -40,6 +40,19 @@ def sandbox_settings():
     return (os.environ.get('CTDB_SANDBOX_NAME', 'test'), os.environ.get('CTDB_SANDBOX_SUBNET', '127.0.10'))
 
 
+def worker_settings(name, subnet, worker=None):
+    """(name, subnet) for one pytest-xdist worker: gw0 keeps the run's own, gwN gets NAME-gwN on the
+    subnet N*10 above (127.0.10 -> 127.0.20 for gw1), so that workers never share a node address,
+    a public address or etcd's (.200)."""
+    index = int(worker[2:]) if worker and worker.startswith('gw') else 0
+    if not index:
+        return name, subnet
+    prefix, third = subnet.rsplit('.', 1)
+    if int(third) + 10 * index > 255:
+        raise SandboxError('no subnet for worker %s above %s: use a lower CTDB_SANDBOX_SUBNET' % (worker, subnet))
+    return '%s-%s' % (name, worker), '%s.%d' % (prefix, int(third) + 10 * index)
+
+
 class SandboxError(Exception):
     """Something the person running the sandbox has to fix; the message says what."""
 
