@@ -9,8 +9,9 @@ BIN := $(VENV)/bin
 # Debian's clients, as the etcd_lock role installs them on nodes.
 # openssh-server, sudo, iproute2, iptables: the lab's hosts (tests/lab), reached over SSH with sudo;
 # CTDB's 10.interface runs iptables inside each host's own network namespace.
+# samba, smbclient, winbind: the lab's hosts run clustered Samba (roles/samba), reached with smbclient from the hub.
 DEBIAN_PACKAGES := ctdb etcd-server etcd-client samba-common-bin rsync python3-etcd python3-etcd3gw \
-  openssh-server sudo iproute2 iptables
+  openssh-server sudo iproute2 iptables samba smbclient winbind
 COLLECTIONS := $(CURDIR)/.cache/collections
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_ROLES_PATH := $(CURDIR)/roles
@@ -44,6 +45,9 @@ packages:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" -ne 0 ]; then echo "Missing Debian packages:$$missing; run as root: apt-get install$$missing" >&2; exit 1; fi; \
+	  guard=""; if [ ! -e /usr/sbin/policy-rc.d ]; then guard=/usr/sbin/policy-rc.d; \
+	    printf '#!/bin/sh\n# make packages: no service starts in this machine while packages install\nexit 101\n' > $$guard; \
+	    chmod 755 $$guard; trap 'rm -f '$$guard EXIT; fi; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 

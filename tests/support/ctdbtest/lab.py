@@ -3,8 +3,9 @@
 """A lab of real hosts on one machine: namespaced hosts reached over SSH.
 
 Each host is a network + mount + UTS + PID namespace with its own hostname, its own
-/etc/ctdb, /var/lib/ctdb, /run/ctdb, /var/log/ctdb, /etc/samba (bind mounts over
-.lab/NAME/hostN/...), an eth0 on a bridge and its own sshd. The bridge lives in a hub
+/etc/ctdb, /var/lib/ctdb, /run/ctdb, /var/log/ctdb, /etc/samba and Samba's state directories (bind mounts
+over .lab/NAME/hostN/...), the lab's shared directory .lab/NAME/dfs at /srv/ctdblab-dfs (the distributed
+filesystem), an eth0 on a bridge and its own sshd. The bridge lives in a hub
 namespace of the lab's own, where the controller (ansible-playbook) runs. The lab's
 addresses exist only inside these namespaces: the machine's own namespace has no
 address or route to them. The first three hosts run a 3-member etcd cluster.
@@ -44,9 +45,14 @@ PUBLIC_BASE = 100
 # new lock holder 38 s after the holder's network went, the cut-off node banned for 5 minutes
 # after it came back). The lab keeps its failure tests within CI time with a faster
 # keepalive and a short ban, as a cluster on a fast private network may be tuned.
+# Bind-mounted in every host at DFS_PATH (lab_hostinit.py): one directory for all, the lab's distributed filesystem.
+DFS_PATH = '/srv/ctdblab-dfs'
+# Samba's state directories, each host its own.
+SAMBA_DIRS = ('var/lib/samba', 'var/cache/samba', 'run/samba', 'var/log/samba')
 TUNABLES = {'KeepaliveInterval': 1, 'KeepaliveLimit': 3, 'RecoveryBanPeriod': 30}
 REQUIRED_COMMANDS = {'/usr/sbin/iptables': 'iptables', '/usr/sbin/sshd': 'openssh-server', '/usr/bin/sudo': 'sudo', '/usr/sbin/ctdbd': 'ctdb',
-                     '/usr/bin/etcd': 'etcd-server', '/usr/sbin/ip': 'iproute2'}
+                     '/usr/bin/etcd': 'etcd-server', '/usr/sbin/ip': 'iproute2',
+                     '/usr/sbin/smbd': 'samba', '/usr/bin/smbclient': 'smbclient'}
 
 
 class LabError(Exception):
@@ -129,6 +135,11 @@ class Lab:
     def etcd_endpoints(self):
         return ['http://%s:2379' % self.address(h) for h in self.etcd_hosts()]
 
+    @property
+    def dfs_dir(self):
+        """The lab's directory that every host mounts at DFS_PATH."""
+        return os.path.join(self.dir, 'dfs')
+
     def host_dir(self, host):
         return os.path.join(self.dir, host)
 
@@ -183,6 +194,9 @@ class Lab:
         try:
             self._user_and_keys()
             self._network()
+            # The stand-in for the distributed filesystem, empty at every start, mounted in every host.
+            shutil.rmtree(self.dfs_dir, ignore_errors=True)
+            os.makedirs(self.dfs_dir)
             for host in self.hostnames():
                 self._host_files(host)
                 self._start_host(host)
@@ -233,6 +247,10 @@ class Lab:
         shutil.copytree('/etc/ctdb', os.path.join(hostdir, 'etc/ctdb'), symlinks=True,
                         ignore=shutil.ignore_patterns('nodes', 'public_addresses', 'etcd*'))
         shutil.copytree('/etc/samba', os.path.join(hostdir, 'etc/samba'), symlinks=True)
+        # Samba's state, each host its own (the directories as the package made them, no databases).
+        for sub in SAMBA_DIRS:
+            shutil.copytree('/' + sub, os.path.join(hostdir, sub), symlinks=True,
+                            ignore=shutil.ignore_patterns('*.tdb', '*.ldb', '*.pid', 'log.*'))
         shutil.copytree('/etc/sudoers.d', os.path.join(hostdir, 'etc/sudoers.d'), symlinks=True)
         sudoers = os.path.join(hostdir, 'etc/sudoers.d', USER)
         with open(sudoers, 'w') as handle:
@@ -241,7 +259,7 @@ class Lab:
         for sub in ('var/lib/ctdb/volatile', 'var/lib/ctdb/persistent', 'var/lib/ctdb/state', 'run/ctdb',
                     'var/log/ctdb', 'usr/local/libexec/ctdb', 'etcd'):
             os.makedirs(os.path.join(hostdir, sub), exist_ok=True)
-        for target in ('/var/lib/ctdb', '/run/ctdb', '/var/log/ctdb', '/usr/local/libexec/ctdb'):
+        for target in ('/var/lib/ctdb', '/run/ctdb', '/var/log/ctdb', '/usr/local/libexec/ctdb', DFS_PATH):
             os.makedirs(target, exist_ok=True)  # mount points (empty directories) on the machine
         with open(os.path.join(hostdir, 'etc/hosts'), 'w') as handle:
             handle.write('127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n')
@@ -385,6 +403,10 @@ class Lab:
                   '            location: file:/var/log/ctdb/log.ctdb',
                   '            log level: NOTICE',
                   '        ctdb_public_addresses: [%s]' % publics,
+                  # Samba (roles/samba): the lab's stand-in for the distributed filesystem is a bind mount of
+                  # one directory of the machine's root filesystem, not a filesystem of its own.
+                  '        samba_dfs_path: %s' % DFS_PATH,
+                  '        samba_dfs_require_mount: false',
                   '        ctdb_tunables: {%s}' % ', '.join('%s: %d' % item for item in TUNABLES.items())]
         if etcd:
             lines += ['        etcd_lock_endpoints:'] + ['          - %s' % e for e in self.etcd_endpoints()]

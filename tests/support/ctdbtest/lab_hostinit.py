@@ -25,6 +25,12 @@ BIND_MOUNTS = (
     ('run/ctdb', '/run/ctdb'),
     ('var/log/ctdb', '/var/log/ctdb'),
     ('usr/local/libexec/ctdb', '/usr/local/libexec/ctdb'),
+    ('var/lib/samba', '/var/lib/samba'),
+    ('var/cache/samba', '/var/cache/samba'),
+    ('run/samba', '/run/samba'),
+    ('var/log/samba', '/var/log/samba'),
+    # One directory of the lab, the same in every host: it stands for the distributed filesystem.
+    ('../dfs', '/srv/ctdblab-dfs'),
 )
 FILE_MOUNTS = (('etc/hosts', '/etc/hosts'),)
 
