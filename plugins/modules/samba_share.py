@@ -14,7 +14,7 @@ version_added: 0.1.0
 description:
   - Adds, changes or removes one share of Samba's registry configuration, the shares C(net conf) keeps in
     C(registry.tdb) and smbd reads when C(smb.conf) says C(include = registry) (or C(config backend = registry)).
-  - In a CTDB cluster with C(clustering = yes), C(registry.tdb) is one of CTDB's persistent, replicated databases:
+  - In a CTDB cluster with C(clustering = yes), C(registry.tdb) is one of CTDB's persistent, replicated databases;
     a change made on one node is seen by every node. Run the task once for the whole cluster (C(run_once=true)).
   - The share's directory (O(path)) must be on the distributed filesystem mounted at O(dfs_path), so that every node
     serves the same files; it is checked after resolving symbolic links and C(..).
@@ -38,8 +38,8 @@ options:
   name:
     description:
       - The share's name. Share names are case-insensitive to Samba; an existing share keeps its spelling.
-      - Not C(global), not empty, at most 80 characters, none of C(% < > * ? | / \ + = ; : " , [ ]) nor control
-        characters, no whitespace at either end.
+      - Not C(global), not empty, at most 80 characters, with no whitespace at either end, no control character and
+        none of the characters C(%<>*?|/\+=;:",[]).
     type: str
     required: true
   state:
@@ -86,7 +86,7 @@ options:
   smb_conf:
     description:
       - The Samba configuration file, given to every Samba command (C(net --configfile=PATH), C(testparm PATH)). It
-        must exist: net with a missing file falls back to built-in defaults, and would change another registry.
+        must exist; net with a missing file falls back to built-in defaults, and would change another registry.
     type: path
     default: /etc/samba/smb.conf
 requirements:
@@ -96,10 +96,10 @@ seealso:
   - module: ctdb.cluster.ctdb_link
   - module: ctdb.cluster.ctdb_event
 notes:
-  - In a cluster, run it as root on a node where ctdbd runs: with C(clustering = yes) net opens C(registry.tdb) through
+  - In a cluster, run it as root on a node where ctdbd runs, since with C(clustering = yes) net opens C(registry.tdb) through
     ctdbd.
-  - Only the registry changes; smbd picks the change up by itself (a running smbd rereads the registry). Nothing is
-    started or reloaded.
+  - Only the registry changes. A running smbd picks the change up as it does a changed C(smb.conf), at its next
+    configuration check (or at once with C(smbcontrol smbd reload-config)); nothing is started or reloaded.
   - Should a command fail half way (for example a parameter net refuses), the message says which commands were run
     before it and what net said; the share then stays as those commands left it.
 author:
