@@ -44,6 +44,12 @@ _TABLE_LINE = re.compile(r'^(?P<name>[^=]+)=(?P<type>P_[A-Z]+),(?P<rest>.*?)(?: 
 _SYNONYM_OF = re.compile(r'^(?P<inverse>inverse )?synonym of (?P<target>.+)$')
 _PARAM_LINE = re.compile(r'^\s+(?P<name>[^=]*?)\s*=\s?(?P<value>.*)$')
 _CONTROL = re.compile(r'[\x00-\x1f\x7f]')
+# Values net would refuse for numeric types (Samba's own checks are laxer for P_INTEGER: atoi takes "5x" as 5).
+_NUMBER_FORMATS = {
+    'P_INTEGER': (re.compile(r'^[+-]?[0-9]+$'), 'a whole number (for example 10)'),
+    'P_OCTAL': (re.compile(r'^[0-7]+$'), "an octal number (for example '0644', quoted)"),
+    'P_BYTES': (re.compile(r'^[0-9]+ ?[KMGTPkmgtp]?$'), 'a size in bytes (for example 65536 or 64K)'),
+}
 
 
 class ShareError(CtdbError):
@@ -212,6 +218,9 @@ def render_value(param: Optional[Param], name: str, value: Any) -> str:
         raise ShareError('%s=%r begins or ends with whitespace, which smb.conf drops: give it without' % (what, text))
     if param is not None and param.type in ('P_BOOL', 'P_BOOLREV'):
         _bool_word(value, what)
+    if param is not None and param.type in _NUMBER_FORMATS and not _NUMBER_FORMATS[param.type][0].match(text):
+        raise ShareError('%s=%s is not %s, which Samba wants for %s' % (what, text, _NUMBER_FORMATS[param.type][1],
+                                                                         param.name))
     if param is not None and param.enum and text.lower() not in [word.lower() for word in param.enum]:
         raise ShareError('%s=%s is not one of the values Samba accepts: %s' % (what, text, ', '.join(param.enum)))
     return text

@@ -85,7 +85,7 @@ options:
     default: false
   smb_conf:
     description:
-      - The Samba configuration file, given to every Samba command (C(net --configfile=PATH), C(testparm PATH)). It
+      - The Samba configuration file, given to every Samba command (C(net --configfile=PATH), C(testparm -- PATH)). It
         must exist; net with a missing file falls back to built-in defaults, and would change another registry.
     type: path
     default: /etc/samba/smb.conf
@@ -164,8 +164,9 @@ commands:
   returned: always
   type: list
   elements: list
-  sample: [[net, --configfile=/etc/samba/smb.conf, conf, addshare, data, /lfsmnt/robin/shares/data, writeable=N,
-            guest_ok=N], [net, --configfile=/etc/samba/smb.conf, conf, setparm, data, comment, Team data]]
+  sample: [[net, --configfile=/etc/samba/smb.conf, '--', conf, addshare, data, /lfsmnt/robin/shares/data,
+            writeable=N, guest_ok=N], [net, --configfile=/etc/samba/smb.conf, '--', conf, setparm, data, comment,
+            Team data]]
 diff:
   description: The share before and after as C(smb.conf) text.
   returned: with --diff
@@ -215,8 +216,11 @@ class Samba:
         return self._paths[name]
 
     def argv(self, args: List[str]) -> List[str]:
-        """``net --configfile=SMB_CONF conf ARGS``, named as reported in ``commands``."""
-        return ['net', '--configfile=%s' % self.smb_conf, 'conf'] + list(args)
+        """``net --configfile=SMB_CONF -- conf ARGS``, named as reported in ``commands``.
+
+        ``--`` ends net's options, so a share name or a value beginning with ``-`` is never one.
+        """
+        return ['net', '--configfile=%s' % self.smb_conf, '--', 'conf'] + list(args)
 
     def run(self, argv: List[str]) -> Tuple[int, str, str]:
         rc, out, err = self.module.run_command([self._binary(argv[0])] + argv[1:], environ_update=dict(ENVIRON))
@@ -233,7 +237,7 @@ class Samba:
         return out
 
     def parameter_table(self) -> _smbconf.Table:
-        argv = ['testparm', '--suppress-prompt', '--show-all-parameters', self.smb_conf]
+        argv = ['testparm', '--suppress-prompt', '--show-all-parameters', '--', self.smb_conf]
         rc, out, err = self.run(argv)
         if rc != 0:
             raise ShareError('%s failed with exit code %d: %s' % (' '.join(argv), rc, (err or out).strip()),
@@ -269,9 +273,10 @@ def check_args(params: Dict[str, Any]) -> Tuple[str, Optional[str]]:
                                 os.stat(dfs_path).st_dev, os.stat('/').st_dev)
     path = params['path']
     if path is not None:
-        path = _smbconf.check_path_syntax(path)
-        _smbconf.check_share_path(path, os.path.realpath(path), dfs_path, os.path.realpath(dfs_path),
-                                  os.path.isdir(path))
+        normal = _smbconf.check_path_syntax(path)
+        _smbconf.check_share_path(path, os.path.realpath(normal), dfs_path, os.path.realpath(dfs_path),
+                                  os.path.isdir(normal))
+        path = normal
     return name, path
 
 

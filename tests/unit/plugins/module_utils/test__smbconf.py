@@ -109,13 +109,14 @@ def test_desired_parameters_canonical_names_and_values():
     wanted = _smbconf.desired_parameters({
         'Writeable': True, 'BROWSABLE': False, 'vfs objects': ['acl_xattr', 'fruit'], 'create mask': 0o644,
         'fruit:metadata': 'stream', 'max connections': 10, 'comment': 'Team data', 'csc policy': 'Manual',
-        'acl_xattr:ignore  system acls': 'yes'}, TABLE)
+        'acl_xattr:ignore  system acls': 'yes', 'aio read size': '64K', 'block size': 4096}, TABLE)
     assert wanted == {
         'readonly': ('read only', 'no'), 'browseable': ('browseable', 'no'),
         'vfsobjects': ('vfs objects', 'acl_xattr fruit'), 'createmask': ('create mask', '0644'),
         'fruit:metadata': ('fruit:metadata', 'stream'), 'maxconnections': ('max connections', '10'),
         'comment': ('comment', 'Team data'), 'cscpolicy': ('csc policy', 'Manual'),
-        'acl_xattr:ignoresystemacls': ('acl_xattr:ignore system acls', 'yes')}
+        'acl_xattr:ignoresystemacls': ('acl_xattr:ignore system acls', 'yes'), 'aioreadsize': ('aio read size', '64K'),
+        'blocksize': ('block size', '4096')}
 
 
 @pytest.mark.parametrize('parameters, message', [
@@ -144,6 +145,12 @@ def test_desired_parameters_canonical_names_and_values():
                                "Samba would read as a separator: give one word per item"),
     ({'read only': True, 'writeable': True}, 'parameters: read only and writeable are the same Samba parameter '
                                              '(read only): give it once'),
+    ({'max connections': '5x'}, 'parameters[max connections]=5x is not a whole number (for example 10), which Samba '
+                                'wants for max connections'),
+    ({'create mask': '8'}, "parameters[create mask]=8 is not an octal number (for example '0644', quoted), which Samba "
+                           "wants for create mask"),
+    ({'aio read size': '64KB'}, 'parameters[aio read size]=64KB is not a size in bytes (for example 65536 or 64K), '
+                                'which Samba wants for aio read size'),
     ({'a=b': 1}, 'parameters: \'a=b\' is not a parameter name: give names such as "read only" or "vfs objects"'),
 ])
 def test_desired_parameters_refuses(parameters, message):

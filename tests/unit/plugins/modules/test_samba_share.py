@@ -35,8 +35,8 @@ def env(tmp_path, ctdb):
     conf = tmp_path / 'smb.conf'
     conf.write_text('[global]\n  include = registry\n')
     (tmp_path / 'dfs' / 'srv' / 'data').mkdir(parents=True)
-    net = 'net --configfile=%s conf' % conf
-    ctdb.answer('testparm --suppress-prompt --show-all-parameters %s' % conf, TABLE)
+    net = 'net --configfile=%s -- conf' % conf
+    ctdb.answer('testparm --suppress-prompt --show-all-parameters -- %s' % conf, TABLE)
     return {'conf': str(conf), 'dfs': str(tmp_path / 'dfs'), 'path': str(tmp_path / 'dfs' / 'srv' / 'data'),
             'net': net}
 
@@ -55,7 +55,7 @@ def showshare(env, text):
 
 def changing(ctdb):
     return [command for command in ctdb.commands()
-            if command[0] == 'net' and command[3] in ('addshare', 'setparm', 'delparm', 'delshare')]
+            if command[0] == 'net' and command[4] in ('addshare', 'setparm', 'delparm', 'delshare')]
 
 
 def test_creates_the_share_then_reads_it_back(ctdb, env, run_module):
@@ -67,11 +67,11 @@ def test_creates_the_share_then_reads_it_back(ctdb, env, run_module):
     result = run_module(args(env, parameters={'comment': 'Team', 'read only': False}), diff=True, expect=ExitJson)
     assert result['changed'] is True
     assert result['commands'] == [
-        ['net', '--configfile=' + env['conf'], 'conf', 'addshare', 'data', env['path'], 'writeable=y', 'guest_ok=N'],
-        ['net', '--configfile=' + env['conf'], 'conf', 'setparm', 'data', 'comment', 'Team']]
+        ['net', '--configfile=' + env['conf'], '--', 'conf', 'addshare', 'data', env['path'], 'writeable=y', 'guest_ok=N'],
+        ['net', '--configfile=' + env['conf'], '--', 'conf', 'setparm', 'data', 'comment', 'Team']]
     assert result['share'] == {'path': env['path'], 'guest ok': 'no', 'read only': 'no', 'comment': 'Team'}
     assert result['diff']['before'] == '' and result['diff']['after'] == after
-    assert [command[3] for command in ctdb.commands() if command[0] == 'net'] == [
+    assert [command[4] for command in ctdb.commands() if command[0] == 'net'] == [
         'listshares', 'addshare', 'setparm', 'listshares', 'showshare']
     for dummy, environ in ctdb.calls:
         assert environ['LC_ALL'] == 'C'
@@ -91,7 +91,7 @@ def test_check_mode_predicts_and_changes_nothing(ctdb, env, run_module):
     result = run_module(args(env, parameters={'comment': 'new'}, purge_parameters=True), check=True, diff=True,
                         expect=ExitJson)
     assert result['changed'] is True and changing(ctdb) == []
-    assert [command[3:] for command in result['commands']] == [['setparm', 'data', 'comment', 'new']] + [
+    assert [command[4:] for command in result['commands']] == [['setparm', 'data', 'comment', 'new']] + [
         ['delparm', 'data', name] for name in ('guest ok', 'read only', 'vfs objects', 'fruit:metadata',
                                                'create mask', 'browseable')]
     assert result['share'] == {'path': env['path'], 'comment': 'new'}
@@ -104,7 +104,7 @@ def test_absent(ctdb, env, run_module):
     ctdb.answer(env['net'] + ' delshare DATA', '')
     result = run_module({'name': 'data', 'state': 'absent', 'smb_conf': env['conf']}, expect=ExitJson)
     assert result['changed'] is True and result['share'] == {} and result['name'] == 'DATA'
-    assert changing(ctdb) == [['net', '--configfile=' + env['conf'], 'conf', 'delshare', 'DATA']]
+    assert changing(ctdb) == [['net', '--configfile=' + env['conf'], '--', 'conf', 'delshare', 'DATA']]
 
 
 def test_a_failure_half_way_says_what_was_done_and_what_net_said(ctdb, env, run_module):
@@ -115,17 +115,17 @@ def test_a_failure_half_way_says_what_was_done_and_what_net_said(ctdb, env, run_
     result = run_module(args(env, parameters={'comment': 'x', 'vfs objects': 'fruit', 'browseable': False}),
                         expect=FailJson)
     assert result['msg'] == (
-        'net --configfile=%s conf setparm data vfs objects fruit failed with exit code 255: Error: something net '
+        'net --configfile=%s -- conf setparm data vfs objects fruit failed with exit code 255: Error: something net '
         'refused.; done before it: created share data, set comment; the share is now as net conf showshare data '
         'shows' % env['conf'])
     assert result['rc'] == 255 and len(result['commands']) == 2
-    assert [command[3] for command in changing(ctdb)] == ['addshare', 'setparm', 'setparm']
+    assert [command[4] for command in changing(ctdb)] == ['addshare', 'setparm', 'setparm']
 
 
 def test_net_without_its_configuration_is_an_error(ctdb, env, run_module):
     ctdb.answer(env['net'] + ' listshares', (0, '', "Can't load %s - run testparm to debug it\n" % env['conf']))
     result = run_module(args(env), expect=FailJson)
-    assert result['msg'] == ("net --configfile=%s conf listshares failed: Can't load %s - run testparm to debug it"
+    assert result['msg'] == ("net --configfile=%s -- conf listshares failed: Can't load %s - run testparm to debug it"
                              % (env['conf'], env['conf']))
     assert changing(ctdb) == []
 
