@@ -219,8 +219,8 @@ def render_value(param: Optional[Param], name: str, value: Any) -> str:
     if param is not None and param.type in ('P_BOOL', 'P_BOOLREV'):
         _bool_word(value, what)
     if param is not None and param.type in _NUMBER_FORMATS and not _NUMBER_FORMATS[param.type][0].match(text):
-        raise ShareError('%s=%s is not %s, which Samba wants for %s' % (what, text, _NUMBER_FORMATS[param.type][1],
-                                                                         param.name))
+        wants = _NUMBER_FORMATS[param.type][1]
+        raise ShareError('%s=%s is not %s, which Samba wants for %s' % (what, text, wants, param.name))
     if param is not None and param.enum and text.lower() not in [word.lower() for word in param.enum]:
         raise ShareError('%s=%s is not one of the values Samba accepts: %s' % (what, text, ', '.join(param.enum)))
     return text
@@ -314,25 +314,18 @@ def plan(name: str, current: Optional[Stored], state: str, table: Table, path: O
             return Plan([], None)
         return Plan([Step(['delshare', name], 'deleted share %s' % name)], None)
     steps: List[Step] = []
-    share: Stored
     if current is None:
         if not path:
             raise ShareError('share %s does not exist: give path (its directory) to create it' % name)
-        writeable = key('read only') in wanted and not _bool_word(wanted[key('read only')][1], 'read only')
-        guest = key('guest ok') in wanted and _bool_word(wanted[key('guest ok')][1], 'guest ok')
-        steps.append(Step(['addshare', name, path, 'writeable=%s' % ('y' if writeable else 'N'),
-                           'guest_ok=%s' % ('y' if guest else 'N')], 'created share %s' % name))
-        share = [('path', path), ('guest ok', 'yes' if guest else 'no'), ('read only', 'no' if writeable else 'yes')]
+        share = _create(name, path, wanted, steps)
     else:
         share = list(current)
-        old_path = dict((_stored_param(table, stored)[0], value) for stored, value in share).get('path')
-        if path and old_path != path:
+        if path and _values(share, table).get('path') != path:
             steps.append(Step(['setparm', name, 'path', path], 'set path'))
             share = _set(share, 'path', path, table)
-    have = dict((_stored_param(table, stored)[0], value) for stored, value in share)
+    have = _values(share, table)
     for wanted_key, (canonical, value) in wanted.items():
-        param = table.get(wanted_key)
-        if wanted_key in have and same_value(param, have[wanted_key], value):
+        if wanted_key in have and same_value(table.get(wanted_key), have[wanted_key], value):
             continue
         steps.append(Step(['setparm', name, canonical, value], 'set %s' % canonical))
         share = _set(share, canonical, value, table)
@@ -343,6 +336,20 @@ def plan(name: str, current: Optional[Stored], state: str, table: Table, path: O
                 steps.append(Step(['delparm', name, stored], 'removed %s' % stored))
                 share = [(other, value) for other, value in share if other != stored]
     return Plan(steps, share)
+
+
+def _values(share: Stored, table: Table) -> Dict[str, str]:
+    """{key of the canonical parameter: value} of a share."""
+    return dict((_stored_param(table, stored)[0], value) for stored, value in share)
+
+
+def _create(name: str, path: str, wanted: Mapping[str, Tuple[str, str]], steps: List[Step]) -> Stored:
+    """``net conf addshare``, with ``read only`` and ``guest ok`` as wanted (else Samba's defaults): the new share."""
+    writeable = key('read only') in wanted and not _bool_word(wanted[key('read only')][1], 'read only')
+    guest = key('guest ok') in wanted and _bool_word(wanted[key('guest ok')][1], 'guest ok')
+    steps.append(Step(['addshare', name, path, 'writeable=%s' % ('y' if writeable else 'N'),
+                       'guest_ok=%s' % ('y' if guest else 'N')], 'created share %s' % name))
+    return [('path', path), ('guest ok', 'yes' if guest else 'no'), ('read only', 'no' if writeable else 'yes')]
 
 
 def render_share(name: str, share: Optional[Stored]) -> str:

@@ -223,8 +223,8 @@ def test_plan_unchanged_by_meaning_and_spelling():
 
 def test_plan_changes_move_to_the_end_as_net_does():
     result = planned(DATA, path='/srv/other', parameters={'read only': True, 'comment': 'x = y; "q" # z'})
-    assert [step.args for step in result.steps] == [['setparm', 'data', 'path', '/srv/other'],
-                                                     ['setparm', 'data', 'read only', 'yes']]
+    assert [step.args for step in result.steps] == [
+        ['setparm', 'data', 'path', '/srv/other'], ['setparm', 'data', 'read only', 'yes']]
     assert [name for name, dummy in result.after] == [
         'guest ok', 'vfs objects', 'fruit:metadata', 'comment', 'create mask', 'browseable', 'path', 'read only']
 
