@@ -64,7 +64,7 @@ class Plan(TypedDict):
 
 def check_name(name: str) -> str:
     """``name`` when it is a user name this module manages; SambaUserError naming it otherwise."""
-    if not NAME_PATTERN.match(name or '') or len(name.encode('utf-8')) > NAME_MAX:
+    if not NAME_PATTERN.fullmatch(name or '') or len(name.encode('utf-8')) > NAME_MAX:
         raise SambaUserError(
             'invalid Samba user name %r: give the name of a Unix account, 1 to %d characters from A-Z, a-z, 0-9, '
             '"_", "." and "-", not starting with "-" or "."' % (name, NAME_MAX), name=name)
