@@ -15,8 +15,8 @@ description:
   - Adds, updates, enables, disables or removes one user of Samba's passdb with C(pdbedit) and C(smbpasswd), against
     the smb.conf given in O(smb_conf).
   - In a CTDB cluster (C(clustering = yes), C(passdb backend = tdbsam)), C(passdb.tdb) is a persistent database that
-    CTDB replicates: a user added on one node exists on every node. Run the task once for the cluster
-    (C(run_once: true)); the Unix account, though, must exist on every node, with the same UID everywhere.
+    CTDB replicates, so a user added on one node exists on every node. Run the task once for the cluster (with
+    C(run_once=true)); the Unix account, though, must exist on every node, with the same UID everywhere.
   - Tells whether the password given is already the user's without changing anything, by comparing the NT hash
     Samba keeps (C(pdbedit -L -w)) with the NT hash of the password (MD4 of its UTF-16LE text, computed in Python
     where OpenSSL 3 offers no MD4). The password goes to C(smbpasswd) on standard input only, never on its command
@@ -75,7 +75,7 @@ options:
   smb_conf:
     description:
       - The smb.conf of the Samba whose passdb is managed, given to every command (C(pdbedit --configfile), C(smbpasswd
-        -c)). It must exist: without it the tools would fall back to their built-in defaults.
+        -c)). It must exist, since without it the tools would fall back to their built-in defaults.
     type: path
     default: /etc/samba/smb.conf
 notes:
