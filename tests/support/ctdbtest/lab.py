@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import pwd
+import secrets
 import shutil
 import signal
 import subprocess
@@ -49,6 +50,9 @@ PUBLIC_BASE = 100
 DFS_PATH = '/srv/ctdblab-dfs'
 # Samba's state directories, each host its own.
 SAMBA_DIRS = ('var/lib/samba', 'var/cache/samba', 'run/samba', 'var/log/samba')
+# The Samba demo (make lab-demo, the lab tests): one share on the lab's distributed filesystem, one user.
+SAMBA_SHARE = 'demo'
+SAMBA_USER = 'smbdemo'
 TUNABLES = {'KeepaliveInterval': 1, 'KeepaliveLimit': 3, 'RecoveryBanPeriod': 30}
 REQUIRED_COMMANDS = {'/usr/sbin/iptables': 'iptables', '/usr/sbin/sshd': 'openssh-server', '/usr/bin/sudo': 'sudo', '/usr/sbin/ctdbd': 'ctdb',
                      '/usr/bin/etcd': 'etcd-server', '/usr/sbin/ip': 'iproute2',
@@ -173,6 +177,46 @@ class Lab:
         """IPv4 addresses on HOST's eth0, without their masks (read from outside, ip -n)."""
         out = run(['ip', '-n', self.netns(host), '-4', '-o', 'addr', 'show', 'dev', 'eth0']).stdout
         return [line.split()[3].split('/')[0] for line in out.splitlines() if ' inet ' in line]
+
+    # --- Samba -------------------------------------------------------------------------
+    @property
+    def samba_vars_path(self):
+        """Extra variables for site.yml that deploy the Samba demo (written by samba_demo_files, mode 0600)."""
+        return os.path.join(self.dir, 'samba.yml')
+
+    @property
+    def smb_auth_path(self):
+        """smbclient's credentials file (-A) of the demo user (mode 0600)."""
+        return os.path.join(self.dir, 'smb.auth')
+
+    def samba_demo_files(self):
+        """Write the demo's variables and credentials once (the same password on every later call)."""
+        password = None
+        if os.path.exists(self.smb_auth_path):
+            with open(self.smb_auth_path) as handle:
+                found = [line.split('=', 1)[1].strip() for line in handle if line.startswith('password')]
+            password = found[0] if found else None
+        password = password or secrets.token_urlsafe(12)
+        demo_vars = {'samba_enabled': True,
+                     'samba_users': [{'name': SAMBA_USER, 'password': password}],
+                     'samba_shares': [{'name': SAMBA_SHARE, 'path': DFS_PATH + '/' + SAMBA_SHARE, 'owner': SAMBA_USER,
+                                       'mode': '0770', 'parameters': {'read only': False, 'comment': 'the lab demo'}}]}
+        for path, text in ((self.samba_vars_path, json.dumps(demo_vars, indent=1) + '\n'),
+                           (self.smb_auth_path, 'username = %s\npassword = %s\n' % (SAMBA_USER, password))):
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.fchmod(descriptor, 0o600)
+            with os.fdopen(descriptor, 'w') as handle:
+                handle.write(text)
+        return demo_vars
+
+    def smbclient(self, address, command, share=SAMBA_SHARE, timeout=20):
+        """smbclient //ADDRESS/SHARE -A smb.auth -m SMB3 -c COMMAND, run in the hub (a fresh SMB3 connection)."""
+        argv = self.hub_argv(['smbclient', '//%s/%s' % (address, share), '-A', self.smb_auth_path, '-m', 'SMB3',
+                              '-c', command])
+        try:
+            return run(argv, check=False, timeout=timeout)
+        except subprocess.TimeoutExpired as expired:
+            return subprocess.CompletedProcess(argv, 124, expired.stdout or '', 'timed out after %s s' % timeout)
 
     def ctdb(self, host, *args, check=False, timeout=30):
         """Run the ctdb tool on HOST as root, as an administrator logged in there would."""
