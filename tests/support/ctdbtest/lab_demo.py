@@ -5,7 +5,9 @@
 Starts a bare lab (3 hosts unless LAB_HOSTS says otherwise), converges it with
 playbooks/site.yml, prints the status report and each host's eth0, kills ctdbd on a
 host with kill -9, shows its public addresses served by the others, converges again
-and shows the host back. The lab is left running (make lab-stop ends it).
+and shows the host back; then deploys clustered Samba (share `demo` on the lab's distributed
+filesystem, user `smbdemo`, credentials in .lab/NAME/smb.auth) and reads and writes through every
+public address with smbclient from the hub. The lab is left running (make lab-stop ends it).
 """
 import argparse
 import os
@@ -23,11 +25,11 @@ def banner(text):
     print('\n' + '=' * 78 + '\n== ' + text + '\n' + '=' * 78, flush=True)
 
 
-def ansible_playbook(lab, playbook):
+def ansible_playbook(lab, playbook, *options):
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, '.cache', 'collections'),
                ANSIBLE_ROLES_PATH=os.path.join(REPO, 'roles'), ANSIBLE_NOCOLOR='1', ANSIBLE_FORKS='10')
     argv = lab.hub_argv([os.path.join(BIN, 'ansible-playbook'), '-i', lab.inventory_path,
-                         os.path.join(REPO, 'playbooks', playbook)])
+                         os.path.join(REPO, 'playbooks', playbook)] + list(options))
     print('$ ' + ' '.join(argv[4:]) + '   (in the hub namespace %s)' % lab.hub, flush=True)
     started = time.time()
     rc = subprocess.run(argv, env=env, cwd=REPO, check=False).returncode
@@ -90,10 +92,27 @@ def main():
     show_addresses(lab)
     ansible_playbook(lab, 'status.yml')
 
+    banner('6. Clustered Samba: playbooks/site.yml with the demo\'s variables (%s)' % lab.samba_vars_path)
+    lab.samba_demo_files()
+    ansible_playbook(lab, 'site.yml', '-e', '@' + lab.samba_vars_path)
+    ansible_playbook(lab, 'status.yml')
+    addresses = [lab.public_address(h) for h in lab.hostnames()]
+    note = os.path.join(lab.dir, 'hello.txt')
+    with open(note, 'w') as handle:
+        handle.write('written through %s\n' % addresses[0])
+    for index, address in enumerate(addresses):
+        command = ('put %s hello.txt' % note) if index == 0 else 'get hello.txt -'
+        print('$ smbclient //%s/demo -A %s -m SMB3 -c %r   (in the hub)' % (address, lab.smb_auth_path, command))
+        done = lab.smbclient(address, command)
+        print('  ' + (done.stdout.strip() or done.stderr.strip()).replace('\n', '\n  '))
+        if done.returncode != 0:
+            return done.returncode
+
     banner('The lab is still running. Try:')
     print('  ip netns exec %s %s all -i %s -m ctdb.cluster.ctdb_status' % (
         lab.hub, os.path.join(BIN, 'ansible'), lab.inventory_path))
     print('  PYTHONPATH=tests/support python3 -m ctdbtest.lab --name %s exec %s -- ctdb status' % (lab.name, lab.hostnames()[0]))
+    print('  ip netns exec %s smbclient //%s/demo -A %s -m SMB3 -c ls' % (lab.hub, addresses[1], lab.smb_auth_path))
     print('  make lab-stop')
     return 0
 
