@@ -131,10 +131,16 @@ integration: setup
 # The lab tests (tests/lab): one lab of their own for the session, stopped at the end even
 # after a failure or an interruption.
 lab-test: setup
-	LAB_NAME=$(TEST_LAB_NAME) LAB_SUBNET=$(TEST_LAB_SUBNET) $(BIN)/pytest -q tests/lab; rc=$$?; \
+	LAB_NAME=$(TEST_LAB_NAME) LAB_SUBNET=$(TEST_LAB_SUBNET) $(BIN)/pytest -q --durations=15 tests/lab; rc=$$?; \
 	  $(LAB) stop --name $(TEST_LAB_NAME); exit $$rc
 
-test: units typecheck sanity integration lab-test
+# Sanity runs beside the lab suite: most of its time installs ansible-test's virtualenvs, and the lab's tests
+# mostly wait for SSH and ctdbd (docs/testing.md). Its output is shown once both are done.
+test: units typecheck integration
+	@mkdir -p .cache; $(MAKE) --no-print-directory sanity > .cache/sanity.log 2>&1 & sanity=$$!; \
+	  $(MAKE) --no-print-directory lab-test; lab=$$?; wait $$sanity; sane=$$?; \
+	  echo "=== make sanity (run beside the lab suite) ==="; cat .cache/sanity.log; \
+	  echo "lab-test: exit $$lab; sanity: exit $$sane"; [ $$lab -eq 0 ] && [ $$sane -eq 0 ]
 
 # The tests whose verdict depends on time (marker `timing`), TIMING_ROUNDS times under a bounded load
 # (ctdbtest.load: TIMING_CPU busy loops and TIMING_WRITERS dd loops that fsync), which stops when the

@@ -53,7 +53,7 @@ def read_ips(runner: CtdbRunner, pnn: Optional[int] = None, verbose: bool = Fals
     out = run_or_raise(runner, args, timeout)
     try:
         return _ips.parse_ip_machine(out)
-    except ValueError as exc:
+    except _ips.IpsError as exc:
         raise CtdbError('cannot read the output of ctdb %s: %s' % (' '.join(args), exc), stdout=out)
 
 
@@ -69,7 +69,7 @@ def read_placement(runner: CtdbRunner, cluster: ClusterView,
         if rc == 0:
             try:
                 node_rows[node['pnn']] = _ips.parse_ip_machine(out)
-            except ValueError:
+            except _ips.IpsError:
                 continue
     return rows, _ips.placement(rows, node_rows, cluster['nodes'])
 

@@ -20,6 +20,7 @@ __metaclass__ = type
 
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, TypedDict, Union
 
+from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError
 from ansible_collections.ctdb.cluster.plugins.module_utils._status import Node
 
 _COLUMNS = {
@@ -32,6 +33,10 @@ _COLUMNS = {
 }
 # Node flags under which CTDB gives a node no public address.
 NOT_HOSTING_FLAGS = ('DISCONNECTED', 'UNKNOWN', 'BANNED', 'DISABLED', 'STOPPED', 'UNHEALTHY', 'DELETED', 'INACTIVE')
+
+
+class IpsError(CtdbError):
+    """Output of ``ctdb -X ip`` that is not the table it should be."""
 
 
 class IpRow(TypedDict):
@@ -67,7 +72,7 @@ def parse_ip_machine(text: Optional[str]) -> List[IpRow]:
     """``ctdb -X ip [-v] [all]`` -> list of rows ``{address, pnn, active, available, configured}``.
 
     ``pnn`` is None for an unassigned address; interface lists are None without ``-v``.
-    Raises ValueError when the text is not such a table.
+    Raises IpsError when the text is not such a table.
     """
     lines = [line.strip() for line in (text or '').splitlines() if line.strip()]
     if not lines:
@@ -75,15 +80,15 @@ def parse_ip_machine(text: Optional[str]) -> List[IpRow]:
     header = lines[0]
     sep = header[0]
     if sep.isalnum() or not header.endswith(sep):
-        raise ValueError('not a machine-readable ctdb ip table: %r' % header)
+        raise IpsError('not a machine-readable ctdb ip table: %r' % header)
     columns = header[1:-1].split(sep)
     if 'Public IP' not in columns or 'Node' not in columns:
-        raise ValueError('no Public IP and Node columns in %r' % header)
+        raise IpsError('no Public IP and Node columns in %r' % header)
     rows = []
     for line in lines[1:]:
         values = line[1:-1].split(sep)
         if len(values) != len(columns):
-            raise ValueError('row %r does not match the header %r' % (line, header))
+            raise IpsError('row %r does not match the header %r' % (line, header))
         fields: Dict[str, Any] = {}
         for column, value in zip(columns, values):
             key = _COLUMNS.get(column)

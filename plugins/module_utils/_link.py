@@ -36,6 +36,10 @@ GROUP_OTHER = 0o077
 GROUP_OTHER_READ = 0o044
 
 
+class LinkError(CtdbError):
+    """A ctdb_link argument or filesystem layout refused: the message names the value and the fix."""
+
+
 class _PlannedStep(TypedDict):
     file: str
     path: str
@@ -57,12 +61,12 @@ def validate_files(files: Iterable[str]) -> List[str]:
     out = []
     for name in files:
         if not name or name in ('.', '..') or '/' in name or '\0' in name:
-            raise CtdbError("files: %r is not a file name in CTDB_BASE (use names such as 'nodes', "
+            raise LinkError("files: %r is not a file name in CTDB_BASE (use names such as 'nodes', "
                             "'public_addresses', 'ctdb.conf', without a directory)" % (name,))
         if name not in out:
             out.append(name)
     if not out:
-        raise CtdbError('files is empty: name at least one file, e.g. nodes')
+        raise LinkError('files is empty: name at least one file, e.g. nodes')
     return out
 
 
@@ -73,15 +77,15 @@ def paths(dfs_path: str, shared_dir: Optional[str]) -> Tuple[str, str]:
     where the task ran: a dangling nodes file for ctdbd.
     """
     if not dfs_path:
-        raise CtdbError('dfs_path is empty: give the absolute path of the mount point, e.g. /lfsmnt/robin')
+        raise LinkError('dfs_path is empty: give the absolute path of the mount point, e.g. /lfsmnt/robin')
     if not dfs_path.startswith('/'):
-        raise CtdbError('dfs_path=%s is a relative path: give the absolute path of the mount point, e.g. /lfsmnt/robin'
+        raise LinkError('dfs_path=%s is a relative path: give the absolute path of the mount point, e.g. /lfsmnt/robin'
                         % dfs_path)
     dfs_path = posixpath.normpath(dfs_path)
     if shared_dir is None or shared_dir == '':
         return dfs_path, posixpath.join(dfs_path, DEFAULT_SUBDIR)
     if not shared_dir.startswith('/'):
-        raise CtdbError('shared_dir=%s is a relative path: give an absolute path, e.g. %s'
+        raise LinkError('shared_dir=%s is a relative path: give an absolute path, e.g. %s'
                         % (shared_dir, posixpath.join(dfs_path, DEFAULT_SUBDIR)))
     return dfs_path, posixpath.normpath(shared_dir)
 
@@ -89,10 +93,10 @@ def paths(dfs_path: str, shared_dir: Optional[str]) -> Tuple[str, str]:
 def check_mount_point(dfs_path: str, dfs_real: str, is_mount: bool, dfs_dev: int, root_dev: int) -> None:
     """For require_mount: dfs_path is a mount point, and not of the filesystem that holds / (never the cluster's)."""
     if not is_mount:
-        raise CtdbError('dfs_path=%s is not a mount point: mount the distributed filesystem first '
+        raise LinkError('dfs_path=%s is not a mount point: mount the distributed filesystem first '
                         '(or set require_mount=false)' % dfs_path)
     if dfs_real == '/' or dfs_dev == root_dev:
-        raise CtdbError('dfs_path=%s is on the root filesystem (the one that holds /), which is never the cluster\'s '
+        raise LinkError('dfs_path=%s is on the root filesystem (the one that holds /), which is never the cluster\'s '
                         'filesystem: give the mount point of the distributed filesystem, e.g. /lfsmnt/robin (or set '
                         'require_mount=false)' % dfs_path)
 
@@ -101,10 +105,10 @@ def check_shared_dir(dfs_path: str, shared_dir: str, dfs_real: str, shared_real:
                      shared_dev: int) -> None:
     """For require_mount: shared_dir lies under dfs_path, on the same filesystem."""
     if not is_under(shared_real, dfs_real):
-        raise CtdbError('shared_dir=%s is not under dfs_path=%s: with require_mount the shared copies must be on the '
+        raise LinkError('shared_dir=%s is not under dfs_path=%s: with require_mount the shared copies must be on the '
                         'distributed filesystem (put them under %s)' % (shared_dir, dfs_path, dfs_path))
     if shared_dev != dfs_dev:
-        raise CtdbError('shared_dir=%s is on another filesystem than dfs_path=%s (a local directory or another mount '
+        raise LinkError('shared_dir=%s is on another filesystem than dfs_path=%s (a local directory or another mount '
                         'under it): with require_mount the shared copies must be on the distributed filesystem'
                         % (shared_dir, dfs_path))
 
@@ -175,7 +179,7 @@ def plan(files: Iterable[str], base: str, shared_dir: str, observed: Observed, s
     problem found (nothing is to be done when any file has a problem).
     """
     if state not in ('present', 'absent'):
-        raise CtdbError('state must be present or absent, not %r' % (state,))
+        raise LinkError('state must be present or absent, not %r' % (state,))
     shared_real = shared_real or shared_dir
     steps: List[LinkStep] = []
     problems: List[str] = []
@@ -199,7 +203,7 @@ def plan(files: Iterable[str], base: str, shared_dir: str, observed: Observed, s
         if problem:
             problems.append(problem)
     if problems:
-        raise CtdbError('; '.join(problems), shared_dir=shared_dir)
+        raise LinkError('; '.join(problems), shared_dir=shared_dir)
     return steps
 
 

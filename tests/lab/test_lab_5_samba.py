@@ -40,6 +40,17 @@ def showshare(lab, host, name):
     return lab.on_host(host, ['net', 'conf', 'showshare', name], check=False)
 
 
+def test_check_mode_predicts_the_deployment_and_changes_nothing(converged):
+    lab = converged
+    demo = lab.samba_demo_files()
+    before = smb_conf_sums(lab)
+    run = playbook(lab, SAMBA, check=True, extra_vars=demo)
+    assert run.rc == 0 and set(run.changed_hosts()) == set(lab.hostnames()), run
+    assert smb_conf_sums(lab) == before
+    for host in lab.hostnames():
+        assert '* 50.samba' not in lab.on_host(host, ['ctdb', 'event', 'script', 'list', 'legacy']).stdout, host
+
+
 def test_site_hands_smbd_to_ctdb_on_every_host_and_converges(samba, converged):
     lab, demo, run = samba
     assert run.rc == 0, run

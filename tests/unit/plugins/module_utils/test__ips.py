@@ -89,9 +89,9 @@ def test_real_417_outputs_agree():
 
 
 def test_not_a_table():
-    with pytest.raises(ValueError, match='Public IP'):
+    with pytest.raises(_ips.IpsError, match='Public IP'):
         _ips.parse_ip_machine('|Node|IP|\n|0|1.2.3.4|\n')
-    with pytest.raises(ValueError, match='does not match'):
+    with pytest.raises(_ips.IpsError, match='does not match'):
         _ips.parse_ip_machine('|Public IP|Node|\n|1.2.3.4|\n')
     assert reference.parse_ip('') == []
 
