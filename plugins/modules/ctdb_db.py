@@ -23,7 +23,7 @@ description:
   - Refuses to back up when the cluster is not healthy (a node not OK, recovery mode not NORMAL) or a database to back
     up is UNHEALTHY, unless O(force=true), since a backup taken then may miss what only an absent node holds.
   - With O(state=restored), restores the persistent database O(name) from O(backup_file) with C(ctdb restoredb), on
-    every node of the cluster at once. Before anything is changed it refuses, saying why: a file whose SHA-256 is not
+    every node of the cluster at once. Before anything is changed it refuses (and says why) a file whose SHA-256 is not
     the one its C(.sha256) file records (or that has no C(.sha256) file, unless O(require_checksum=false)), a file
     C(ctdb dumpdbbackup) cannot read or that holds another database, a name that is not an attached persistent
     database, and a cluster that is not healthy. A restore is never forced.

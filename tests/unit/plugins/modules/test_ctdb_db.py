@@ -105,9 +105,8 @@ def test_backup_writes_checksummed_files_and_keeps_retention(cluster, run_module
         assert open(item['checksum_file']).read() == '%s  %s\n' % (item['sha256'], os.path.basename(item['file']))
         assert oct(os.stat(item['checksum_file']).st_mode & 0o777) == '0o600'
     assert result['removed'] == [str(directory / old[0]), str(directory / (old[0] + '.sha256'))]
-    assert sorted(os.listdir(str(directory))) == sorted(
-        [old[1], old[1] + '.sha256', 'keep.txt'] + [os.path.basename(item[key]) for item in result['files']
-                                                     for key in ('file', 'checksum_file')])
+    written = [os.path.basename(item[key]) for item in result['files'] for key in ('file', 'checksum_file')]
+    assert sorted(os.listdir(str(directory))) == sorted([old[1], old[1] + '.sha256', 'keep.txt'] + written)
 
 
 def test_backup_check_mode_writes_nothing(cluster, run_module, tmp_path):
