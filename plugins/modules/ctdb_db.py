@@ -206,7 +206,8 @@ files:
             "checksum_file": "/var/backups/ctdb/secrets.tdb.20261207T162830Z.backup.sha256",
             "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "size": 235, "records": 2}]
 removed:
-  description: The older backups and checksum files retention removed (in check mode, would remove), oldest first.
+  description: The older backups and checksum files retention removed (in check mode, would remove), oldest first;
+    one it could not remove is left out, with a warning.
   returned: with O(state=backed_up)
   type: list
   elements: str
@@ -260,7 +261,7 @@ from ansible_collections.ctdb.cluster.plugins.module_utils._cluster import (
     read_dbmap, read_dbstatus, read_seqnum, read_status, run_or_raise,
 )
 from ansible_collections.ctdb.cluster.plugins.module_utils._db import Database, DbEntry, DbError, DumpHeader
-from ansible_collections.ctdb.cluster.plugins.module_utils._errors import Result, run_module
+from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, Result, run_module
 from ansible_collections.ctdb.cluster.plugins.module_utils._files import atomic_write, fsync_dir
 from ansible_collections.ctdb.cluster.plugins.module_utils._runner import CtdbRunner
 from ansible_collections.ctdb.cluster.plugins.module_utils._status import health_problems
@@ -380,11 +381,15 @@ def make_dir(directory: str) -> None:
         raise DbError('cannot create backup_dir=%s: %s: give a directory this task can write' % (directory, exc.strerror))
 
 
-def unlink_quietly(path: str) -> None:
+def unlink_quietly(path: str) -> Optional[str]:
+    """Remove ``path``; None when done (or already gone), else why not."""
     try:
         os.unlink(path)
-    except OSError:
-        pass
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
 
 
 def write_backup(runner: CtdbRunner, directory: str, name: str, filename: str) -> Dict[str, Any]:
@@ -397,12 +402,16 @@ def write_backup(runner: CtdbRunner, directory: str, name: str, filename: str) -
         header, rc, err = dump_header(runner, partial)
         header = _db.check_backup(partial, name, header, rc, err)
         digest = file_sha256(partial, 'the backup')
+        os.chmod(partial, 0o600)  # the records may be secrets (secrets.tdb): whatever ctdb's mode, only root reads them
         with open(partial, 'rb') as handle:
             os.fsync(handle.fileno())
         size = os.stat(partial).st_size
         atomic_write(final + _db.CHECKSUM_SUFFIX, _db.checksum_text(digest, filename).encode('utf-8'), mode=0o600)
         os.rename(partial, final)
         fsync_dir(directory)
+    except OSError as exc:
+        raise DbError('cannot write the backup of %s in backup_dir=%s: %s: give a directory this task can write, '
+                      'on a filesystem with room' % (name, directory, exc.strerror or exc), name=name)
     finally:
         unlink_quietly(partial)
     return {'name': name, 'file': final, 'checksum_file': final + _db.CHECKSUM_SUFFIX, 'sha256': digest,
@@ -436,14 +445,23 @@ def back_up(module: AnsibleModule, runner: CtdbRunner) -> Result:
     for item in plan['write']:
         try:
             result['files'].append(write_backup(runner, directory, item['name'], item['file']))
-        except DbError as exc:
+        except CtdbError as exc:
             raise DbError('%s; written before it: %s; nothing was removed' % (
                 exc.msg, ', '.join(written['file'] for written in result['files']) or 'nothing'),
                 **dict(exc.data, files=result['files'], changed=bool(result['files'])))
+    removed = []
     for path in result['removed']:
-        unlink_quietly(path)
-    if result['removed']:
-        fsync_dir(directory)
+        why = unlink_quietly(path)
+        if why:
+            module.warn('retention could not remove %s: %s' % (path, why))
+        else:
+            removed.append(path)
+    result['removed'] = removed
+    if removed:
+        try:
+            fsync_dir(directory)
+        except OSError:
+            pass  # the files are gone; only the durability of the removal is unsure
     return result
 
 

@@ -216,3 +216,25 @@ def test_bad_args_refused_before_ctdb_runs(ctdb, run_module, args, msg):
     ctdb.default = UNEXPECTED
     assert run_module(args, expect=FailJson)['msg'] == msg
     assert ctdb.calls == []
+
+
+def test_a_failed_backupdb_leaves_no_partial_file_and_removes_nothing(cluster, run_module, tmp_path):
+    directory = tmp_path / 'backups'
+    directory.mkdir()
+    old = 'test_p.tdb.20261101T000000Z.backup'
+    (directory / old).write_bytes(b'old')
+    real_run = cluster.run_command
+
+    def failing(module, argv, environ_update=None, **kwargs):
+        if 'backupdb' in argv and 'test_p.tdb' in argv:
+            cluster.calls.append((list(argv), dict(environ_update or {})))
+            return 1, '', 'Failed to backup database\n'
+        return real_run(module, argv, environ_update=environ_update, **kwargs)
+
+    cluster.run_command = failing
+    result = run_module(backup_args(tmp_path, retention=1), expect=FailJson)
+    assert result['msg'].startswith('ctdb backupdb test_p.tdb %s/.test_p.tdb.' % directory)
+    assert 'Failed to backup database; written before it: %s/nosuch.tdb.' % directory in result['msg']
+    assert result['msg'].endswith('; nothing was removed') and result['changed'] is True
+    assert [item['name'] for item in result['files']] == ['nosuch.tdb']
+    assert sorted(name for name in os.listdir(str(directory)) if name.startswith(('.', 'test_p'))) == [old]
