@@ -418,6 +418,36 @@ def write_backup(runner: CtdbRunner, directory: str, name: str, filename: str) -
             'size': size, 'records': header['records']}
 
 
+def write_all(runner: CtdbRunner, directory: str, plan: _db.BackupPlan) -> List[Dict[str, Any]]:
+    """Write every file of the plan, in order; a failure says what was written before it (and nothing removed)."""
+    files: List[Dict[str, Any]] = []
+    for item in plan['write']:
+        try:
+            files.append(write_backup(runner, directory, item['name'], item['file']))
+        except CtdbError as exc:
+            raise DbError('%s; written before it: %s; nothing was removed' % (
+                exc.msg, ', '.join(written['file'] for written in files) or 'nothing'),
+                **dict(exc.data, files=files, changed=bool(files)))
+    return files
+
+
+def remove_old(module: AnsibleModule, directory: str, paths: List[str]) -> List[str]:
+    """Remove what retention lets go -> what was removed; a file that stays is a warning."""
+    removed = []
+    for path in paths:
+        why = unlink_quietly(path)
+        if why:
+            module.warn('retention could not remove %s: %s' % (path, why))
+        else:
+            removed.append(path)
+    if removed:
+        try:
+            fsync_dir(directory)
+        except OSError:
+            pass  # the files are gone; only the durability of the removal is unsure
+    return removed
+
+
 def back_up(module: AnsibleModule, runner: CtdbRunner) -> Result:
     params = module.params
     directory = params['backup_dir']
@@ -429,9 +459,8 @@ def back_up(module: AnsibleModule, runner: CtdbRunner) -> Result:
                       'with force=true' % '; '.join(problems), problems=problems)
     for problem in problems:
         module.warn('backed up although %s (force=true)' % problem)
-    existing = list_dir(directory)
-    plan = _db.plan_backup([entry['name'] for entry in chosen], existing, _db.stamp(datetime.now(timezone.utc)),
-                           params['retention'])
+    plan = _db.plan_backup([entry['name'] for entry in chosen], list_dir(directory),
+                           _db.stamp(datetime.now(timezone.utc)), params['retention'])
     result: Result = {'changed': bool(plan['write']), 'backup_dir': directory, 'problems': problems,
                       'removed': [os.path.join(directory, filename) for filename in plan['remove']]}
     if module.check_mode:
@@ -441,27 +470,8 @@ def back_up(module: AnsibleModule, runner: CtdbRunner) -> Result:
         return result
     if plan['write']:
         make_dir(directory)
-    result['files'] = []
-    for item in plan['write']:
-        try:
-            result['files'].append(write_backup(runner, directory, item['name'], item['file']))
-        except CtdbError as exc:
-            raise DbError('%s; written before it: %s; nothing was removed' % (
-                exc.msg, ', '.join(written['file'] for written in result['files']) or 'nothing'),
-                **dict(exc.data, files=result['files'], changed=bool(result['files'])))
-    removed = []
-    for path in result['removed']:
-        why = unlink_quietly(path)
-        if why:
-            module.warn('retention could not remove %s: %s' % (path, why))
-        else:
-            removed.append(path)
-    result['removed'] = removed
-    if removed:
-        try:
-            fsync_dir(directory)
-        except OSError:
-            pass  # the files are gone; only the durability of the removal is unsure
+    result['files'] = write_all(runner, directory, plan)
+    result['removed'] = remove_old(module, directory, result['removed'])
     return result
 
 
