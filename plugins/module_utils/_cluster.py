@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: Contributors to the ctdb.cluster collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Reads the cluster through a CtdbRunner: node table, public address placement, tunables.
+"""Reads the cluster through a CtdbRunner: node table, public address placement, tunables, databases.
 
 The runner is passed in, failures raise CtdbError, and all the parsing is done by the pure
 parsers (_status, _ips, _tunables); these functions only run the commands and glue.
@@ -12,11 +12,12 @@ __metaclass__ = type
 
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from ansible_collections.ctdb.cluster.plugins.module_utils._db import DbEntry
 from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError
 from ansible_collections.ctdb.cluster.plugins.module_utils._ips import IpRow, Placement
 from ansible_collections.ctdb.cluster.plugins.module_utils._runner import CtdbRunner, explain_failure
 from ansible_collections.ctdb.cluster.plugins.module_utils._status import ClusterView
-from ansible_collections.ctdb.cluster.plugins.module_utils import _ips, _status, _tunables
+from ansible_collections.ctdb.cluster.plugins.module_utils import _db, _ips, _status, _tunables
 
 
 def run_or_raise(runner: CtdbRunner, args: Sequence[Any], timeout: Optional[float] = None) -> str:
@@ -81,3 +82,25 @@ def read_tunables(runner: CtdbRunner, pnn: Optional[int] = None, timeout: Option
     if not values:
         raise CtdbError('ctdb listvars printed no tunable this module can read')
     return values
+
+
+def read_dbmap(runner: CtdbRunner, timeout: Optional[float] = None) -> Tuple[List[DbEntry], str]:
+    """(the attached databases, the output read) of ``ctdb -X getdbmap``, or of ``ctdb getdbmap`` when the
+    machine-readable form has no column this module knows."""
+    out = run_or_raise(runner, ['-X', 'getdbmap'], timeout)
+    try:
+        return _db.parse_dbmap_machine(out), out
+    except _db.DbError:
+        text = run_or_raise(runner, ['getdbmap'], timeout)
+        return _db.parse_dbmap_text(text), text
+
+
+def read_dbstatus(runner: CtdbRunner, name: str, timeout: Optional[float] = None) -> Tuple[Dict[str, str], str]:
+    """(fields, output) of ``ctdb getdbstatus NAME``."""
+    out = run_or_raise(runner, ['getdbstatus', name], timeout)
+    return _db.parse_dbstatus(out), out
+
+
+def read_seqnum(runner: CtdbRunner, name: str, timeout: Optional[float] = None) -> int:
+    """The sequence number of the persistent database ``name`` (``ctdb getdbseqnum NAME``)."""
+    return _db.parse_seqnum(run_or_raise(runner, ['getdbseqnum', name], timeout))

@@ -274,6 +274,7 @@ def test_status_reports_placement_and_drift_node_by_node(sandbox, run_playbook):
     assert run.rc == 0, explain(run)
     assert 'DISABLED  (out of service: disabled by an administrator)' in run.stdout, explain(run)
     assert 'in service: all OK' in run.stdout
+    assert re.search(r'Databases: \d+ attached \(\d+ persistent\), all healthy', run.stdout), explain(run)
     for index in range(3):
         # node1 is disabled: it cannot host an address now
         assert re.search(r'%s -> [02]; can be served by 0, 2' % re.escape(sandbox.public_address(index)),
