@@ -20,8 +20,9 @@ description:
     C(NAME....backup.sha256) file beside it in the format of C(sha256sum) (C(sha256sum -c) checks it in that
     directory). Each file is checked with C(ctdb dumpdbbackup) before it takes its final name. Then only the
     last O(retention) backups of each database backed up are kept; the older ones and their checksum files are removed.
-  - Refuses to back up when the cluster is not healthy (a node not OK, recovery mode not NORMAL) or a database to back
-    up is UNHEALTHY, unless O(force=true), since a backup taken then may miss what only an absent node holds.
+  - Refuses to back up when the cluster is not healthy (a node not OK other than one an administrator disabled or
+    stopped, recovery mode not NORMAL) or a database to back up is UNHEALTHY, unless O(force=true), since a backup
+    taken then may miss what only an absent node holds.
   - With O(state=restored), restores the persistent database O(name) from O(backup_file) with C(ctdb restoredb), on
     every node of the cluster at once. Before anything is changed it refuses (and says why) a file whose SHA-256 is not
     the one its C(.sha256) file records (or that has no C(.sha256) file, unless O(require_checksum=false)), a file
@@ -264,7 +265,7 @@ from ansible_collections.ctdb.cluster.plugins.module_utils._db import Database, 
 from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, Result, run_module
 from ansible_collections.ctdb.cluster.plugins.module_utils._files import atomic_write, fsync_dir
 from ansible_collections.ctdb.cluster.plugins.module_utils._runner import CtdbRunner
-from ansible_collections.ctdb.cluster.plugins.module_utils._status import health_problems
+from ansible_collections.ctdb.cluster.plugins.module_utils._status import fault_problems, health_problems
 
 _ONLY_WITH = {
     'names': (None, 'backed_up'), 'backup_dir': ('backed_up',), 'retention': ('backed_up',), 'force': ('backed_up',),
@@ -349,7 +350,8 @@ def report(runner: CtdbRunner, names: Optional[List[str]]) -> Result:
 
 
 def cluster_problems(runner: CtdbRunner, entries: List[DbEntry]) -> List[str]:
-    problems = health_problems(read_status(runner))
+    # A node an administrator disabled or stopped (maintenance, a rolling restart) holds nothing the others lack.
+    problems = fault_problems(read_status(runner))
     return problems + ['database %s is UNHEALTHY (ctdb getdbstatus %s says why)' % (entry['name'], entry['name'])
                        for entry in entries if entry['unhealthy']]
 

@@ -124,14 +124,21 @@ def test_backup_creates_the_directory_0700(cluster, run_module, tmp_path):
 
 
 def test_backup_refused_when_unhealthy_unless_forced(cluster, run_module, tmp_path):
-    cluster.answer('status', real('status_node1_stopped.txt'))
+    cluster.answer('status', real('status_node1_stopped.txt').replace('STOPPED|INACTIVE', 'BANNED|INACTIVE'))
     result = run_module(backup_args(tmp_path), expect=FailJson)
     assert result['msg'] == ('the cluster is not healthy, so nothing was backed up: node 1 (127.0.26.2) is '
-                             'STOPPED|INACTIVE; fix it first, or back up anyway with force=true')
+                             'BANNED|INACTIVE; fix it first, or back up anyway with force=true')
     assert not (tmp_path / 'backups').exists()
     result = run_module(backup_args(tmp_path, force=True), expect=ExitJson)
-    assert result['changed'] is True and result['problems'] == ['node 1 (127.0.26.2) is STOPPED|INACTIVE']
-    assert result.warnings == ['backed up although node 1 (127.0.26.2) is STOPPED|INACTIVE (force=true)']
+    assert result['changed'] is True and result['problems'] == ['node 1 (127.0.26.2) is BANNED|INACTIVE']
+    assert result.warnings == ['backed up although node 1 (127.0.26.2) is BANNED|INACTIVE (force=true)']
+
+
+def test_a_node_an_administrator_stopped_does_not_hold_a_backup_back(cluster, run_module, tmp_path):
+    # maintenance or a rolling restart: the other nodes hold every persistent record
+    cluster.answer('status', real('status_node1_stopped.txt'))
+    result = run_module(backup_args(tmp_path), expect=ExitJson)
+    assert result['changed'] is True and result['problems'] == [] and not result.warnings
 
 
 def test_backup_refuses_a_volatile_name(cluster, run_module, tmp_path):
