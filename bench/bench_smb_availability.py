@@ -415,7 +415,7 @@ def main():
     parser.add_argument('--scenarios', default=','.join(SCENARIOS), help='comma-separated, of %s' % ', '.join(SCENARIOS))
     parser.add_argument('--interval', type=float, default=0.2)
     parser.add_argument('--timeout', type=float, default=3.0, help='a fresh probe is killed after this many seconds')
-    parser.add_argument('--stall', type=float, default=5.0, help='a kept session with no answer for this long is lost')
+    parser.add_argument('--stall', type=float, default=10.0, help='a kept session with no answer for this long is lost')
     parser.add_argument('--hosts', type=int, default=3)
     parser.add_argument('--out')
     parser.add_argument('--keep', action='store_true', help='leave the lab running')
