@@ -48,6 +48,8 @@ import sys
 import threading
 import time
 
+import yaml
+
 import bench_availability as ba  # longest_gaps, settle, graceful, plain (same directory)
 import bench_lab_failover as blf  # restart after kill -9
 from ctdbtest import lab_cluster as lt
@@ -380,8 +382,14 @@ def measure(lab, name, conf, number):
     return result
 
 
-def converge(lab):
-    run = lt.playbook(lab, 'playbooks/site.yml', extra_vars={'samba_enabled': True})
+def converge(lab, leader_timeout=None):
+    extra = {'samba_enabled': True}
+    if leader_timeout:
+        # The inventory's ctdb_conf (the lab's logging) with [cluster] leader timeout added.
+        with open(lab.inventory_path) as handle:
+            conf = yaml.safe_load(handle)['all']['children']['ctdb_cluster']['vars'].get('ctdb_conf', {})
+        extra['ctdb_conf'] = dict(conf, cluster=dict(conf.get('cluster', {}), **{'leader timeout': leader_timeout}))
+    run = lt.playbook(lab, 'playbooks/site.yml', extra_vars=extra)
     if run.rc != 0:
         raise SystemExit('site.yml -e samba_enabled=true failed:\n%r' % run)
     return run.elapsed
@@ -420,6 +428,8 @@ def main():
     parser.add_argument('--out')
     parser.add_argument('--keep', action='store_true', help='leave the lab running')
     parser.add_argument('--use-running', action='store_true', help='use the lab as it runs (converged already)')
+    parser.add_argument('--leader-timeout', type=int, help='converge with this ctdb.conf [cluster] leader timeout '
+                        '(CTDB default 5 s); with --use-running, converge the running lab again first')
     parser.add_argument('--probe', help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.probe:
@@ -437,7 +447,11 @@ def main():
     try:
         if not args.use_running:
             lab.start()
-            print('site.yml -e samba_enabled=true on %d bare hosts: %.0f s' % (args.hosts, converge(lab)), flush=True)
+            print('site.yml -e samba_enabled=true on %d bare hosts: %.0f s' % (
+                args.hosts, converge(lab, args.leader_timeout)), flush=True)
+        elif args.leader_timeout:
+            print('site.yml with leader timeout %d s: %.0f s' % (args.leader_timeout, converge(lab, args.leader_timeout)),
+                  flush=True)
         conf = {'addresses': [lab.public_address(host) for host in lab.hostnames()], 'authfile': share_and_user(lab),
                 'interval': args.interval, 'timeout': args.timeout, 'stall': args.stall}
         print('client: smbclient (Samba %s) in the hub namespace %s, SMB3, share //ADDR/%s, file %s' % (
