@@ -4,7 +4,7 @@
 """SMB availability on the lab while nodes fail or restart: clustered Samba (roles/samba) read through smbclient.
 
     PYTHONPATH=tests/support .venv/bin/python bench/bench_smb_availability.py [--rounds 3] [--out FILE]
-        [--scenarios kill,graceful,plain] [--interval 0.2]
+        [--scenarios kill,graceful,plain] [--interval 0.2] [--leader-timeout N] [--keep] [--use-running]
 
 A lab of its own (LAB_NAME / LAB_SUBNET, default smblab / 10.213.4) is started bare and
 converged once with playbooks/site.yml -e samba_enabled=true over SSH: CTDB, the etcd
