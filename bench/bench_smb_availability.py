@@ -7,10 +7,9 @@
         [--scenarios kill,graceful,plain] [--interval 0.2] [--leader-timeout N] [--keep] [--use-running]
 
 A lab of its own (LAB_NAME / LAB_SUBNET, default smblab / 10.213.4) is started bare and
-converged once with playbooks/site.yml -e samba_enabled=true over SSH: CTDB, the etcd
-lock, smb.conf (clustering = yes, include = registry) and smbd started by CTDB's 50.samba.
-One share and one user are then made (share_and_user: net conf addshare, a Unix user,
-smbpasswd; the registry and passdb are clustered, so once, on one host).
+converged once with playbooks/site.yml and the lab's Samba demo variables over SSH: CTDB, the
+etcd lock, smb.conf (clustering = yes, include = registry), smbd started by CTDB's 50.samba, the
+share `demo` and its user (roles/samba with samba_share and samba_user, once for the cluster).
 
 The client is Samba's own command-line client, smbclient (Debian 4.17, SMB3), run in the
 lab's hub namespace, where it reaches every public address as a client on the LAN would.
@@ -40,9 +39,7 @@ import argparse
 import datetime
 import json
 import os
-import pwd
 import queue
-import secrets
 import subprocess
 import sys
 import threading
@@ -53,12 +50,11 @@ import yaml
 import bench_availability as ba  # longest_gaps, settle, graceful, plain (same directory)
 import bench_lab_failover as blf  # restart after kill -9
 from ctdbtest import lab_cluster as lt
-from ctdbtest.lab import DFS_PATH, TUNABLES, Lab
+from ctdbtest.lab import SAMBA_SHARE, TUNABLES, Lab
 
-SHARE = 'demo'
+SHARE = SAMBA_SHARE
 FILE = 'probe.txt'
 MARKER = 'ctdb-cluster-smbbench-probe'
-USER = 'smbbench'
 KINDS = ('fresh', 'kept')
 SCENARIOS = ('kill', 'graceful', 'plain')
 
@@ -205,31 +201,16 @@ class Probe(ba.Probe):
 
 # --- the share and the user --------------------------------------------------------------------
 def share_and_user(lab):
-    """Make the share, its file and the user the probes read with; returns the auth file's path.
+    """Write the file the probes read into the demo share; returns smbclient's credentials file.
 
-    The one place to switch to the modules ctdb.cluster.samba_share and samba_user later. The
-    registry (net conf) and passdb (tdbsam) are clustered databases: once, on one host, is enough.
+    The share (`demo` on the lab's distributed filesystem) and its user come from the collection:
+    site.yml with the demo's variables (Lab.samba_demo_files: roles/samba, samba_share, samba_user).
     """
-    host = lab.hostnames()[0]
-    try:
-        pwd.getpwnam(USER)
-    except KeyError:
-        # The lab hosts share the machine's /etc/passwd: the Unix user behind the Samba account.
-        subprocess.run(['useradd', '--system', '--no-create-home', '--shell', '/usr/sbin/nologin',
-                        '--comment', 'ctdb.cluster SMB bench', USER], check=True)
     share_dir = os.path.join(lab.dfs_dir, SHARE)  # DFS_PATH/demo inside every host
-    os.makedirs(share_dir, exist_ok=True)
     with open(os.path.join(share_dir, FILE), 'w') as handle:
         handle.write(MARKER + '\n')
     os.chmod(os.path.join(share_dir, FILE), 0o644)
-    if lab.on_host(host, ['net', 'conf', 'showshare', SHARE], check=False).returncode != 0:
-        lab.on_host(host, ['net', 'conf', 'addshare', SHARE, '%s/%s' % (DFS_PATH, SHARE), 'writeable=y', 'guest_ok=n'])
-    password = secrets.token_urlsafe(18)
-    lab.on_host(host, ['smbpasswd', '-s', '-a', USER], input='%s\n%s\n' % (password, password))
-    authfile = os.path.join(lab.dir, 'smbbench.auth')
-    with open(os.open(authfile, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 'w') as handle:
-        handle.write('username = %s\npassword = %s\ndomain = WORKGROUP\n' % (USER, password))
-    return authfile
+    return lab.smb_auth_path
 
 
 # --- scenarios ----------------------------------------------------------------------------------
@@ -388,7 +369,7 @@ def measure(lab, name, conf, number):
 
 
 def converge(lab, leader_timeout=None):
-    extra = {'samba_enabled': True}
+    extra = dict(lab.samba_demo_files())
     if leader_timeout:
         # The inventory's ctdb_conf (the lab's logging) with [cluster] leader timeout added.
         with open(lab.inventory_path) as handle:
