@@ -166,3 +166,17 @@ def test_main_with_a_ctdb_that_is_not_there(collector, tmp_path):
     assert collector.main(['--directory', str(tmp_path / 'missing'), '--ctdb', 'nope']) == 1
     with pytest.raises(SystemExit):
         collector.main(['--name', 'ctdb.txt'])
+
+
+def test_lock_helper_from_ctdb_conf(collector, tmp_path):
+    conf = ('[logging]\n\tlocation = syslog\n[cluster]\n\t# cluster lock = !/usr/bin/other\n'
+            '\tcluster  lock = !/usr/local/libexec/ctdb/ctdb_etcd_lock -c /etc/ctdb/etcd\n')
+    assert collector.lock_helper_name(conf) == 'ctdb_etcd_lock'
+    assert collector.lock_helper_name('[cluster]\nrecovery lock = !/usr/bin/x\n') == 'x'
+    assert collector.lock_helper_name('[cluster]\ncluster lock = /clusterfs/.lock\n') is None
+    assert collector.lock_helper_name('[legacy]\ncluster lock = !/usr/bin/x\n') is None
+    (tmp_path / 'ctdb.conf').write_text(conf)
+    assert collector.resolve_lock_helper('auto', str(tmp_path)) == 'ctdb_etcd_lock'
+    assert collector.resolve_lock_helper('auto', str(tmp_path / 'none')) is None
+    assert collector.resolve_lock_helper('', str(tmp_path)) is None
+    assert collector.resolve_lock_helper('mine', str(tmp_path)) == 'mine'
