@@ -4,7 +4,9 @@
 schedule: the hosts share the machine's /etc/cron.d and run no cron), each host's node_exporter (the machine's
 Debian binary, started inside the host's namespaces with only the textfile collector) is scraped over HTTP from
 the hub, and the values match `ctdb -X nodestatus` / `ctdb -X ip all` before, during and after `ctdb disable`.
-Runs on the lab fixture of tests/lab/conftest.py, after test_lab_5_playbooks.
+Runs on the lab fixture of tests/lab/conftest.py (by file name after test_lab_4_day2, before test_lab_5_playbooks),
+and leaves the cluster healthy, every host enabled, its node_exporters stopped and the notification scripts removed
+(so that the later tests' restarts do not run the collector).
 """
 import re
 import sys
@@ -16,6 +18,7 @@ from ctdbtest.lab_cluster import placement, playbook, wait_until
 NODE_EXPORTER = '/usr/bin/prometheus-node-exporter'
 DIRECTORY = '/var/lib/ctdb/metrics'  # per host (the lab bind-mounts /var/lib/ctdb)
 COLLECTOR = '/usr/local/libexec/ctdb/ctdb_metrics_collector'
+NOTIFICATION = '/etc/ctdb/events/notification/ctdb-metrics.script'
 LAB_VARS = {'ctdb_metrics_install_node_exporter': False, 'ctdb_metrics_schedule': 'none',
             'ctdb_metrics_textfile_directory': DIRECTORY}
 SCRAPE = 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())'
@@ -39,6 +42,7 @@ def exporters(converged):
     yield lab
     for host, pid in pids.items():
         lab.on_host(host, ['kill', pid], check=False)
+        lab.on_host(host, ['rm', '-f', NOTIFICATION], check=False)
 
 
 def scrape(lab, host):
