@@ -10,8 +10,10 @@ BIN := $(VENV)/bin
 # openssh-server, sudo, iproute2, iptables: the lab's hosts (tests/lab), reached over SSH with sudo;
 # CTDB's 10.interface runs iptables inside each host's own network namespace.
 # samba, smbclient, winbind: the lab's hosts run clustered Samba (roles/samba), reached with smbclient from the hub.
+# prometheus (its promtool tests the alert rules of roles/ctdb_metrics) and prometheus-node-exporter (the textfile
+# collector those metrics are for): installed under the policy-rc.d guard below, so neither service starts here.
 DEBIAN_PACKAGES := ctdb etcd-server etcd-client samba-common-bin rsync python3-etcd python3-etcd3gw \
-  openssh-server sudo iproute2 iptables samba smbclient winbind
+  openssh-server sudo iproute2 iptables samba smbclient winbind prometheus prometheus-node-exporter
 COLLECTIONS := $(CURDIR)/.cache/collections
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_ROLES_PATH := $(CURDIR)/roles
@@ -102,6 +104,8 @@ bad-inputs-doc:
 typecheck: setup
 	cd $(COLLECTIONS) && $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/mypy.ini \
 	  ansible_collections/ctdb/cluster/plugins $(CURDIR)/roles/etcd_lock/files/ctdb_etcd_lock
+	cd $(COLLECTIONS) && $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/mypy.ini \
+	  $(CURDIR)/roles/ctdb_metrics/files/ctdb_metrics_collector
 
 sanity: setup
 	bash tests/sanity/run.sh

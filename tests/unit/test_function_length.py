@@ -9,7 +9,8 @@ import os
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MAX_LINES = 40
 SOURCES = sorted(glob.glob(os.path.join(REPO, 'plugins', '**', '*.py'), recursive=True)) + [
-    os.path.join(REPO, 'roles', 'etcd_lock', 'files', 'ctdb_etcd_lock')]
+    os.path.join(REPO, 'roles', 'etcd_lock', 'files', 'ctdb_etcd_lock'),
+    os.path.join(REPO, 'roles', 'ctdb_metrics', 'files', 'ctdb_metrics_collector')]
 
 
 def long_functions(path):
