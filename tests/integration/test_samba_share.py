@@ -9,8 +9,10 @@ by ctdbd) is the lab suite's. The bad-input table (bad_inputs/samba_share.yml) r
 localhost too, in check mode and for real, every file of its scratch directory left byte-identical.
 """
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 
 import pytest
 import yaml
@@ -59,8 +61,15 @@ class Samba:
 
 
 @pytest.fixture
-def samba(tmp_path):
-    return Samba(tmp_path / 'samba-root')
+def samba():
+    # Not under tmp_path: net's messaging socket (LOCKDIR/msg.sock/PID) must fit the 108 bytes of a Unix socket
+    # path, which pytest-xdist's tmp_path (.../popen-gwN/test_NAME0/...) leaves too little of ("Unable to
+    # initialize messaging context!" for longer PIDs).
+    root = tempfile.mkdtemp(prefix='ctdbsmb-', dir='/tmp')
+    try:
+        yield Samba(os.path.join(root, 'r'))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture

@@ -9,9 +9,11 @@ file order on one passdb. Every run is made with -vvv and none may print a passw
 """
 import json
 import os
+import pathlib
 import pwd
 import shutil
 import subprocess
+import tempfile
 
 import pytest
 
@@ -49,9 +51,12 @@ def _userdel(name):
 
 
 @pytest.fixture(scope='module')
-def passdb(tmp_path_factory):
-    """{'dir', 'conf'}: a private smb.conf and passdb; USER exists as a Unix account, NO_UNIX_USER does not."""
-    work = tmp_path_factory.mktemp('samba')
+def passdb():
+    """{'dir', 'conf'}: a private smb.conf and passdb; USER exists as a Unix account, NO_UNIX_USER does not.
+
+    Not under tmp_path: Samba's messaging socket (LOCKDIR/msg.sock/PID) must fit a Unix socket path's 108 bytes.
+    """
+    work = pathlib.Path(tempfile.mkdtemp(prefix='ctdbsmb-', dir='/tmp'))
     for name in ('private', 'state', 'cache', 'lock', 'pid', 'ncalrpc'):
         (work / name).mkdir()
     conf = work / 'smb.conf'
@@ -64,6 +69,7 @@ def passdb(tmp_path_factory):
         yield {'dir': str(work), 'conf': str(conf)}
     finally:
         _userdel(USER)
+        shutil.rmtree(str(work), ignore_errors=True)
 
 
 def listing(passdb):
