@@ -321,6 +321,10 @@ class Lab:
                 'AllowUsers %s' % USER,
                 'PermitRootLogin no',
                 'PasswordAuthentication no',
+                # The keys live in the checkout (.lab/NAME/ssh), which may sit under a world-writable directory such
+                # as /tmp: sshd's StrictModes would refuse them ("bad ownership or modes for directory /tmp").
+                # Only this lab's sshd, inside the lab's namespaces, for the lab's own key.
+                'StrictModes no',
                 'KbdInteractiveAuthentication no',
                 'UsePAM yes',
                 'MaxSessions 50',
