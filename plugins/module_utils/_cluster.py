@@ -10,39 +10,56 @@ parsers (_status, _ips, _tunables); these functions only run the commands and gl
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple, TypedDict
 
 from ansible_collections.ctdb.cluster.plugins.module_utils._db import DbEntry
 from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError
 from ansible_collections.ctdb.cluster.plugins.module_utils._ips import IpRow, Placement
-from ansible_collections.ctdb.cluster.plugins.module_utils._runner import CtdbRunner, explain_failure
+from ansible_collections.ctdb.cluster.plugins.module_utils._runner import CtdbRunner
 from ansible_collections.ctdb.cluster.plugins.module_utils._status import ClusterView
 from ansible_collections.ctdb.cluster.plugins.module_utils import _db, _ips, _status, _tunables
 
+NO_NODE_LINE = 'ctdb status printed no node line this module can read'
+
 
 def run_or_raise(runner: CtdbRunner, args: Sequence[Any], timeout: Optional[float] = None) -> str:
-    """Run ``ctdb ARGS``; the stdout, or CtdbError with ctdb's own words and the fix when known."""
-    rc, out, err = runner.run(args, check_rc=False, timeout=timeout)
-    if rc != 0:
-        command = ' '.join(['ctdb'] + [str(arg) for arg in args])
-        reason = explain_failure(out, err) or 'exit code %d: %s' % (rc, ((err or '') + (out or '')).strip()
-                                                                    or 'no output')
-        raise CtdbError('%s failed: %s' % (command, reason), rc=rc, stdout=out, stderr=err)
-    return out
+    """Run ``ctdb ARGS``; the stdout, or the runner's CtdbError (ctdb's own words, and the fix when known)."""
+    return runner.run(args, check_rc=True, timeout=timeout)[1]
+
+
+class StatusRead(TypedDict):
+    """What one read of ``ctdb status`` returns: the outputs as ctdb printed them, and what they say."""
+    raw: str
+    raw_machine: Optional[str]
+    parsed: Dict[str, Any]
+    cluster: ClusterView
+
+
+def read_status_outputs(runner: CtdbRunner, machine_readable: str = 'auto',
+                        timeout: Optional[float] = None) -> StatusRead:
+    """``ctdb status``, and ``ctdb -X status`` when ``machine_readable`` is ``always``, or ``auto`` and the text
+    has lines it cannot read; the machine table is merged into the cluster view when it reads."""
+    out = run_or_raise(runner, ['status'], timeout)
+    parsed = _status.parse_status_text(out)
+    result = StatusRead(raw=out, raw_machine=None, parsed=parsed['parsed'], cluster=parsed['cluster'])
+    if machine_readable == 'always' or (machine_readable == 'auto' and _status.needs_machine_readable(parsed)):
+        machine_out = run_or_raise(runner, ['-X', 'status'], timeout)
+        machine = _status.parse_status_machine(machine_out)
+        result['raw_machine'] = machine_out
+        if machine['nodes'] and not machine['unparsable']:
+            result['cluster'] = _status.merge_machine_nodes(result['cluster'], machine)
+        elif machine_readable == 'always':
+            raise CtdbError('could not read the node table of ctdb -X status (lines: %s); use machine_readable=auto '
+                            'to rely on the text output' % '; '.join(machine['unparsable'][:5] or ['none']),
+                            raw=out, raw_machine=machine_out)
+    if not result['cluster']['nodes']:
+        raise CtdbError('%s: %r' % (NO_NODE_LINE, out[:500]), raw=out, parsed=result['parsed'])
+    return result
 
 
 def read_status(runner: CtdbRunner, timeout: Optional[float] = None) -> ClusterView:
     """The typed cluster view of ``ctdb status`` (``-X status`` too when the text has lines it cannot read)."""
-    out = run_or_raise(runner, ['status'], timeout)
-    parsed = _status.parse_status_text(out)
-    cluster = parsed['cluster']
-    if _status.needs_machine_readable(parsed):
-        machine = _status.parse_status_machine(run_or_raise(runner, ['-X', 'status'], timeout))
-        if machine['nodes'] and not machine['unparsable']:
-            cluster = _status.merge_machine_nodes(cluster, machine)
-    if not cluster['nodes']:
-        raise CtdbError('ctdb status printed no node line this module can read: %r' % out[:500], stdout=out)
-    return cluster
+    return read_status_outputs(runner, 'auto', timeout)['cluster']
 
 
 def read_ips(runner: CtdbRunner, pnn: Optional[int] = None, verbose: bool = False,

@@ -215,13 +215,13 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, cast
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.ctdb.cluster.plugins.module_utils._cluster import read_status
 from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, Result, run_module
 from ansible_collections.ctdb.cluster.plugins.module_utils._files import read_file, write_file
 from ansible_collections.ctdb.cluster.plugins.module_utils._nodes import (
     MapNode, Slot, active_nodes, blockers_message, check_nodes_file_changes, deleted_pnns, deletion_blockers,
     nodemap_from_status, parse_nodes, parse_reloadnodes_output, plan_nodes)
 from ansible_collections.ctdb.cluster.plugins.module_utils._runner import CtdbRunner, ctdb_base
-from ansible_collections.ctdb.cluster.plugins.module_utils._status import parse_status_text
 
 ARGUMENT_SPEC = dict(
     nodes=dict(type='list', elements='str', aliases=['addresses']),
@@ -240,9 +240,7 @@ def _daemon_map(runner: CtdbRunner) -> List[MapNode]:
     if not runner.daemon_running():
         raise CtdbError('reload: true needs the ctdbd of this host running, and it is not: run the reload task on '
                         'a node that is up and stays in the cluster (run_once: true with delegate_to)')
-    dummy: object  # the exit code, then stderr
-    dummy, out, dummy = runner.run(['status'])
-    return nodemap_from_status(parse_status_text(out)['cluster'])
+    return nodemap_from_status(read_status(runner))
 
 
 def precheck_reload(current: Sequence[MapNode], slots: Iterable[Slot]) -> Dict[str, Any]:

@@ -317,12 +317,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.ctdb.cluster.plugins.module_utils._args import check_timing
 from ansible_collections.ctdb.cluster.plugins.module_utils._errors import CtdbError, Result, run_module
 from ansible_collections.ctdb.cluster.plugins.module_utils._runner import CtdbRunner, explain_failure
-from ansible_collections.ctdb.cluster.plugins.module_utils._status import (
-    merge_machine_nodes,
-    needs_machine_readable,
-    parse_status_machine,
-    parse_status_text,
-)
+from ansible_collections.ctdb.cluster.plugins.module_utils._cluster import NO_NODE_LINE, read_status_outputs
 from ansible_collections.ctdb.cluster.plugins.module_utils import _wait
 from ansible_collections.ctdb.cluster.plugins.module_utils._wait import WaitTimeout, poll
 
@@ -339,7 +334,8 @@ ARGUMENT_SPEC = dict(
 
 
 class StatusReader:
-    """Runs ctdb status (and -X status when asked or needed) and parses them."""
+    """Reads the status through ``_cluster.read_status_outputs`` in one ``machine_readable`` mode; a tolerant
+    read (the health wait's) turns a failure that waiting may cure into its reason."""
 
     def __init__(self, runner: CtdbRunner, mode: str) -> None:
         self.runner = runner
@@ -350,39 +346,26 @@ class StatusReader:
 
         ``timelimit`` (seconds) is handed to ctdb, so a hung daemon cannot outlast the wait.
         """
-        rc, out, err = self.runner.run(['status'], check_rc=not tolerant, timeout=timelimit)
-        if rc != 0:
-            return None, self._reason(rc, out, err)
-        parsed = parse_status_text(out)
-        result: Dict[str, Any] = {'raw': out, 'raw_machine': None, 'parsed': parsed['parsed'], 'cluster': parsed['cluster']}
-        if self.mode == 'always' or (self.mode == 'auto' and needs_machine_readable(parsed)):
-            rc, machine_out, err = self.runner.run(['-X', 'status'], check_rc=not tolerant, timeout=timelimit)
-            if rc != 0:
-                return None, self._reason(rc, machine_out, err)
-            self._merge_machine(result, machine_out)
-        if not result['cluster']['nodes']:
-            reason = 'ctdb status printed no node line this module can read'
+        try:
+            return dict(read_status_outputs(self.runner, self.mode, timelimit)), None
+        except CtdbError as exc:
             if not tolerant:
-                raise CtdbError('%s: %r' % (reason, out[:500]), raw=out, parsed=result['parsed'])
-            return None, reason
-        return result, None
+                raise
+            return None, curable_reason(exc)
 
-    def _merge_machine(self, result: Dict[str, Any], machine_out: str) -> None:
-        machine = parse_status_machine(machine_out)
-        result['raw_machine'] = machine_out
-        if machine['nodes'] and not machine['unparsable']:
-            result['cluster'] = merge_machine_nodes(result['cluster'], machine)
-        elif self.mode == 'always':
-            raise CtdbError('could not read the node table of ctdb -X status (lines: %s); use machine_readable=auto '
-                            'to rely on the text output' % '; '.join(machine['unparsable'][:5] or ['none']),
-                            raw=result['raw'], raw_machine=machine_out)
 
-    def _reason(self, rc: int, out: str, err: str) -> str:
-        reason = explain_failure(out, err) or 'exit code %d: %s' % (rc, (err or out or 'no output').strip())
-        if PERMISSION_HINT in reason:
-            # Waiting cannot fix a permission problem.
-            raise CtdbError('ctdb status failed: %s' % reason, rc=rc, stdout=out, stderr=err)
-        return reason
+def curable_reason(exc: CtdbError) -> str:
+    """Why a status read failed, when waiting may cure it; the error itself is raised again when it cannot
+    (a permission problem, a machine-readable table that does not read)."""
+    if exc.msg.startswith(NO_NODE_LINE):
+        return NO_NODE_LINE
+    if 'rc' not in exc.data:
+        raise exc
+    out, err = exc.data.get('stdout'), exc.data.get('stderr')
+    reason = explain_failure(out, err) or 'exit code %d: %s' % (exc.data['rc'], (err or out or 'no output').strip())
+    if PERMISSION_HINT in reason:
+        raise exc
+    return reason
 
 
 # What a poll of the health saw: the last status read (NOT_READ before one was), and why it is not healthy.
