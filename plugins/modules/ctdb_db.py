@@ -275,6 +275,19 @@ _DEFAULTS = {'retention': _db.DEFAULT_RETENTION, 'force': False, 'require_checks
 _READ_CHUNK = 1024 * 1024
 
 
+ARGUMENT_SPEC = dict(
+    state=dict(type='str', choices=['backed_up', 'restored']),
+    names=dict(type='list', elements='str'),
+    name=dict(type='str'),
+    backup_dir=dict(type='path'),
+    backup_file=dict(type='path'),
+    retention=dict(type='int', default=_db.DEFAULT_RETENTION),
+    force=dict(type='bool', default=False),
+    require_checksum=dict(type='bool', default=True),
+    ctdb_base=dict(type='path'),
+)
+
+
 def check_args(params: Mapping[str, Any]) -> None:
     """Refuse bad arguments before anything is read (DbError naming the value and the fix)."""
     state = params['state']
@@ -517,7 +530,7 @@ def restore(module: AnsibleModule, runner: CtdbRunner) -> Result:
     return result
 
 
-def body(module: AnsibleModule) -> Result:
+def manage_databases(module: AnsibleModule) -> Result:
     params = module.params
     check_args(params)
     runner = CtdbRunner(module)
@@ -530,21 +543,11 @@ def body(module: AnsibleModule) -> Result:
 
 def main() -> None:
     module = AnsibleModule(
-        argument_spec=dict(
-            state=dict(type='str', choices=['backed_up', 'restored']),
-            names=dict(type='list', elements='str'),
-            name=dict(type='str'),
-            backup_dir=dict(type='path'),
-            backup_file=dict(type='path'),
-            retention=dict(type='int', default=_db.DEFAULT_RETENTION),
-            force=dict(type='bool', default=False),
-            require_checksum=dict(type='bool', default=True),
-            ctdb_base=dict(type='path'),
-        ),
+        argument_spec=ARGUMENT_SPEC,
         required_if=[('state', 'backed_up', ['backup_dir']), ('state', 'restored', ['name', 'backup_file'])],
         supports_check_mode=True,
     )
-    run_module(module, body)
+    run_module(module, manage_databases)
 
 
 if __name__ == '__main__':

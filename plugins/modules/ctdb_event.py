@@ -282,7 +282,7 @@ def apply(scripts_io: Scripts, before: List[Script], changes: Iterable[str], sta
     return after
 
 
-def body(module: AnsibleModule) -> Result:
+def manage_events(module: AnsibleModule) -> Result:
     params = module.params
     state = wanted_state(params)
     base = ctdb_base(module)
@@ -312,7 +312,7 @@ def body(module: AnsibleModule) -> Result:
 
 def main() -> None:
     run_module(AnsibleModule(argument_spec=ARGUMENT_SPEC, mutually_exclusive=[('state', 'action')],
-                             supports_check_mode=True), body)
+                             supports_check_mode=True), manage_events)
 
 
 if __name__ == '__main__':

@@ -159,6 +159,12 @@ from ansible_collections.ctdb.cluster.plugins.module_utils._tunables import Tuna
 COMPONENT = 'legacy'
 
 
+ARGUMENT_SPEC = dict(
+    host_options=dict(type='list', elements='str', default=['cluster/node address']),
+    ctdb_base=dict(type='path'),
+)
+
+
 def local_scripts(base: str) -> List[str]:
     """Enabled scripts from the directory: executable NN.name.script entries (what eventd runs)."""
     directory = os.path.join(base, 'events', COMPONENT)
@@ -196,7 +202,7 @@ def read_files(module: AnsibleModule, base: str) -> Tuple[Parsed, List[Slot], Li
     return conf['parsed'], slots, public, tunables, problems
 
 
-def body(module: AnsibleModule) -> Result:
+def read_info(module: AnsibleModule) -> Result:
     host_options = _info.parse_host_options(module.params['host_options'])
     runner = CtdbRunner(module)
     base = runner.base
@@ -224,13 +230,10 @@ def body(module: AnsibleModule) -> Result:
 
 def main() -> None:
     module = AnsibleModule(
-        argument_spec=dict(
-            host_options=dict(type='list', elements='str', default=['cluster/node address']),
-            ctdb_base=dict(type='path'),
-        ),
+        argument_spec=ARGUMENT_SPEC,
         supports_check_mode=True,
     )
-    run_module(module, body)
+    run_module(module, read_info)
 
 
 if __name__ == '__main__':

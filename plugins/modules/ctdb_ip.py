@@ -152,6 +152,17 @@ from ansible_collections.ctdb.cluster.plugins.module_utils._status import Cluste
 from ansible_collections.ctdb.cluster.plugins.module_utils._wait import WaitTimeout, poll
 
 
+ARGUMENT_SPEC = dict(
+    address=dict(type='str'),
+    pnn=dict(type='int'),
+    reallocate=dict(type='bool', default=False),
+    wait=dict(type='bool', default=True),
+    timeout=dict(type='int', default=60),
+    delay=dict(type='float', default=0.5),
+    ctdb_base=dict(type='path'),
+)
+
+
 def canonical_ip(value: object) -> Optional[str]:
     try:
         return to_text(ipaddress.ip_address(to_text(value).strip()))
@@ -211,7 +222,7 @@ def unassigned_but_hostable(places: Iterable[Placement]) -> List[str]:
     return [place['address'] for place in places if place['pnn'] is None and place['can_host']]
 
 
-def body(module: AnsibleModule) -> Result:
+def manage_ip(module: AnsibleModule) -> Result:
     params = module.params
     check_args(params)
     runner = CtdbRunner(module)
@@ -241,19 +252,11 @@ def body(module: AnsibleModule) -> Result:
 
 def main() -> None:
     module = AnsibleModule(
-        argument_spec=dict(
-            address=dict(type='str'),
-            pnn=dict(type='int'),
-            reallocate=dict(type='bool', default=False),
-            wait=dict(type='bool', default=True),
-            timeout=dict(type='int', default=60),
-            delay=dict(type='float', default=0.5),
-            ctdb_base=dict(type='path'),
-        ),
+        argument_spec=ARGUMENT_SPEC,
         required_together=[('address', 'pnn')],
         supports_check_mode=True,
     )
-    run_module(module, body)
+    run_module(module, manage_ip)
 
 
 if __name__ == '__main__':

@@ -243,7 +243,7 @@ def apply(steps: List[LinkStep], observed: Observed) -> None:
             raise CtdbError(reason, links=steps)
 
 
-def body(module: AnsibleModule) -> Result:
+def manage_links(module: AnsibleModule) -> Result:
     params = module.params
     base = ctdb_base(module)
     dummy, shared_dir = check_places(params, base)
@@ -265,7 +265,7 @@ def body(module: AnsibleModule) -> Result:
 
 
 def main() -> None:
-    run_module(AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True), body)
+    run_module(AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True), manage_links)
 
 
 if __name__ == '__main__':

@@ -173,6 +173,17 @@ from ansible_collections.ctdb.cluster.plugins.module_utils._wait import WaitTime
 Seen = Tuple[Optional[str], ClusterView, List[IpRow]]
 
 
+ARGUMENT_SPEC = dict(
+    pnn=dict(type='int'),
+    state=dict(type='str', required=True, choices=list(_node_state.STATES)),
+    ban_time=dict(type='int'),
+    wait=dict(type='bool', default=True),
+    timeout=dict(type='int', default=120),
+    delay=dict(type='float', default=1.0),
+    ctdb_base=dict(type='path'),
+)
+
+
 def node_flags(cluster: ClusterView, pnn: int) -> List[str]:
     return [node['flags'] for node in cluster['nodes'] if node['pnn'] == pnn][0]
 
@@ -233,7 +244,7 @@ def check_args(params: Mapping[str, Any]) -> None:
     check_timing(params['timeout'], params['delay'])
 
 
-def body(module: AnsibleModule) -> Result:
+def manage_node(module: AnsibleModule) -> Result:
     params = module.params
     check_args(params)
     started = _wait.now()
@@ -269,19 +280,11 @@ def body(module: AnsibleModule) -> Result:
 
 def main() -> None:
     module = AnsibleModule(
-        argument_spec=dict(
-            pnn=dict(type='int'),
-            state=dict(type='str', required=True, choices=list(_node_state.STATES)),
-            ban_time=dict(type='int'),
-            wait=dict(type='bool', default=True),
-            timeout=dict(type='int', default=120),
-            delay=dict(type='float', default=1.0),
-            ctdb_base=dict(type='path'),
-        ),
+        argument_spec=ARGUMENT_SPEC,
         required_if=[('state', 'banned', ['ban_time'])],
         supports_check_mode=True,
     )
-    run_module(module, body)
+    run_module(module, manage_node)
 
 
 if __name__ == '__main__':

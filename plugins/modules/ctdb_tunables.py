@@ -135,6 +135,16 @@ from ansible_collections.ctdb.cluster.plugins.module_utils._files import read_fi
 from ansible_collections.ctdb.cluster.plugins.module_utils._runner import CtdbRunner
 
 
+ARGUMENT_SPEC = dict(
+    tunables=dict(type='dict', default={}),
+    runtime=dict(type='bool', default=True),
+    persist=dict(type='bool', default=True),
+    path=dict(type='path'),
+    backup=dict(type='bool', default=False),
+    ctdb_base=dict(type='path'),
+)
+
+
 def running_values(module: AnsibleModule, runner: CtdbRunner) -> Optional[Dict[str, int]]:
     """Tunables of the running daemon, or None when it is down and run-time changes are not wanted."""
     if runner.daemon_running():
@@ -164,7 +174,7 @@ def apply_runtime(module: AnsibleModule, runner: CtdbRunner, running: Optional[D
     return running
 
 
-def body(module: AnsibleModule) -> Result:
+def manage_tunables(module: AnsibleModule) -> Result:
     params = module.params
     runner = CtdbRunner(module)
     path = tunables_path(module)
@@ -199,17 +209,10 @@ def body(module: AnsibleModule) -> Result:
 
 def main() -> None:
     module = AnsibleModule(
-        argument_spec=dict(
-            tunables=dict(type='dict', default={}),
-            runtime=dict(type='bool', default=True),
-            persist=dict(type='bool', default=True),
-            path=dict(type='path'),
-            backup=dict(type='bool', default=False),
-            ctdb_base=dict(type='path'),
-        ),
+        argument_spec=ARGUMENT_SPEC,
         supports_check_mode=True,
     )
-    run_module(module, body)
+    run_module(module, manage_tunables)
 
 
 if __name__ == '__main__':

@@ -307,7 +307,7 @@ def apply(samba: Samba, name: str, steps: List[_smbconf.Step]) -> None:
                              commands=[samba.argv(done.args) for done in steps[:index]])
 
 
-def body(module: AnsibleModule) -> Result:
+def manage_share(module: AnsibleModule) -> Result:
     params = module.params
     name, path = check_args(params)
     samba = Samba(module, params['smb_conf'])
@@ -334,7 +334,7 @@ def body(module: AnsibleModule) -> Result:
 
 
 def main() -> None:
-    run_module(AnsibleModule(argument_spec=ARGUMENT_SPEC, required_if=REQUIRED_IF, supports_check_mode=True), body)
+    run_module(AnsibleModule(argument_spec=ARGUMENT_SPEC, required_if=REQUIRED_IF, supports_check_mode=True), manage_share)
 
 
 if __name__ == '__main__':

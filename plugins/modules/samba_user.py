@@ -175,6 +175,16 @@ from ansible_collections.ctdb.cluster.plugins.module_utils._passdb import Passdb
 from ansible_collections.ctdb.cluster.plugins.module_utils._samba import SambaRunner
 
 
+ARGUMENT_SPEC = dict(
+    name=dict(type='str', required=True),
+    password=dict(type='str', no_log=True),
+    update_password=dict(type='str', choices=['always', 'on_create'], default='always', no_log=False),
+    state=dict(type='str', choices=['present', 'absent'], default='present'),
+    enabled=dict(type='bool'),
+    smb_conf=dict(type='path', default='/etc/samba/smb.conf'),
+)
+
+
 def check_smb_conf(path: str) -> None:
     if not os.path.isfile(path) or not os.access(path, os.R_OK):
         raise SambaUserError('smb_conf %s does not exist or cannot be read: give the smb.conf of the Samba whose '
@@ -235,7 +245,7 @@ def verify(runner: SambaRunner, name: str, wanted: _passdb.Plan,
     return _passdb.user_view(entry, read_sid(runner, name))
 
 
-def body(module: AnsibleModule) -> Result:
+def manage_user(module: AnsibleModule) -> Result:
     params = module.params
     name = _passdb.check_name(params['name'])
     state = params['state']
@@ -269,17 +279,10 @@ def body(module: AnsibleModule) -> Result:
 
 def main() -> None:
     module = AnsibleModule(
-        argument_spec=dict(
-            name=dict(type='str', required=True),
-            password=dict(type='str', no_log=True),
-            update_password=dict(type='str', choices=['always', 'on_create'], default='always', no_log=False),
-            state=dict(type='str', choices=['present', 'absent'], default='present'),
-            enabled=dict(type='bool'),
-            smb_conf=dict(type='path', default='/etc/samba/smb.conf'),
-        ),
+        argument_spec=ARGUMENT_SPEC,
         supports_check_mode=True,
     )
-    run_module(module, body)
+    run_module(module, manage_user)
 
 
 if __name__ == '__main__':
