@@ -25,7 +25,8 @@ import pytest
 from ctdbtest import LOAD_MARGIN, now
 from ctdbtest.etcd import EtcdServer, KeyWatch, StallProxy, b64, etcd_host, free_port, wait_key_gone
 from ctdbtest.lock_helper import (
-    CLIENT_MODULES, HELPER, PYTHON, SYSTEM_PYTHON, Helper, ParentedHelper, python_has, unique_name, write_config)
+    CLIENT_MODULES, HELPER, PYTHON, SYSTEM_PYTHON, Helper, ParentedHelper, python_has, read_state, state_file_of,
+    unique_name, write_config)
 
 APIS = ('v2', 'v3')
 
@@ -517,6 +518,67 @@ def test_a_key_still_live_after_its_holder_let_go_is_contention(api, own_etcd, h
     assert contender.read_status(5 + LOAD_MARGIN) == '1', contender.errors()
     assert 'waiting for it to expire' not in contender.errors(), contender.errors()
     assert_contended_while_the_old_key_lived(own_etcd, api, key, old_value, contender)
+
+
+# -- the state file (what the ctdb_metrics collector exports) ------------------------
+
+def recorded(path, helper, limit=2.0):
+    """The state file once the helper has recorded its answer (it answers CTDB first, then writes the
+    file: a few milliseconds later; LOAD_MARGIN for a busy machine)."""
+    deadline = now() + limit + LOAD_MARGIN
+    while True:
+        found = read_state(path)
+        if (found and found['pid'] == helper.process.pid) or now() > deadline:
+            return found
+        time.sleep(0.02)
+
+
+def node_config(tmp_path, node, api, etcd, name):
+    """One node's helper configuration, in a directory of its own (its own state file)."""
+    directory = tmp_path / node
+    directory.mkdir()
+    config = write_config(str(directory / 'etcd'), api, etcd, name=name, lock_ttl=9, refresh=2)
+    return config, state_file_of(config)
+
+
+@pytest.mark.timing
+@pytest.mark.parametrize('api', APIS)
+def test_state_file_holding_contending_lost_unreachable(api, own_etcd, helpers, tmp_path):
+    """Each helper records what it told CTDB: the holder `holding` (its pid, the endpoint), a contender
+    `contending`; etcd paused: the holder records `lost` when it lets go (before the key could expire,
+    as the other tests check), the next helper `unreachable` (status 3, the request timed out), and,
+    etcd killed, the one after that too (connection refused) with the same `since`: the time in the
+    state runs across CTDB's attempts."""
+    name = unique_name()
+    key = '/_locks/_ctdb/%s.lock' % name
+    holder_config, holder_state = node_config(tmp_path, 'node0', api, own_etcd, name)
+    other_config, other_state = node_config(tmp_path, 'node1', api, own_etcd, name)
+    holder = helpers(holder_config)
+    assert holder.read_status() == '0', holder.errors()
+    found = recorded(holder_state, holder)
+    assert {k: found[k] for k in ('state', 'pid', 'endpoint', 'api', 'key', 'error')} == {
+        'state': 'holding', 'pid': holder.process.pid, 'endpoint': own_etcd.url, 'api': api, 'key': key,
+        'error': None}
+    contender = helpers(other_config)
+    assert contender.read_status() == '1' and contender.wait(5) == 0
+    assert recorded(other_state, contender)['state'] == 'contending'
+    assert read_state(holder_state)['state'] == 'holding'
+    own_etcd.pause()
+    assert holder.wait_eof(9 + LOAD_MARGIN) is not None
+    lost = read_state(holder_state)
+    assert lost['state'] == 'lost' and 'no successful refresh' in lost['error'], lost
+    first = helpers(other_config)
+    assert first.read_status() == '3' and first.wait(5) == 3
+    unreachable = recorded(other_state, first)
+    assert unreachable['state'] == 'unreachable' and unreachable['endpoint'] == own_etcd.url, unreachable
+    assert 'timed out' in unreachable['error'], unreachable
+    own_etcd.kill()
+    second = helpers(other_config)
+    assert second.read_status() == '3' and second.wait(5) == 3
+    again = recorded(other_state, second)
+    assert again['state'] == 'unreachable' and again['pid'] == second.process.pid
+    assert again['since'] == unreachable['since'] and again['updated'] > unreachable['updated'], again
+    assert 'refused' in again['error'], again
 
 
 # -- errors --------------------------------------------------------------------------

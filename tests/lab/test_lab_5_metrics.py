@@ -94,6 +94,10 @@ def test_metrics_follow_a_disabled_node(exporters):
     before = dict((host, check_host(lab, host)) for host in hosts)
     leaders = [host for host in hosts if before[host]['ctdb_this_node_is_leader'] == '1']
     assert len(leaders) == 1 and before[leaders[0]].get('ctdb_cluster_lock_helper_processes') == '1', before
+    # the leader's lock helper recorded that it holds the lock (its state file in the host's /run/ctdb)
+    assert before[leaders[0]].get('ctdb_cluster_lock_state{state="holding"}') == '1', before[leaders[0]]
+    assert all(before[host].get('ctdb_cluster_lock_state{state="holding"}', '0') == '0'
+               for host in hosts if host != leaders[0]), before
     out = hosts[1]
     pnn = before[out]['ctdb_this_node_pnn']
     assert lab.ctdb(out, 'disable').returncode == 0

@@ -2,6 +2,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The etcd lock helper (roles/etcd_lock/files/ctdb_etcd_lock) run as CTDB runs it: a real process
 whose stdout is a pipe; its configuration files written as the role writes them."""
+import json
 import os
 import select
 import signal
@@ -17,6 +18,7 @@ PYTHON = sys.executable
 # nodes run the helper so, with Debian's python3-etcd and python3-etcd3gw (as the etcd_lock role installs them)
 SYSTEM_PYTHON = '/usr/bin/python3'
 CLIENT_MODULES = {'v2': 'etcd', 'v3': 'etcd3gw'}
+STATE_NAME = 'etcd_lock.state'  # the helper's own default name
 _HAS_MODULE = {}
 
 
@@ -28,7 +30,9 @@ def python_has(python, module):
 
 
 def write_config(path, api, etcd=None, name=None, **extra):
-    """Write a helper config file; returns its path."""
+    """Write a helper config file; returns its path.  Its state file is STATE_NAME beside it unless
+    state_file is given (state_file='none' for none): never the machine's /run/ctdb."""
+    extra.setdefault('state_file', state_file_of(path))
     lines = ['# written by the etcd lock tests', 'api = %s' % api]
     if etcd is not None and 'endpoints' not in extra:
         lines.append('endpoints = %s' % etcd.url)
@@ -40,11 +44,30 @@ def write_config(path, api, etcd=None, name=None, **extra):
     return path
 
 
+def state_file_of(config):
+    """The state file write_config() gives a helper: beside its configuration."""
+    return os.path.join(os.path.dirname(os.path.abspath(config)), STATE_NAME)
+
+
+def read_state(path):
+    """The helper's state file as a dict, None while there is none."""
+    try:
+        with open(path) as handle:
+            return json.load(handle)
+    except FileNotFoundError:
+        return None
+
+
 class Helper:
-    """One helper process; stdout is a pipe as in CTDB, stderr goes to a file."""
+    """One helper process; stdout is a pipe as in CTDB, stderr goes to a file.  Without env, it runs
+    with CTDB_BASE (the configuration's directory) and CTDB_TEST_MODE as in the sandbox, so that a
+    configuration without state_file keeps its default state file there (CTDB_BASE/run, which the
+    tests do not create), not in the machine's /run/ctdb."""
 
     def __init__(self, config, verbose=0, argv=None, python=PYTHON, helper=HELPER, env=None):
         self.argv = argv or [python, helper, '-c', config] + (['-' + 'v' * verbose] if verbose else [])
+        if env is None and config is not None:
+            env = dict(os.environ, CTDB_BASE=os.path.dirname(os.path.abspath(config)), CTDB_TEST_MODE='yes')
         self.env = env
         self.process = None
         self.status = None

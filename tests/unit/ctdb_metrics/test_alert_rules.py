@@ -33,7 +33,7 @@ def load(path):
 def test_promtool_check_rules():
     done = promtool('check', 'rules', RULES)
     assert done.returncode == 0, done.stdout
-    assert 'SUCCESS: 10 rules found' in done.stdout
+    assert 'SUCCESS: 11 rules found' in done.stdout
 
 
 @needs_promtool

@@ -1,12 +1,16 @@
 # Copyright: Contributors to the ctdb.cluster collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The metrics collector's parsers and rendering, on real ctdb outputs (tests/fixtures), and its atomic write."""
+import importlib.machinery
+import importlib.util
+import json
 import os
 import re
+import sys
 
 import pytest
 
-from conftest import sample  # pylint: disable=import-error
+from conftest import COLLECTOR, sample  # pylint: disable=import-error
 
 SANDBOX_STATUS = sample('status_node1_stopped.txt')
 NODESTATUS_UNHEALTHY = sample('nodestatus/ctdb.nodestatus.003_2_X')
@@ -180,3 +184,99 @@ def test_lock_helper_from_ctdb_conf(collector, tmp_path):
     assert collector.resolve_lock_helper('auto', str(tmp_path / 'none')) is None
     assert collector.resolve_lock_helper('', str(tmp_path)) is None
     assert collector.resolve_lock_helper('mine', str(tmp_path)) == 'mine'
+
+
+def lock_helper_module():
+    """The etcd lock helper itself (its StateFile writes what the collector reads)."""
+    path = os.path.join(os.path.dirname(COLLECTOR), '..', '..', 'etcd_lock', 'files', 'ctdb_etcd_lock')
+    loader = importlib.machinery.SourceFileLoader('ctdb_etcd_lock', os.path.normpath(path))
+    spec = importlib.util.spec_from_loader('ctdb_etcd_lock', loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules['ctdb_etcd_lock'] = module  # its dataclasses look their module up there
+    loader.exec_module(module)
+    return module
+
+
+def test_lock_states_are_the_helpers(collector):
+    assert collector.LOCK_STATES == lock_helper_module().LOCK_STATES
+    assert collector.LOCK_STATE_FILE_NAME == lock_helper_module().STATE_FILE_NAME
+
+
+def test_lock_state_written_by_the_helper(collector, tmp_path):
+    """The helper's own StateFile writes the file; this process (alive) recorded `unreachable` 30 s ago, then
+    again 10 s ago: 30 s in the state."""
+    helper = lock_helper_module()
+    path = str(tmp_path / 'etcd_lock.state')
+    helper.StateFile(path, clock=lambda: 1000.0).record('unreachable', 'http://10.0.0.1:2379', 'timed out')
+    helper.StateFile(path, clock=lambda: 1020.0).record('unreachable', 'http://10.0.0.1:2379', 'timed out')
+    found = values(collector.render(collector.read_lock_state(path, now=1030.0)))
+    assert found == {'ctdb_cluster_lock_state{state="holding"}': '0',
+                     'ctdb_cluster_lock_state{state="contending"}': '0',
+                     'ctdb_cluster_lock_state{state="unreachable"}': '1',
+                     'ctdb_cluster_lock_state{state="error"}': '0',
+                     'ctdb_cluster_lock_state{state="lost"}': '0',
+                     'ctdb_cluster_lock_state{state="released"}': '0',
+                     'ctdb_cluster_lock_state_seconds': '30',
+                     'ctdb_cluster_lock_state_updated_timestamp_seconds': '1020'}
+
+
+def test_lock_state_holding_is_checked_against_the_process(collector, tmp_path):
+    """`holding` stands while its process runs; the same pid with another start time (reused) or no process:
+    the holder went without a word (SIGKILL), `lost` since its record."""
+    record = {'state': 'holding', 'since': 100.0, 'updated': 100.0, 'pid': os.getpid(),
+              'start_ticks': collector.process_start_ticks(os.getpid())}
+    path = tmp_path / 'etcd_lock.state'
+    path.write_text(json.dumps(record))
+    found = values(collector.render(collector.read_lock_state(str(path), now=160.0)))
+    assert found['ctdb_cluster_lock_state{state="holding"}'] == '1' and found['ctdb_cluster_lock_state_seconds'] == '60'
+    for changed in ({'start_ticks': record['start_ticks'] + 1}, {'pid': 2 ** 22 + 1}, {'start_ticks': None}):
+        path.write_text(json.dumps(dict(record, **changed)))
+        found = values(collector.render(collector.read_lock_state(str(path), now=160.0)))
+        assert found['ctdb_cluster_lock_state{state="holding"}'] == '0', changed
+        assert found['ctdb_cluster_lock_state{state="lost"}'] == '1', changed
+
+
+@pytest.mark.parametrize('text', ['', 'not json', '[]', '{"state": "dancing", "since": 1, "updated": 1}',
+                                  '{"state": "holding", "since": "x", "updated": 1}'])
+def test_lock_state_unreadable_gives_no_samples(collector, tmp_path, text):
+    path = tmp_path / 'etcd_lock.state'
+    path.write_text(text)
+    assert collector.read_lock_state(str(path), now=1.0) == []
+    assert collector.read_lock_state(str(tmp_path / 'absent'), now=1.0) == []
+
+
+def test_lock_state_file_found_from_ctdb_conf(collector, tmp_path):
+    base = str(tmp_path)
+    conf = tmp_path / 'ctdb.conf'
+    conf.write_text('[cluster]\n\tcluster lock = !/usr/local/libexec/ctdb/ctdb_etcd_lock -c %s/lock.conf -v\n' % base)
+    assert collector.resolve_lock_state('auto', base, {}) == '/run/ctdb/etcd_lock.state'  # no config: default
+    assert collector.resolve_lock_state('auto', base, {'CTDB_TEST_MODE': 'yes'}) == base + '/run/etcd_lock.state'
+    (tmp_path / 'lock.conf').write_text('api = v3\n# state_file = /old\nstate_file = "/var/tmp/s.state"  # here\n')
+    assert collector.resolve_lock_state('auto', base, {}) == '/var/tmp/s.state'
+    (tmp_path / 'lock.conf').write_text('state_file = none\n')
+    assert collector.resolve_lock_state('auto', base, {}) is None
+    conf.write_text('[cluster]\n\tcluster lock = !/usr/local/libexec/ctdb/ctdb_etcd_lock\n')
+    (tmp_path / 'etcd').write_text('state_file = /x/y.state\n')  # the helper's default config: CTDB_BASE/etcd
+    assert collector.resolve_lock_state('auto', base, {}) == '/x/y.state'
+    conf.write_text('[cluster]\n\tcluster lock = !/usr/bin/other_helper -c %s/etcd\n' % base)
+    assert collector.resolve_lock_state('auto', base, {}) is None
+    conf.write_text('[cluster]\n\tcluster lock = /clusterfs/.lock\n')
+    assert collector.resolve_lock_state('auto', base, {}) is None
+    assert collector.resolve_lock_state('/given', base, {}) == '/given'
+    assert collector.resolve_lock_state('', base, {}) is None
+    assert collector.helper_config_path(['h', '--config=/a'], base) == '/a'
+    assert collector.helper_config_path(['h', '-c/b'], base) == '/b'
+    assert collector.helper_config_path(['h', '-v', '--config', '/c'], base) == '/c'
+
+
+def test_main_exports_the_lock_state(collector, tmp_path, monkeypatch):
+    (tmp_path / 'run').mkdir()
+    helper = lock_helper_module()
+    helper.StateFile(str(tmp_path / 'run' / 'etcd_lock.state')).record('contending', 'http://127.0.0.1:2379')
+    (tmp_path / 'ctdb.conf').write_text('[cluster]\ncluster lock = !/usr/local/libexec/ctdb/ctdb_etcd_lock\n')
+    monkeypatch.setenv('CTDB_TEST_MODE', 'yes')  # as in the sandbox: CTDB_BASE/run
+    assert collector.main(['--ctdb', str(tmp_path / 'nope'), '--directory', str(tmp_path),
+                           '--ctdb-base', str(tmp_path)]) == 0
+    found = values((tmp_path / 'ctdb.prom').read_text())
+    assert found['ctdb_cluster_lock_state{state="contending"}'] == '1'
+    assert float(found['ctdb_cluster_lock_state_seconds']) < 60

@@ -1,6 +1,7 @@
 # Copyright: Contributors to the ctdb.cluster collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Holding loop, deadline and the mutex helper protocol, with a fake etcd and a fake clock."""
+import json
 import os
 import signal
 
@@ -69,6 +70,9 @@ class FakeBackend:
 
     def effective_ttl(self):
         return 9
+
+    def describe_endpoint(self):
+        return 'http://127.0.0.1:2379'
 
 
 def holding_state(lock, clock, ttl=9, refresh=2):
@@ -241,6 +245,8 @@ def fake_main(lock, monkeypatch, tmp_path, request):
     real_watchdog = lock.Watchdog
     monkeypatch.setattr(lock, 'Watchdog', lambda state, parent_pid: type('W', (), {'start': lambda self: None})())
     monkeypatch.setattr(lock.os, 'getppid', lambda: 4242)
+    # the state file goes to the test's directory, never to the machine's /run/ctdb
+    monkeypatch.setattr(lock, 'default_state_file', lambda: str(tmp_path / 'etcd_lock.state'))
     config = tmp_path / 'etcd'
     config.write_text('name = unit\nlock_ttl = 2\nrefresh = 0.5\n')
 
@@ -459,3 +465,122 @@ def test_main_takes_the_lock_of_a_stale_holder_quietly(fake_main, lock, monkeypa
     out, err = capfd.readouterr()
     assert (out, err, rc) == ('0', '', 0)
     assert len(backend.holder_calls) == 3
+
+
+# -- the state file (what the metrics collector reads) ----------------------------------
+
+def read_state(tmp_path):
+    return json.loads((tmp_path / 'etcd_lock.state').read_text())
+
+
+def test_state_file_is_written_atomically_and_keeps_since_across_helpers(lock, tmp_path):
+    path = str(tmp_path / 'etcd_lock.state')
+    clock = FakeClock(1700000000.0)
+    first = lock.StateFile(path, clock=clock)
+    first.context = {'api': 'v3', 'key': '/_locks/_ctdb/ctdb.lock', 'lock_ttl': 9}
+    first.record('unreachable', 'http://10.0.0.1:2379', '[Errno 111] Connection refused')
+    found = read_state(tmp_path)
+    assert found == {'api': 'v3', 'key': '/_locks/_ctdb/ctdb.lock', 'lock_ttl': 9, 'state': 'unreachable',
+                     'since': 1700000000.0, 'updated': 1700000000.0, 'pid': os.getpid(),
+                     'start_ticks': lock.process_start_ticks(os.getpid()), 'endpoint': 'http://10.0.0.1:2379',
+                     'error': '[Errno 111] Connection refused'}
+    assert oct(os.stat(path).st_mode & 0o777) == '0o644'
+    assert os.listdir(str(tmp_path)) == ['etcd_lock.state']  # no temporary file left
+    # CTDB runs a new helper for each attempt: the same state keeps its beginning
+    clock.now += 5
+    lock.StateFile(path, clock=clock).record('unreachable', 'http://10.0.0.1:2379', 'timed out')
+    found = read_state(tmp_path)
+    assert (found['since'], found['updated'], found['error']) == (1700000000.0, 1700000005.0, 'timed out')
+    clock.now += 5
+    lock.StateFile(path, clock=clock).record('holding', 'http://10.0.0.1:2379')
+    found = read_state(tmp_path)
+    assert (found['state'], found['since'], found['error']) == ('holding', 1700000010.0, None)
+
+
+def test_state_file_that_cannot_be_written_changes_nothing(lock, tmp_path, caplog):
+    states = lock.StateFile(str(tmp_path / 'missing' / 'etcd_lock.state'))
+    with caplog.at_level('INFO', logger='ctdb_etcd_lock'):
+        states.record('holding')
+        states.record('released')
+    assert states.current is None
+    assert [r.getMessage() for r in caplog.records] == [
+        'cannot write the state file %s: No such file or directory' % (tmp_path / 'missing' / 'etcd_lock.state')]
+    lock.StateFile(None).record('holding')  # state_file = none: nothing at all
+
+
+def test_state_file_setting(lock, monkeypatch):
+    settings = lock.build_settings(lock.parse_config_text('state_file = /var/run/x/../lock.state\n'))
+    assert settings.state_file == '/var/run/lock.state'
+    assert lock.build_settings(lock.parse_config_text('state_file = none\n')).state_file == ''
+    assert lock.build_settings(lock.parse_config_text('')).state_file is None
+    for bad in ('run/lock.state', '/run/ctdb/'):
+        with pytest.raises(lock.ConfigError, match="line 1: state_file: '%s' must be an absolute file path, or none"
+                           % bad):
+            lock.parse_config_text('state_file = %s\n' % bad)
+    assert lock.default_state_file({}) == '/run/ctdb/etcd_lock.state'
+    assert lock.default_state_file({'CTDB_BASE': '/b'}) == '/run/ctdb/etcd_lock.state'
+    assert lock.default_state_file({'CTDB_BASE': '/b', 'CTDB_TEST_MODE': 'yes'}) == '/b/run/etcd_lock.state'
+
+
+def test_main_records_holding_then_lost(fake_main, tmp_path, capfd):
+    rc = fake_main(acquire=True, refresh=['lost'])[0]
+    assert (capfd.readouterr()[0], rc) == ('0', 2)
+    found = read_state(tmp_path)
+    assert found['state'] == 'lost' and found['key'] == '/_locks/_ctdb/unit.lock' and found['api'] == 'v2'
+    assert found['error'] == 'lock key /_locks/_ctdb/unit.lock was taken by someone else'
+
+
+def test_main_records_contention_and_unreachable(fake_main, lock, tmp_path, capfd):
+    fake_main(acquire=False)
+    assert capfd.readouterr()[0] == '1'
+    assert read_state(tmp_path)['state'] == 'contending'
+    fake_main(acquire=lock.Unavailable('[Errno 111] Connection refused'))
+    assert capfd.readouterr()[0] == '3'
+    found = read_state(tmp_path)
+    assert (found['state'], found['endpoint'], found['error']) == (
+        'unreachable', 'http://127.0.0.1:2379', '[Errno 111] Connection refused')
+
+
+def test_main_records_released_on_a_signal_and_never_a_password(fake_main, lock, monkeypatch, tmp_path, capfd):
+    def signalled(*args, **kwargs):
+        raise lock.Terminated()
+    monkeypatch.setattr(lock, 'hold', signalled)
+    rc = fake_main(text='name = unit\nusername = root\npassword = s3cret-pw\n')[0]
+    assert (capfd.readouterr()[0], rc) == ('0', 0)
+    text = (tmp_path / 'etcd_lock.state').read_text()
+    assert json.loads(text)['state'] == 'released' and 's3cret-pw' not in text and 'root' not in text
+
+
+def test_main_unwritable_state_file_still_answers(fake_main, capfd, tmp_path):
+    rc = fake_main(acquire=False, text='name = unit\nstate_file = %s\n' % (tmp_path / 'no' / 'such.state'))[0]
+    assert capfd.readouterr() == ('1', '') and rc == 0
+
+
+def test_watchdog_records_lost_before_it_exits(lock, tmp_path):
+    clock = FakeClock()
+    state = holding_state(lock, clock)
+    states = lock.StateFile(str(tmp_path / 'etcd_lock.state'))
+    state.on_expired = lambda reason: states.record('lost', error=reason, wait=0.05)
+    clock.now += 7.0
+    exits = []
+    watchdog = lock.Watchdog(state, os.getppid(), exit_func=exits.append, interval=0.01)
+    watchdog.start()
+    watchdog.join(2)
+    assert exits == [lock.EXIT_LOST]
+    found = read_state(tmp_path)
+    assert (found['state'], found['error']) == ('lost', 'no successful refresh for 7.0 s (lock_ttl 9 s)')
+
+
+def test_watchdog_exits_even_when_the_state_file_write_fails(lock):
+    clock = FakeClock()
+    state = holding_state(lock, clock)
+
+    def broken(reason):
+        raise RuntimeError('disk on fire')
+    state.on_expired = broken
+    clock.now += 7.0
+    exits = []
+    watchdog = lock.Watchdog(state, os.getppid(), exit_func=exits.append, interval=0.01)
+    watchdog.start()
+    watchdog.join(2)
+    assert exits == [lock.EXIT_LOST]
