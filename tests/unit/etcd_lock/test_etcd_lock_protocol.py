@@ -556,31 +556,29 @@ def test_main_unwritable_state_file_still_answers(fake_main, capfd, tmp_path):
     assert capfd.readouterr() == ('1', '') and rc == 0
 
 
-def test_watchdog_records_lost_before_it_exits(lock, tmp_path):
+def watchdog_exits_after_expiry(lock, on_expired):
+    """The exit codes a watchdog gave for a holder whose last refresh is 7 s old (lock_ttl 9 s), with
+    ``on_expired`` called as the holder's expiry hook."""
     clock = FakeClock()
     state = holding_state(lock, clock)
-    states = lock.StateFile(str(tmp_path / 'etcd_lock.state'))
-    state.on_expired = lambda reason: states.record('lost', error=reason, wait=0.05)
+    state.on_expired = on_expired
     clock.now += 7.0
     exits = []
     watchdog = lock.Watchdog(state, os.getppid(), exit_func=exits.append, interval=0.01)
     watchdog.start()
     watchdog.join(2)
+    return exits
+
+
+def test_watchdog_records_lost_before_it_exits(lock, tmp_path):
+    states = lock.StateFile(str(tmp_path / 'etcd_lock.state'))
+    exits = watchdog_exits_after_expiry(lock, lambda reason: states.record('lost', error=reason, wait=0.05))
     assert exits == [lock.EXIT_LOST]
     found = read_state(tmp_path)
     assert (found['state'], found['error']) == ('lost', 'no successful refresh for 7.0 s (lock_ttl 9 s)')
 
 
 def test_watchdog_exits_even_when_the_state_file_write_fails(lock):
-    clock = FakeClock()
-    state = holding_state(lock, clock)
-
     def broken(reason):
         raise RuntimeError('disk on fire')
-    state.on_expired = broken
-    clock.now += 7.0
-    exits = []
-    watchdog = lock.Watchdog(state, os.getppid(), exit_func=exits.append, interval=0.01)
-    watchdog.start()
-    watchdog.join(2)
-    assert exits == [lock.EXIT_LOST]
+    assert watchdog_exits_after_expiry(lock, broken) == [lock.EXIT_LOST]
